@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Installs and starts what cachebench needs on a Debian bookworm (or newer) machine:
+# a Docker engine (docker.io), buildx, containerd, the distribution registry, and a
+# busybox base image imported from Debian's busybox-static.
+#
+# Idempotent and safe on a machine that already has Docker:
+#   - packages are installed only where the binary is missing;
+#   - the containerd image store is enabled only on an engine this script installed
+#     (marker: /etc/docker/.cachebench-installed) and only if daemon.json is absent;
+#   - dockerd is started in the background only when no engine answers.
+#
+# Environment:
+#   CACHEBENCH_SKIP_INSTALL=1   never run apt-get (report what is missing and fail)
+#   CACHEBENCH_BASE_IMAGE       tag for the imported base image (default local/busybox:latest)
+set -euo pipefail
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }
+
+BASE_IMAGE=${CACHEBENCH_BASE_IMAGE:-local/busybox:latest}
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || die "not root and no sudo: run this script as root"
+  SUDO="sudo"
+fi
+
+have() { command -v "$1" >/dev/null 2>&1; }
+buildx_present() { docker buildx version >/dev/null 2>&1; }
+registry_present() { have docker-registry || have registry; }
+
+apt_updated=0
+apt_update() {
+  if [ "$apt_updated" = 0 ]; then
+    $SUDO apt-get update -qq >&2
+    apt_updated=1
+  fi
+}
+
+add_trixie_source() {
+  . /etc/os-release
+  if [ "${VERSION_CODENAME:-}" = trixie ] || [ "${VERSION_CODENAME:-}" = forky ] || [ "${VERSION_CODENAME:-}" = sid ]; then
+    return 0 # the packages are in the release itself
+  fi
+  if [ ! -f /etc/apt/sources.list.d/cachebench-trixie.sources ]; then
+    log "adding a Debian trixie apt source pinned at priority 100"
+    $SUDO tee /etc/apt/sources.list.d/cachebench-trixie.sources >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    $SUDO tee /etc/apt/preferences.d/cachebench-trixie >/dev/null <<'PIN'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+    apt_updated=0
+  fi
+}
+
+install_missing() {
+  local want=()
+  have dockerd || want+=(docker.io containerd)
+  have docker || want+=(docker-cli)
+  buildx_present || want+=(docker-buildx)
+  registry_present || want+=(docker-registry)
+  have tar || want+=(tar)
+  [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || want+=(busybox-static)
+  if [ ${#want[@]} = 0 ]; then
+    log "docker, dockerd, buildx, registry and busybox already present"
+    return 0
+  fi
+  [ "${CACHEBENCH_SKIP_INSTALL:-0}" = 1 ] && die "missing packages: ${want[*]} (CACHEBENCH_SKIP_INSTALL=1 forbids installing them)"
+  have apt-get || die "missing: ${want[*]}, and no apt-get to install them; install a Docker engine, buildx and a registry by hand"
+  local fresh_engine=0
+  have dockerd || fresh_engine=1
+  add_trixie_source
+  apt_update
+  local pkgs=()
+  . /etc/os-release
+  for p in "${want[@]}"; do
+    case "$p" in
+      docker.io|docker-buildx|docker-registry|containerd|docker-cli)
+        if [ "${VERSION_CODENAME:-}" = bookworm ]; then pkgs+=("$p/trixie"); else pkgs+=("$p"); fi ;;
+      *) pkgs+=("$p") ;;
+    esac
+  done
+  # docker.io from trixie needs docker-cli from trixie; keep bookworm's runc and libc.
+  if printf '%s\n' "${pkgs[@]}" | grep -q '^docker.io/trixie$' && ! printf '%s\n' "${pkgs[@]}" | grep -q '^docker-cli/trixie$'; then
+    pkgs+=(docker-cli/trixie)
+  fi
+  log "installing: ${pkgs[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${pkgs[@]}" runc iptables >&2
+  if [ "$fresh_engine" = 1 ]; then
+    $SUDO mkdir -p /etc/docker
+    $SUDO touch /etc/docker/.cachebench-installed
+  fi
+}
+
+configure_engine() {
+  # Only on an engine this script installed, and only if nobody wrote daemon.json.
+  if [ -f /etc/docker/.cachebench-installed ] && [ ! -s /etc/docker/daemon.json ]; then
+    log "enabling the containerd image store in /etc/docker/daemon.json"
+    echo '{"features":{"containerd-snapshotter":true}}' | $SUDO tee /etc/docker/daemon.json >/dev/null
+  fi
+}
+
+# The host engine is only the place base images are seeded from; cachebench runs its
+# benchmarks on an engine of its own (see README, Safety). It still must answer.
+start_engine() {
+  if docker info >/dev/null 2>&1; then
+    log "docker engine answers at ${DOCKER_HOST:-unix:///var/run/docker.sock}"
+    return 0
+  fi
+  [ -n "${DOCKER_HOST:-}" ] && die "DOCKER_HOST=$DOCKER_HOST does not answer; start that engine or unset DOCKER_HOST"
+  have dockerd || die "dockerd not installed"
+  local logf=/var/log/cachebench-dockerd.log
+  log "starting dockerd in the background (log: $logf)"
+  # setsid: survive the shell that started it; no systemd on these machines.
+  $SUDO setsid dockerd >"$logf" 2>&1 </dev/null &
+  for _ in $(seq 1 120); do
+    if docker info >/dev/null 2>&1; then log "dockerd is up"; return 0; fi
+    sleep 0.5
+  done
+  tail -n 40 "$logf" >&2 || true
+  die "dockerd did not answer within 60s; see $logf"
+}
+
+import_base_image() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image $BASE_IMAGE present"
+    return 0
+  fi
+  local bb
+  bb=$(command -v busybox || true)
+  [ -x /bin/busybox ] && bb=/bin/busybox
+  [ -n "$bb" ] || die "busybox not found; apt-get install busybox-static"
+  local root
+  root=$(mktemp -d)
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/root" "$root/usr/bin" "$root/sbin" "$root/usr/sbin"
+  cp "$bb" "$root/bin/busybox"
+  # One link per applet so that RUN steps can use sh, dd, sha256sum, ...
+  for applet in $("$root/bin/busybox" --list); do
+    [ "$applet" = busybox ] && continue
+    ln -sf /bin/busybox "$root/bin/$applet"
+  done
+  chmod 1777 "$root/tmp"
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+  echo 'root:x:0:' >"$root/etc/group"
+  log "importing $BASE_IMAGE from $bb"
+  tar -C "$root" -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["/bin/sh"]' - "$BASE_IMAGE" >/dev/null
+}
+
+install_missing
+configure_engine
+start_engine
+import_base_image
+log "ready: $(docker version --format 'engine {{.Server.Version}}, client {{.Client.Version}}' 2>/dev/null), $(docker buildx version 2>/dev/null)"

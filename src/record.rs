@@ -1,0 +1,214 @@
+//! The per-run record: one row of `runs.csv` and one line of `runs.jsonl`.
+//!
+//! The field names here are a public interface (scripts and `cachebench report` read
+//! them), so they are spelled out explicitly and only ever added to.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Whether a run was a warm-up (reported, never counted in statistics) or measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    Warmup,
+    Measured,
+}
+
+impl fmt::Display for RunKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RunKind::Warmup => "warmup",
+            RunKind::Measured => "measured",
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Ok,
+    Failed,
+    Timeout,
+    Skipped,
+    Interrupted,
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Failed => "failed",
+            RunStatus::Timeout => "timeout",
+            RunStatus::Skipped => "skipped",
+            RunStatus::Interrupted => "interrupted",
+        })
+    }
+}
+
+/// Time per phase of one run, in milliseconds. `None` where the phase was not
+/// measured (for example no phase breakdown for a skipped run).
+///
+/// Phases are computed from the union of intervals so that parallel vertices are
+/// not counted twice; `other_ms` is wall time minus the union of every attributed
+/// interval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Phases {
+    pub builder_create_ms: Option<u64>,
+    pub context_ms: Option<u64>,
+    pub base_pull_ms: Option<u64>,
+    pub cache_import_ms: Option<u64>,
+    pub steps_ms: Option<u64>,
+    pub image_export_ms: Option<u64>,
+    pub cache_export_ms: Option<u64>,
+    pub push_ms: Option<u64>,
+    pub load_ms: Option<u64>,
+    pub other_ms: Option<u64>,
+}
+
+impl Phases {
+    /// Phase names in report order, paired with their values.
+    pub fn named(&self) -> [(&'static str, Option<u64>); 10] {
+        [
+            ("builder_create", self.builder_create_ms),
+            ("context", self.context_ms),
+            ("base_pull", self.base_pull_ms),
+            ("cache_import", self.cache_import_ms),
+            ("steps", self.steps_ms),
+            ("image_export", self.image_export_ms),
+            ("cache_export", self.cache_export_ms),
+            ("push", self.push_ms),
+            ("load", self.load_ms),
+            ("other", self.other_ms),
+        ]
+    }
+}
+
+/// One build step (`[n/m] RUN …` or `Step n/N : RUN …`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub name: String,
+    pub duration_ms: u64,
+    pub cached: bool,
+}
+
+/// One timed docker command of a run (a run of `load-push` has two).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    /// What the command is for: `build`, `push`, `builder_create`.
+    pub role: String,
+    /// The argument vector, as spawned (never through a shell).
+    pub argv: Vec<String>,
+    pub duration_ms: u64,
+    pub exit_code: Option<i32>,
+}
+
+/// One run of one cell of the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub scenario: String,
+    /// Workload identity: the Dockerfile path relative to the context, plus a hash
+    /// of the context and build args, so runs of different workloads are not mixed.
+    pub workload: String,
+    pub strategy: String,
+    pub builder: String,
+    pub state: String,
+    pub change: String,
+    pub rep: u32,
+    pub kind: RunKind,
+    pub status: RunStatus,
+    /// Why a run failed, timed out or was skipped; empty when it succeeded.
+    pub reason: String,
+    /// UTC start time (RFC 3339).
+    pub started_at: String,
+    /// Wall time of the measured commands (build, and push where separate).
+    /// The time of a separate `docker push` is the `push` phase (`push_ms`).
+    pub wall_ms: Option<u64>,
+    /// Time of the build command.
+    pub build_ms: Option<u64>,
+    /// Time spent preparing the state (not part of `wall_ms`).
+    pub prepare_ms: Option<u64>,
+    #[serde(flatten)]
+    pub phases: Phases,
+    pub steps_total: Option<u32>,
+    pub steps_cached: Option<u32>,
+    pub bytes_down: Option<u64>,
+    pub bytes_up: Option<u64>,
+    /// Path of the run's full log, relative to the results folder.
+    pub log: String,
+    /// Note on how the state was kept (for example layer-cache on an engine
+    /// cachebench does not own keeps state without a daemon restart).
+    #[serde(default)]
+    pub note: String,
+    /// Per-step details (runs.jsonl only).
+    #[serde(default)]
+    pub step_details: Vec<StepRecord>,
+    /// Every timed command (runs.jsonl only).
+    #[serde(default)]
+    pub commands: Vec<CommandRecord>,
+}
+
+impl RunRecord {
+    /// The cell this run belongs to: strategy × builder × state × change.
+    pub fn cell(&self) -> CellKey {
+        CellKey {
+            strategy: self.strategy.clone(),
+            builder: self.builder.clone(),
+            state: self.state.clone(),
+            change: self.change.clone(),
+        }
+    }
+}
+
+/// Identifies a cell of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CellKey {
+    pub strategy: String,
+    pub builder: String,
+    pub state: String,
+    pub change: String,
+}
+
+impl fmt::Display for CellKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.strategy, self.builder, self.state, self.change
+        )
+    }
+}
+
+/// The columns of `runs.csv`, in order. Public interface: only append.
+pub const CSV_COLUMNS: &[&str] = &[
+    "scenario",
+    "workload",
+    "strategy",
+    "builder",
+    "state",
+    "change",
+    "rep",
+    "kind",
+    "status",
+    "reason",
+    "started_at",
+    "wall_ms",
+    "build_ms",
+    "prepare_ms",
+    "builder_create_ms",
+    "context_ms",
+    "base_pull_ms",
+    "cache_import_ms",
+    "steps_ms",
+    "image_export_ms",
+    "cache_export_ms",
+    "push_ms",
+    "load_ms",
+    "other_ms",
+    "steps_total",
+    "steps_cached",
+    "bytes_down",
+    "bytes_up",
+    "log",
+    "note",
+];
