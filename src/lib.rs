@@ -2,8 +2,27 @@
 //! real registry, and reports which one a team should adopt.
 //!
 //! Flow (as in hyperfine): [`cli`] → [`options`] → [`plan`] → [`runner`] (one run)
-//! → [`scheduler`] (the matrix) → [`results`] (records on disk) → [`report`]
+//! → [`scheduler`] (the matrix) → [`results`] (records on disk) → `report`
 //! (statistics and exporters, re-rendered from records alone).
 
+pub mod app;
+pub mod builder;
+pub mod cli;
+pub mod console;
+pub mod doctor;
+pub mod engine;
 pub mod error;
+pub mod http;
+pub mod matrix;
+pub mod options;
+pub mod plan;
+pub mod process;
 pub mod record;
+pub mod registry;
+pub mod reporting;
+pub mod results;
+pub mod runner;
+pub mod scenario;
+pub mod scheduler;
+pub mod strategy;
+pub mod workspace;

@@ -1,1 +1,21 @@
-fn main() {}
+//! The `cachebench` binary: parses arguments, runs the subcommand, and maps the
+//! outcome to a documented exit code (see `cachebench --help`).
+
+use clap::Parser;
+
+fn main() {
+    // Die quietly on a closed pipe (`cachebench plan | head`), as other CLI tools do.
+    // SAFETY: setting a signal disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = cachebench::cli::Cli::parse();
+    let code = match cachebench::app::main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cachebench: error: {e}");
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

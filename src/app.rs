@@ -1,0 +1,266 @@
+//! The subcommands, from parsed arguments to an exit code: `run`, `plan`, `doctor`,
+//! `report` and `compare`. `main` only maps what comes back to the process exit.
+
+use crate::cli::{Cli, Command, DoctorCmd, RunCmd};
+use crate::error::{exit, Error, Result};
+use crate::options::Options;
+use crate::plan::{self, Facts};
+use crate::record::{RunKind, RunStatus};
+use crate::results::{self, RecordWriter};
+use crate::scheduler;
+use crate::strategy::{self, RunTarget};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use tokio::sync::watch;
+
+/// Runs the command and returns the exit code.
+pub fn main(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Plan(c) => plan_cmd(&c),
+        Command::Run(c) => runtime()?.block_on(run_cmd(c)),
+        Command::Doctor(c) => runtime()?.block_on(doctor_cmd(&c)),
+        Command::Report(c) => crate::reporting::render_cmd(&c.out),
+        Command::Compare(c) => crate::reporting::compare_cmd(&c.base, &c.new, &c.threshold, c.force),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("failed to start the async runtime: {e}")))
+}
+
+fn plan_cmd(c: &RunCmd) -> Result<i32> {
+    let opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    let cells = plan::expand(&opts, &Facts::from_env());
+    println!(
+        "scenario {} — workload {} — {} cells, {} warm-up + {} measured runs each",
+        opts.scenario_name,
+        scheduler::workload_id(&opts),
+        cells.len(),
+        opts.warmup,
+        opts.reps
+    );
+    let registry = opts
+        .registry
+        .clone()
+        .map(|r| crate::registry::Registry::external(&r).repository)
+        .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into());
+    if opts.docker_host.is_some() && plan::needs_prune(&cells) && !opts.allow_prune {
+        println!(
+            "note: `run` will refuse this plan without --allow-prune: its cold/warm-remote cells empty the build cache of {}",
+            opts.docker_host.as_deref().unwrap_or_default()
+        );
+    }
+    for (i, cell) in cells.iter().enumerate() {
+        println!("{:>3}  {}", i + 1, cell.key());
+        if let Some(reason) = &cell.skip {
+            println!("       skipped: {reason}");
+            continue;
+        }
+        let ctx = PathBuf::from("<work>/ctx");
+        let t = RunTarget {
+            dockerfile: if opts.dockerfile.is_absolute() {
+                opts.dockerfile.clone()
+            } else {
+                ctx.join(&opts.dockerfile)
+            },
+            context: ctx,
+            build_args: opts.build_args.clone(),
+            image: format!("{registry}:<run>-{}-img", cell.slug()),
+            cache_ref: format!("{registry}:<run>-{}-cache", cell.slug()),
+            cache_dir: PathBuf::from("<work>/cache/d"),
+            gha_scope: format!("cachebench-<run>-{}", cell.slug()),
+            builder: (cell.builder == crate::matrix::BuilderKind::DockerContainer)
+                .then(|| "cachebench-<run>".to_string()),
+            builder_kind: cell.builder,
+            registry_cache_output: opts.registry_cache_output,
+        };
+        println!("       prepare: {}", prepare_text(cell));
+        if let Some(b) = &t.builder {
+            if cell.state != crate::matrix::State::WarmLocal {
+                println!(
+                    "       $ {}",
+                    crate::builder::create_command(b, &opts.buildkit_image, Path::new("<work>/buildkitd.toml")).display()
+                );
+            }
+        }
+        for cmd in strategy::commands(cell.strategy, &t) {
+            println!("       $ {}", cmd.display());
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn prepare_text(cell: &plan::Cell) -> String {
+    use crate::matrix::{State, Strategy};
+    let change = match cell.change {
+        crate::matrix::Change::None => String::new(),
+        c => format!(", then rewrite the {c} file"),
+    };
+    match cell.state {
+        State::Cold => format!("empty local state (fresh data-root, new registry refs){change}"),
+        State::WarmLocal if cell.strategy == Strategy::LayerCache => {
+            format!("warming build, then daemon restart keeping the layer store{change}")
+        }
+        State::WarmLocal => format!("warming build with the same commands, local state kept{change}"),
+        State::WarmRemote => format!("warming build, then empty local state (remote cache kept){change}"),
+    }
+}
+
+async fn doctor_cmd(c: &DoctorCmd) -> Result<i32> {
+    let image = c
+        .buildkit_image
+        .clone()
+        .unwrap_or_else(|| crate::options::DEFAULT_BUILDKIT_IMAGE.to_string());
+    let checks = crate::doctor::checks(c.docker_host.as_deref(), &image).await;
+    Ok(if crate::doctor::print(&checks) {
+        exit::OK
+    } else {
+        exit::USAGE
+    })
+}
+
+/// Listens for SIGINT/SIGTERM: the first ends the running build and stops the
+/// matrix; the second kills cachebench's children and exits at once.
+fn install_signal_handler(cancel: watch::Sender<bool>, signal_tx: watch::Sender<Option<i32>>) -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.into()))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.into()))?;
+    tokio::spawn(async move {
+        let mut seen = 0;
+        loop {
+            let sig = tokio::select! {
+                _ = int.recv() => libc::SIGINT,
+                _ = term.recv() => libc::SIGTERM,
+            };
+            seen += 1;
+            if seen == 1 {
+                eprintln!(
+                    "\ncachebench: interrupted; ending the running build, keeping finished runs (again to exit at once)"
+                );
+                let _ = signal_tx.send(Some(sig));
+                let _ = cancel.send(true);
+            } else {
+                crate::process::kill_registered_groups();
+                std::process::exit(128 + sig);
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn run_cmd(c: RunCmd) -> Result<i32> {
+    let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    let resuming = opts.resume.is_some();
+    let out = opts
+        .resume
+        .clone()
+        .or(opts.out.clone())
+        .unwrap_or_else(scheduler::default_out);
+    opts.out = Some(out.clone());
+    scheduler::check_out(&out, resuming)?;
+    let resolved = opts.to_toml();
+    let workload = scheduler::workload_id(&opts);
+    let done = if resuming {
+        resume_state(&out, &resolved, &workload)?
+    } else {
+        HashSet::new()
+    };
+
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let (sig_tx, sig_rx) = watch::channel(None::<i32>);
+    install_signal_handler(cancel_tx, sig_tx)?;
+
+    let mut cells = plan::expand(&opts, &Facts::from_env());
+    let mut setup = scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await?;
+    cells = plan::expand(&opts, &setup.facts);
+
+    std::fs::write(out.join("scenario.toml"), &resolved)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("failed to write {}: {e}", out.join("scenario.toml").display())))?;
+    let env = crate::reporting::EnvInfo::capture(&setup.session.engine.docker_env(), &opts, setup.session.registry.owned.is_some()).await;
+    let _ = std::fs::write(out.join("env.json"), serde_json::to_vec_pretty(&env).unwrap_or_default());
+
+    let mut writer = match RecordWriter::open(&out) {
+        Ok(w) => w,
+        Err(e) => {
+            setup.teardown().await;
+            return Err(Error::Internal(e));
+        }
+    };
+    eprintln!(
+        "cachebench: {} cells, results in {} (engine {}, registry {})",
+        cells.len(),
+        out.display(),
+        setup.session.engine.host,
+        setup.session.registry.repository
+    );
+    let result = scheduler::run_matrix(&mut setup, &cells, &mut writer, &done, &sig_rx).await;
+    setup.teardown().await;
+    let records = result?;
+    let interrupted_by = *sig_rx.borrow();
+    let (all, warning) = results::read_runs(&out).map_err(Error::Internal)?;
+    if let Some(w) = warning {
+        eprintln!("cachebench: warning: {w}");
+    }
+    println!("{}", crate::console::summary_table(&all));
+    if let Err(e) = crate::reporting::render_quiet(&out) {
+        eprintln!("cachebench: warning: failed to render the report: {e}");
+    }
+    println!("results: {}", out.display());
+    let outcome = scheduler::MatrixOutcome {
+        out,
+        records: all,
+        interrupted_by,
+    };
+    let _ = records;
+    Ok(outcome.exit_code())
+}
+
+/// Which runs of an earlier matrix are complete; refuses when the scenario or
+/// workload changed since.
+fn resume_state(out: &Path, resolved: &str, workload: &str) -> Result<HashSet<(String, u32, RunKind)>> {
+    let previous = std::fs::read_to_string(out.join("scenario.toml")).map_err(|e| {
+        Error::usage(format!(
+            "--resume: {} has no scenario.toml ({e}); it is not a cachebench results folder",
+            out.display()
+        ))
+    })?;
+    if strip_out(&previous) != strip_out(resolved) {
+        return Err(Error::usage(format!(
+            "--resume: the scenario changed since {} was started (compare its scenario.toml); \
+             run it as a new matrix with --out instead",
+            out.display()
+        )));
+    }
+    let (records, warning) = if out.join(results::RUNS_JSONL).exists() {
+        results::read_runs(out).map_err(|e| Error::usage(format!("--resume: {e:#}")))?
+    } else {
+        (vec![], None)
+    };
+    if let Some(w) = warning {
+        eprintln!("cachebench: {w}");
+    }
+    if let Some(r) = records.iter().find(|r| r.workload != workload) {
+        return Err(Error::usage(format!(
+            "--resume: the workload changed since {} was started ({} then, {} now); run it as a new matrix",
+            out.display(),
+            r.workload,
+            workload
+        )));
+    }
+    Ok(records
+        .iter()
+        .filter(|r| r.status != RunStatus::Interrupted)
+        .map(|r| (r.cell().to_string(), r.rep, r.kind))
+        .collect())
+}
+
+fn strip_out(toml_text: &str) -> String {
+    toml_text
+        .lines()
+        .filter(|l| !l.starts_with("out ="))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,80 @@
+//! docker-container builders that cachebench creates and removes: their create
+//! command (timed as the `builder_create` phase), and the buildkitd.toml that points
+//! them at cachebench's loopback registry over plain HTTP.
+//!
+//! Builders live under cachebench's own BUILDX_CONFIG and are created without
+//! `--use`, so the user's current builder is never changed.
+
+use crate::strategy::{DockerCommand, OutputFormat, Role};
+use std::path::{Path, PathBuf};
+
+/// The buildkitd.toml for a registry at `host` (HOST:PORT) that speaks plain HTTP,
+/// also used as the docker.io mirror when `mirror` is set.
+pub fn buildkitd_toml(host: Option<&str>, mirror: bool) -> String {
+    let mut s = String::from("# written by cachebench\n");
+    if let Some(h) = host {
+        if mirror {
+            s.push_str(&format!("[registry.\"docker.io\"]\n  mirrors = [\"{h}\"]\n\n"));
+        }
+        s.push_str(&format!("[registry.\"{h}\"]\n  http = true\n  insecure = true\n"));
+    }
+    s
+}
+
+/// Writes the buildkitd.toml into `dir` and returns its path.
+pub fn write_config(dir: &Path, host: Option<&str>, mirror: bool) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let p = dir.join("buildkitd.toml");
+    std::fs::write(&p, buildkitd_toml(host, mirror))?;
+    Ok(p)
+}
+
+/// `docker buildx create --driver docker-container … --bootstrap` (no `--use`).
+pub fn create_command(name: &str, image: &str, config: &Path) -> DockerCommand {
+    DockerCommand {
+        role: Role::Build,
+        format: OutputFormat::Plain,
+        env: vec![],
+        args: vec![
+            "buildx".into(),
+            "create".into(),
+            "--name".into(),
+            name.into(),
+            "--driver".into(),
+            "docker-container".into(),
+            "--driver-opt".into(),
+            "network=host".into(),
+            "--driver-opt".into(),
+            format!("image={image}"),
+            "--config".into(),
+            config.display().to_string(),
+            "--bootstrap".into(),
+        ],
+    }
+}
+
+/// `docker buildx rm NAME`.
+pub fn remove_args(name: &str) -> Vec<String> {
+    vec!["buildx".into(), "rm".into(), "--force".into(), name.into()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_marks_the_registry_http_and_mirrors_docker_io() {
+        let t = buildkitd_toml(Some("127.0.0.1:5000"), true);
+        assert!(t.contains("[registry.\"docker.io\"]\n  mirrors = [\"127.0.0.1:5000\"]"));
+        assert!(t.contains("[registry.\"127.0.0.1:5000\"]\n  http = true"));
+        let parsed: toml::Value = toml::from_str(&t).unwrap();
+        assert!(parsed.get("registry").is_some());
+    }
+
+    #[test]
+    fn create_never_uses_use() {
+        let c = create_command("cb", "moby/buildkit:buildx-stable-1", Path::new("/x.toml"));
+        assert!(!c.args.iter().any(|a| a == "--use"));
+        assert!(c.args.contains(&"network=host".to_string()));
+    }
+}

@@ -1,0 +1,359 @@
+//! The Docker engine builds run on.
+//!
+//! By default cachebench starts its own `dockerd` (own data-root, exec-root, socket,
+//! pidfile, managed containerd, containerd image store on, its own bridge with a
+//! link-local address and no iptables rules), so that emptying state never touches
+//! the user's engine: a cold state is a fresh data-root, a warm layer cache is a
+//! restart on the same data-root. With `--docker-host` it uses an existing engine,
+//! where it empties the build cache only with `--allow-prune` and removes only
+//! images it tagged itself.
+
+use crate::error::Error;
+use crate::http;
+use crate::process::{self, Background, Spec};
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long dockerd gets to answer `/_ping` after it is started.
+const START_LIMIT: Duration = Duration::from_secs(60);
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+#[derive(Debug)]
+pub struct OwnedEngine {
+    pub dir: PathBuf,
+    pub process: Option<Background>,
+    pub bridge: String,
+    pub bridge_cidr: String,
+    /// Registry mirror for docker.io (cachebench's registry serving seeded images).
+    pub mirror: Option<String>,
+    pub insecure: Vec<String>,
+    /// Generation of the data-root; a reset starts the next one.
+    pub generation: u32,
+    pub socket: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct Engine {
+    /// `unix:///…` or `tcp://…`: what DOCKER_HOST is set to for every command.
+    pub host: String,
+    pub owned: Option<OwnedEngine>,
+    pub allow_prune: bool,
+    /// BUILDX_CONFIG for every buildx command: cachebench's builders live here,
+    /// never in the user's ~/.docker/buildx.
+    pub buildx_config: PathBuf,
+    /// Images cachebench tagged on an engine it does not own (removed at the end).
+    pub tagged: Vec<String>,
+}
+
+impl Engine {
+    /// The environment every docker command of cachebench gets.
+    pub fn docker_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("DOCKER_HOST".into(), self.host.clone()),
+            (
+                "BUILDX_CONFIG".into(),
+                self.buildx_config.display().to_string(),
+            ),
+        ]
+    }
+
+    pub fn is_owned(&self) -> bool {
+        self.owned.is_some()
+    }
+
+    /// Checks that this machine can run an engine of cachebench's own.
+    pub fn can_own() -> Result<(), Error> {
+        if crate::registry::which("dockerd").is_none() {
+            return Err(Error::missing(
+                "dockerd not found on PATH: cachebench starts an engine of its own; install one \
+                 with scripts/setup.sh, or use an existing engine with --docker-host URL --allow-prune",
+            ));
+        }
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err(Error::missing(
+                "starting cachebench's own dockerd needs root; run as root, or use an existing \
+                 engine with --docker-host URL --allow-prune",
+            ));
+        }
+        if crate::registry::which("ip").is_none() {
+            return Err(Error::missing(
+                "`ip` (iproute2) not found: cachebench's engine needs its own bridge; apt-get install iproute2",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts cachebench's own dockerd under `dir`.
+    pub async fn start_owned(
+        dir: &Path,
+        mirror: Option<String>,
+        insecure: Vec<String>,
+    ) -> anyhow::Result<Engine> {
+        std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+        let (bridge, bridge_cidr) = create_bridge().await?;
+        let mut owned = OwnedEngine {
+            dir: dir.to_path_buf(),
+            process: None,
+            socket: dir.join("docker.sock"),
+            bridge,
+            bridge_cidr,
+            mirror,
+            insecure,
+            generation: 0,
+        };
+        let host = format!("unix://{}", owned.socket.display());
+        if let Err(e) = owned.start().await {
+            owned.stop();
+            delete_bridge(&owned.bridge);
+            return Err(e);
+        }
+        let buildx_config = dir.join("buildx");
+        std::fs::create_dir_all(&buildx_config)?;
+        Ok(Engine {
+            host,
+            owned: Some(owned),
+            allow_prune: true,
+            buildx_config,
+            tagged: vec![],
+        })
+    }
+
+    /// An existing engine at `host`.
+    pub fn external(host: &str, allow_prune: bool, work: &Path) -> anyhow::Result<Engine> {
+        let buildx_config = work.join("buildx");
+        std::fs::create_dir_all(&buildx_config)?;
+        Ok(Engine {
+            host: host.to_string(),
+            owned: None,
+            allow_prune,
+            buildx_config,
+            tagged: vec![],
+        })
+    }
+
+    /// Empties local build state: on cachebench's own engine a fresh data-root (a
+    /// fresh runner); on another engine, with --allow-prune, its build cache and the
+    /// images cachebench tagged. Returns a note for the record.
+    pub async fn reset(&mut self) -> anyhow::Result<String> {
+        if let Some(o) = self.owned.as_mut() {
+            o.stop();
+            let old = o.data_root();
+            o.generation += 1;
+            o.start().await?;
+            // Best effort: a leftover is removed with the whole folder at the end.
+            let _ = std::fs::remove_dir_all(&old);
+            return Ok(String::new());
+        }
+        if !self.allow_prune {
+            bail!("refusing to empty the build cache of {} without --allow-prune", self.host);
+        }
+        self.docker(&["buildx", "prune", "--all", "--force"], Duration::from_secs(300))
+            .await?;
+        self.remove_tagged().await;
+        Ok("external engine: build cache pruned; base images kept".into())
+    }
+
+    /// Keeps the layer store across a daemon restart (CodeBuild's local layer cache
+    /// on a warm host). On an engine cachebench does not own, the state is kept
+    /// without a restart, and the note says so.
+    pub async fn restart_keep(&mut self) -> anyhow::Result<String> {
+        if let Some(o) = self.owned.as_mut() {
+            o.stop();
+            o.start().await?;
+            return Ok(String::new());
+        }
+        Ok("external engine: layer store kept without a daemon restart".into())
+    }
+
+    /// Remembers a tag cachebench made on an engine it does not own.
+    pub fn note_tag(&mut self, image: &str) {
+        if self.owned.is_none() && !self.tagged.iter().any(|t| t == image) {
+            self.tagged.push(image.to_string());
+        }
+    }
+
+    /// Removes the images cachebench tagged (only those).
+    pub async fn remove_tagged(&mut self) {
+        let tags = std::mem::take(&mut self.tagged);
+        for t in tags {
+            let _ = self.docker(&["image", "rm", &t], Duration::from_secs(60)).await;
+        }
+    }
+
+    /// Runs `docker ARGS` against this engine and returns stdout.
+    pub async fn docker(&self, args: &[&str], timeout: Duration) -> anyhow::Result<String> {
+        let spec = Spec::new("docker").args(args.iter().copied()).envs(&self.docker_env());
+        process::output(&spec, timeout).await
+    }
+
+    /// True when the engine answers.
+    pub async fn healthy(&self) -> bool {
+        match &self.owned {
+            Some(o) => ping(&o.socket),
+            None => self
+                .docker(&["version", "--format", "{{.Server.Version}}"], Duration::from_secs(20))
+                .await
+                .is_ok(),
+        }
+    }
+
+    /// Restarts cachebench's own engine (after it died), keeping its data-root.
+    pub async fn revive(&mut self) -> anyhow::Result<()> {
+        match self.owned.as_mut() {
+            Some(o) => {
+                o.stop();
+                o.start().await
+            }
+            None => bail!("engine {} does not answer and is not cachebench's to restart", self.host),
+        }
+    }
+
+    /// Stops cachebench's own engine and removes its bridge; on another engine,
+    /// removes the images cachebench tagged.
+    pub async fn shutdown(&mut self) {
+        if let Some(o) = self.owned.as_mut() {
+            o.stop();
+            delete_bridge(&o.bridge);
+        } else {
+            self.remove_tagged().await;
+        }
+    }
+
+    /// Stops at once (second Ctrl-C): no waiting beyond a short grace.
+    pub fn kill_now(&mut self) {
+        if let Some(o) = self.owned.as_mut() {
+            if let Some(p) = o.process.as_mut() {
+                p.stop(Duration::from_secs(2));
+            }
+            o.process = None;
+            delete_bridge(&o.bridge);
+        }
+    }
+
+    /// The dockerd process id (fault tests).
+    pub fn pid(&self) -> Option<u32> {
+        self.owned
+            .as_ref()
+            .and_then(|o| o.process.as_ref())
+            .and_then(|p| p.pid())
+    }
+}
+
+impl OwnedEngine {
+    fn data_root(&self) -> PathBuf {
+        self.dir.join(format!("root-{}", self.generation))
+    }
+
+    async fn start(&mut self) -> anyhow::Result<()> {
+        let mut cfg = serde_json::json!({
+            "features": {"containerd-snapshotter": true},
+            "log-level": "warn",
+        });
+        if let Some(m) = &self.mirror {
+            cfg["registry-mirrors"] = serde_json::json!([format!("http://{m}")]);
+        }
+        if !self.insecure.is_empty() {
+            cfg["insecure-registries"] = serde_json::json!(self.insecure);
+        }
+        let config = self.dir.join("daemon.json");
+        std::fs::write(&config, serde_json::to_vec_pretty(&cfg)?)
+            .with_context(|| format!("failed to write {}", config.display()))?;
+        let _ = std::fs::remove_file(&self.socket);
+        let spec = Spec::new("dockerd")
+            .arg("--config-file")
+            .arg(&config)
+            .arg("--data-root")
+            .arg(self.data_root())
+            .arg("--exec-root")
+            .arg(self.dir.join("exec"))
+            .arg("--pidfile")
+            .arg(self.dir.join("docker.pid"))
+            .arg("-H")
+            .arg(format!("unix://{}", self.socket.display()))
+            .arg(format!("--bridge={}", self.bridge))
+            .arg("--iptables=false")
+            .arg("--ip6tables=false");
+        let mut p = Background::spawn(&spec, "dockerd", &self.dir.join("dockerd.log"))
+            .context("failed to start dockerd")?;
+        let t0 = Instant::now();
+        loop {
+            if ping(&self.socket) {
+                break;
+            }
+            if !p.alive() {
+                bail!(
+                    "failed to start dockerd (data-root {}): it exited{}",
+                    self.data_root().display(),
+                    p.log_tail()
+                );
+            }
+            if t0.elapsed() > START_LIMIT {
+                let tail = p.log_tail();
+                p.kill();
+                bail!(
+                    "failed to start dockerd: no answer on {} within {}s{tail}",
+                    self.socket.display(),
+                    START_LIMIT.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.process = Some(p);
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.stop(STOP_GRACE);
+        }
+    }
+}
+
+fn ping(socket: &Path) -> bool {
+    http::unix("GET", socket, "/_ping", Duration::from_secs(2))
+        .map(|r| r.status == 200)
+        .unwrap_or(false)
+}
+
+/// Creates a bridge of cachebench's own with a free link-local /24.
+async fn create_bridge() -> anyhow::Result<(String, String)> {
+    let used = process::output(&Spec::new("ip").args(["-o", "-4", "addr"]), Duration::from_secs(10))
+        .await
+        .unwrap_or_default();
+    let seed = std::process::id() ^ (chrono::Utc::now().timestamp_subsec_nanos());
+    let name = format!("cb{:08x}", seed)[..10].to_string();
+    let mut third = 100 + (seed % 150);
+    for _ in 0..150 {
+        if !used.contains(&format!("169.254.{third}.")) {
+            break;
+        }
+        third = 100 + ((third - 100 + 1) % 150);
+    }
+    let cidr = format!("169.254.{third}.1/24");
+    process::output(
+        &Spec::new("ip").args(["link", "add", &name, "type", "bridge"]),
+        Duration::from_secs(10),
+    )
+    .await
+    .with_context(|| format!("failed to create bridge {name} for cachebench's dockerd"))?;
+    if let Err(e) = process::output(
+        &Spec::new("ip").args(["addr", "add", &cidr, "dev", &name]),
+        Duration::from_secs(10),
+    )
+    .await
+    {
+        delete_bridge(&name);
+        return Err(e.context(format!("failed to address bridge {name}")));
+    }
+    Ok((name, cidr))
+}
+
+fn delete_bridge(name: &str) {
+    let _ = std::process::Command::new("ip")
+        .args(["link", "del", name])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+}

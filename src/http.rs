@@ -1,0 +1,150 @@
+//! A minimal HTTP/1.1 client over TCP and Unix sockets, for loopback only: the
+//! registry's `/v2/` API and the engine's `/_ping`. Plain HTTP, one request per
+//! connection, bodies read to the end; nothing here speaks TLS or carries
+//! credentials.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+/// A response: status code, lower-cased headers, body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn request_bytes(method: &str, host: &str, path: &str, headers: &[(&str, &str)]) -> Vec<u8> {
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nUser-Agent: cachebench\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.into_bytes()
+}
+
+fn exchange<S: Read + Write>(mut s: S, req: &[u8]) -> std::io::Result<Response> {
+    s.write_all(req)?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    parse(&buf)
+}
+
+/// `GET`/`HEAD`/`DELETE` against `host:port` over TCP.
+pub fn tcp(
+    method: &str,
+    host_port: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> std::io::Result<Response> {
+    use std::net::ToSocketAddrs;
+    let addr = host_port
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other(format!("cannot resolve {host_port}")))?;
+    let s = std::net::TcpStream::connect_timeout(&addr, timeout)?;
+    s.set_read_timeout(Some(timeout))?;
+    s.set_write_timeout(Some(timeout))?;
+    exchange(s, &request_bytes(method, host_port, path, headers))
+}
+
+/// A request over a Unix socket (the engine's API socket).
+pub fn unix(method: &str, socket: &std::path::Path, path: &str, timeout: Duration) -> std::io::Result<Response> {
+    let s = std::os::unix::net::UnixStream::connect(socket)?;
+    s.set_read_timeout(Some(timeout))?;
+    s.set_write_timeout(Some(timeout))?;
+    exchange(s, &request_bytes(method, "docker", path, &[]))
+}
+
+fn parse(buf: &[u8]) -> std::io::Result<Response> {
+    let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+    let end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| bad("no end of headers"))?;
+    let head = std::str::from_utf8(&buf[..end]).map_err(|_| bad("headers not UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().ok_or_else(|| bad("no status line"))?;
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("bad status line"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let raw = &buf[end + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked { dechunk(raw)? } else { raw.to_vec() };
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut raw: &[u8]) -> std::io::Result<Vec<u8>> {
+    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "bad chunked body");
+    let mut out = Vec::new();
+    loop {
+        let nl = raw.windows(2).position(|w| w == b"\r\n").ok_or_else(bad)?;
+        let size_str = std::str::from_utf8(&raw[..nl]).map_err(|_| bad())?;
+        let size = usize::from_str_radix(size_str.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|_| bad())?;
+        raw = &raw[nl + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        if raw.len() < size {
+            return Err(bad());
+        }
+        out.extend_from_slice(&raw[..size]);
+        raw = raw.get(size + 2..).ok_or_else(bad)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_and_chunked() {
+        let r = parse(b"HTTP/1.1 200 OK\r\nContent-Type: x\r\n\r\nhello").unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("x"));
+        assert_eq!(r.body, b"hello");
+        let r = parse(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap();
+        assert_eq!(r.status, 404);
+        assert_eq!(r.body, b"abcde");
+    }
+
+    #[test]
+    fn talks_to_a_real_listener() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let h = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let n = s.read(&mut buf).unwrap();
+            assert!(std::str::from_utf8(&buf[..n]).unwrap().starts_with("GET /v2/ HTTP/1.1"));
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}").unwrap();
+        });
+        let r = tcp("GET", &addr, "/v2/", &[], Duration::from_secs(5)).unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, b"{}");
+        h.join().unwrap();
+    }
+}

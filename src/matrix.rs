@@ -1,0 +1,150 @@
+//! The axes of the benchmark matrix: strategies, states, changes and builder drivers,
+//! with their stable names (a public interface: records and scenario files use them).
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! named_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal, { $($(#[$vm:meta])* $var:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $var),+ }
+
+        impl $name {
+            /// Every value, in the default run order.
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+
+            /// The stable name.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$var => $s),+ }
+            }
+
+            /// The accepted names, for error messages.
+            pub fn names() -> String {
+                [$($s),+].join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok($name::$var),)+
+                    _ => Err(format!("unknown {} `{}`; expected one of: {}", $what, s.escape_debug(), Self::names())),
+                }
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// How an image is built, cached and shipped. The README maps each to its commands.
+    Strategy, "strategy", {
+        /// `DOCKER_BUILDKIT=0 docker build`.
+        Legacy => "legacy",
+        /// `docker buildx build --load` on the docker driver.
+        Buildkit => "buildkit",
+        /// `docker buildx build --load`, then `docker push`.
+        LoadPush => "load-push",
+        /// `docker buildx build --push`.
+        Push => "push",
+        /// Registry cache, ECR style (`mode=max,image-manifest=true,oci-mediatypes=true`).
+        RegistryCache => "registry-cache",
+        /// Local cache folder rotated as actions/cache does.
+        LocalCache => "local-cache",
+        /// Inline cache in the pushed image.
+        InlineCache => "inline-cache",
+        /// GitHub Actions cache service (needs ACTIONS_CACHE_URL and ACTIONS_RUNTIME_TOKEN).
+        GhaCache => "gha-cache",
+        /// CodeBuild LOCAL_DOCKER_LAYER_CACHE: the engine's layer store kept on a warm host.
+        LayerCache => "layer-cache",
+    }
+);
+
+named_enum!(
+    /// The state a build starts from.
+    State, "state", {
+        /// Empty local build cache, no image, remote cache never used: a fresh CI runner.
+        Cold => "cold",
+        /// The previous build's local state kept: a warm host or self-hosted runner.
+        WarmLocal => "warm-local",
+        /// Local state emptied, remote cache filled by a previous build.
+        WarmRemote => "warm-remote",
+    }
+);
+
+named_enum!(
+    /// What changed since the build that warmed the state.
+    Change, "change", {
+        None => "none",
+        /// The source file is rewritten with a fresh nonce.
+        Source => "source",
+        /// The dependency file is rewritten with a fresh nonce.
+        Deps => "deps",
+    }
+);
+
+named_enum!(
+    /// The buildx driver that runs BuildKit.
+    BuilderKind, "builder", {
+        /// The engine's own BuildKit.
+        Docker => "docker",
+        /// A BuildKit container that cachebench creates (`docker buildx create`).
+        DockerContainer => "docker-container",
+    }
+);
+
+/// Export of the registry-cache strategy: `--load` (the usual ECR quick start) or `--push`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutput {
+    Load,
+    Push,
+}
+
+impl FromStr for CacheOutput {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "load" => Ok(CacheOutput::Load),
+            "push" => Ok(CacheOutput::Push),
+            _ => Err(format!(
+                "unknown registry cache output `{}`; expected load or push",
+                s.escape_debug()
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in Strategy::ALL {
+            assert_eq!(s.name().parse::<Strategy>().unwrap(), *s);
+        }
+        for s in State::ALL {
+            assert_eq!(s.name().parse::<State>().unwrap(), *s);
+        }
+        for c in Change::ALL {
+            assert_eq!(c.name().parse::<Change>().unwrap(), *c);
+        }
+        for b in BuilderKind::ALL {
+            assert_eq!(b.name().parse::<BuilderKind>().unwrap(), *b);
+        }
+    }
+
+    #[test]
+    fn unknown_name_lists_the_accepted_ones() {
+        let err = "fast".parse::<Strategy>().unwrap_err();
+        assert!(err.contains("unknown strategy `fast`"), "{err}");
+        assert!(err.contains("registry-cache"), "{err}");
+    }
+}

@@ -1,0 +1,184 @@
+//! The registry runs push to and pull from: cachebench's own (Debian's
+//! `docker-registry serve`, or `registry serve`, on a free loopback port with its
+//! storage in a temporary folder) or an existing one given with `--registry`.
+//!
+//! Every run writes only under tags unique to it (see [`Registry::tag`]); on an
+//! existing registry nothing else is touched.
+
+use crate::http;
+use crate::process::{Background, Spec};
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A registry cachebench started, and owns.
+#[derive(Debug)]
+pub struct OwnedRegistry {
+    pub process: Background,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub config: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct Registry {
+    /// HOST:PORT (no prefix).
+    pub host: String,
+    /// Repository images and caches are written to: `HOST[:PORT]/PREFIX`.
+    pub repository: String,
+    pub owned: Option<OwnedRegistry>,
+}
+
+/// The registry binary found on PATH.
+pub fn find_binary() -> Option<PathBuf> {
+    ["docker-registry", "registry"]
+        .iter()
+        .find_map(|b| which(b))
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> std::io::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+impl Registry {
+    /// Starts cachebench's own registry with storage under `dir`.
+    pub fn start_owned(dir: &Path) -> anyhow::Result<Registry> {
+        let bin = find_binary().context(
+            "no registry binary (docker-registry or registry) on PATH; run scripts/setup.sh \
+             (apt-get install docker-registry) or give --registry HOST[:PORT]",
+        )?;
+        std::fs::create_dir_all(dir.join("data"))
+            .with_context(|| format!("failed to create {}", dir.display()))?;
+        let mut last_err = None;
+        for _ in 0..3 {
+            let port = free_port().context("failed to find a free loopback port")?;
+            let config = dir.join("config.yml");
+            std::fs::write(
+                &config,
+                format!(
+                    "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  \
+                     filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  \
+                     maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                    dir.join("data").display()
+                ),
+            )
+            .with_context(|| format!("failed to write {}", config.display()))?;
+            let spec = Spec::new(bin.as_os_str()).arg("serve").arg(&config);
+            let mut process = Background::spawn(&spec, "registry", &dir.join("registry.log"))?;
+            let host = format!("127.0.0.1:{port}");
+            match wait_ready(&host, &mut process, Duration::from_secs(15)) {
+                Ok(()) => {
+                    return Ok(Registry {
+                        repository: format!("{host}/cachebench"),
+                        host,
+                        owned: Some(OwnedRegistry {
+                            process,
+                            dir: dir.to_path_buf(),
+                            port,
+                            config,
+                        }),
+                    })
+                }
+                Err(e) => {
+                    process.kill();
+                    last_err = Some(e);
+                }
+            }
+        }
+        Err(last_err.unwrap_or_else(|| anyhow::anyhow!("registry did not start")))
+    }
+
+    /// An existing registry: `HOST[:PORT][/PREFIX]`.
+    pub fn external(address: &str) -> Registry {
+        let (host, prefix) = match address.split_once('/') {
+            Some((h, p)) => (h.to_string(), Some(p.to_string())),
+            None => (address.to_string(), None),
+        };
+        let repository = match prefix {
+            Some(p) => format!("{host}/{p}"),
+            None => format!("{host}/cachebench"),
+        };
+        Registry {
+            host,
+            repository,
+            owned: None,
+        }
+    }
+
+    /// `REPOSITORY:TAG`.
+    pub fn tag(&self, tag: &str) -> String {
+        format!("{}:{tag}", self.repository)
+    }
+
+    /// True when the registry speaks plain HTTP on loopback (cachebench's own, or a
+    /// local one), which BuildKit must be told about.
+    pub fn is_loopback(&self) -> bool {
+        self.host.starts_with("127.") || self.host.starts_with("localhost")
+    }
+
+    /// Answers `GET /v2/` with 200 or 401.
+    pub fn ping(&self) -> bool {
+        self.is_loopback()
+            && http::tcp("GET", &self.host, "/v2/", &[], Duration::from_secs(2))
+                .map(|r| r.status == 200 || r.status == 401)
+                .unwrap_or(false)
+    }
+
+    /// Stops an owned registry (a no-op for an external one).
+    pub fn stop(&mut self) {
+        if let Some(o) = self.owned.as_mut() {
+            o.process.stop(Duration::from_secs(5));
+        }
+    }
+}
+
+fn wait_ready(host: &str, process: &mut Background, limit: Duration) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    while t0.elapsed() < limit {
+        if !process.alive() {
+            bail!("registry exited at start{}", process.log_tail());
+        }
+        if let Ok(r) = http::tcp("GET", host, "/v2/", &[], Duration::from_secs(1)) {
+            if r.status == 200 {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!(
+        "registry did not answer on {host} within {}s{}",
+        limit.as_secs(),
+        process.log_tail()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn external_address_forms() {
+        let r = Registry::external("ghcr.io/acme/app");
+        assert_eq!(r.host, "ghcr.io");
+        assert_eq!(r.tag("x"), "ghcr.io/acme/app:x");
+        let r = Registry::external("127.0.0.1:5000");
+        assert_eq!(r.repository, "127.0.0.1:5000/cachebench");
+        assert!(r.is_loopback());
+    }
+}

@@ -1,0 +1,469 @@
+//! The executor: one run of one cell — prepare its state (untimed, but its time
+//! recorded), run the measured docker commands, and turn what happened into a
+//! [`RunRecord`]. A failure here is a failed run, never an error of the matrix.
+
+use crate::builder;
+use crate::engine::Engine;
+use crate::matrix::{BuilderKind, Change, State, Strategy};
+use crate::options::Options;
+use crate::plan::Cell;
+use crate::process::{self, Ending, LineSink, Outcome, Spec};
+use crate::record::{CommandRecord, RunKind, RunRecord, RunStatus};
+use crate::registry::Registry;
+use crate::strategy::{self, DockerCommand, OutputFormat, RunTarget};
+use crate::workspace::Workspace;
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// What every run of a matrix shares.
+pub struct Session {
+    pub opts: Options,
+    pub engine: Engine,
+    pub registry: Registry,
+    /// The results folder.
+    pub out: PathBuf,
+    /// cachebench's scratch folder for this matrix (workspaces, cache folders).
+    pub work: PathBuf,
+    /// Unique to this matrix: part of every tag, ref and builder name.
+    pub run_id: String,
+    pub workload: String,
+    pub cancel: watch::Receiver<bool>,
+    /// buildkitd.toml for docker-container builders.
+    pub buildkitd_config: PathBuf,
+    counter: u32,
+}
+
+/// One parsed output stream of a command; filled in by the phase parsers.
+pub struct Observed {
+    pub role: &'static str,
+    pub format: OutputFormat,
+    pub outcome: Outcome,
+}
+
+/// A parser of a command's output (BuildKit rawjson, legacy steps, or nothing).
+pub trait OutputParser: LineSink {
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
+}
+
+impl OutputParser for () {
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+}
+
+impl Session {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        opts: Options,
+        engine: Engine,
+        registry: Registry,
+        out: PathBuf,
+        work: PathBuf,
+        run_id: String,
+        workload: String,
+        cancel: watch::Receiver<bool>,
+    ) -> anyhow::Result<Session> {
+        let mirror = registry.owned.is_some();
+        let buildkitd_config = builder::write_config(
+            &work.join("buildkitd"),
+            registry.is_loopback().then_some(registry.host.as_str()),
+            mirror,
+        )?;
+        Ok(Session {
+            opts,
+            engine,
+            registry,
+            out,
+            work,
+            run_id,
+            workload,
+            cancel,
+            buildkitd_config,
+            counter: 0,
+        })
+    }
+
+    fn interrupted(&self) -> bool {
+        *self.cancel.borrow()
+    }
+
+    /// A record for a cell that is not run.
+    pub fn skipped(&self, cell: &Cell, reason: &str) -> RunRecord {
+        self.blank(cell, 1, RunKind::Measured, RunStatus::Skipped, reason)
+    }
+
+    fn blank(&self, cell: &Cell, rep: u32, kind: RunKind, status: RunStatus, reason: &str) -> RunRecord {
+        RunRecord {
+            scenario: self.opts.scenario_name.clone(),
+            workload: self.workload.clone(),
+            strategy: cell.strategy.to_string(),
+            builder: cell.builder.to_string(),
+            state: cell.state.to_string(),
+            change: cell.change.to_string(),
+            rep,
+            kind,
+            status,
+            reason: reason.to_string(),
+            started_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            wall_ms: None,
+            build_ms: None,
+            prepare_ms: None,
+            phases: Default::default(),
+            steps_total: None,
+            steps_cached: None,
+            bytes_down: None,
+            bytes_up: None,
+            log: String::new(),
+            note: String::new(),
+            step_details: vec![],
+            commands: vec![],
+        }
+    }
+
+    /// Runs one rep of `cell`, returning its record (never an error: a failure is
+    /// a failed run).
+    pub async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind) -> RunRecord {
+        self.counter += 1;
+        let n = self.counter;
+        let tag_base = format!("{}-{}-{}", self.run_id, cell.slug(), n);
+        let log_rel = format!(
+            "logs/{}-{}-{}.log",
+            cell.slug(),
+            match kind {
+                RunKind::Warmup => "warmup",
+                RunKind::Measured => "rep",
+            },
+            rep
+        );
+        let mut rec = self.blank(cell, rep, kind, RunStatus::Ok, "");
+        rec.log = log_rel.clone();
+        let mut log = match process::open_log(&self.out.join(&log_rel)) {
+            Ok(f) => f,
+            Err(e) => {
+                rec.status = RunStatus::Failed;
+                rec.reason = format!("failed to open log {}: {e}", self.out.join(&log_rel).display());
+                return rec;
+            }
+        };
+        let builder_name = (cell.builder == BuilderKind::DockerContainer)
+            .then(|| format!("cachebench-{}-{n}", self.run_id));
+        let target = RunTarget {
+            context: self.work.join(format!("ws/{n}/ctx")),
+            dockerfile: self.dockerfile_in(&self.work.join(format!("ws/{n}/ctx"))),
+            build_args: self.opts.build_args.clone(),
+            image: self.registry.tag(&format!("{tag_base}-img")),
+            cache_ref: self.registry.tag(&format!("{tag_base}-cache")),
+            cache_dir: self.work.join(format!("cache/{n}/d")),
+            gha_scope: format!("cachebench-{tag_base}"),
+            builder: builder_name.clone(),
+            builder_kind: cell.builder,
+            registry_cache_output: self.opts.registry_cache_output,
+        };
+        let deadline = self.opts.timeout.map(|t| Instant::now() + t);
+
+        // ---- prepare (untimed) ----
+        let t_prep = Instant::now();
+        let prep = self.prepare(cell, &target, &mut log, deadline).await;
+        rec.prepare_ms = Some(t_prep.elapsed().as_millis() as u64);
+        match prep {
+            Ok(note) => rec.note = note,
+            Err(fail) => {
+                rec.status = fail.status;
+                rec.reason = fail.reason;
+                self.cleanup_run(&target).await;
+                return rec;
+            }
+        }
+
+        // ---- measured ----
+        use std::io::Write;
+        let _ = writeln!(log, "== measured run ==");
+        let mut cmds: Vec<DockerCommand> = Vec::new();
+        let create_builder = builder_name.is_some() && cell.state != State::WarmLocal;
+        if let (true, Some(name)) = (create_builder, &builder_name) {
+            cmds.push(builder::create_command(
+                name,
+                &self.opts.buildkit_image,
+                &self.buildkitd_config,
+            ));
+        }
+        cmds.extend(strategy::commands(cell.strategy, &target));
+        let mut observed: Vec<Observed> = Vec::new();
+        let mut wall = 0u64;
+        let mut build_ms = 0u64;
+        let mut push_ms = None::<u64>;
+        for (i, c) in cmds.iter().enumerate() {
+            let role = if create_builder && i == 0 {
+                "builder_create"
+            } else {
+                c.role.name()
+            };
+            let o = self.exec(c, &mut log, deadline).await;
+            let ms = o.elapsed.as_millis() as u64;
+            wall += ms;
+            match role {
+                "build" => build_ms += ms,
+                "push" => *push_ms.get_or_insert(0) += ms,
+                _ => {}
+            }
+            rec.commands.push(CommandRecord {
+                role: role.to_string(),
+                argv: std::iter::once("docker".to_string())
+                    .chain(c.args.iter().cloned())
+                    .collect(),
+                duration_ms: ms,
+                exit_code: o.exit_code(),
+            });
+            let ok = o.success();
+            let ending = o.ending.clone();
+            let tail = o.framed_tail();
+            observed.push(Observed {
+                role,
+                format: c.format,
+                outcome: o,
+            });
+            if !ok {
+                rec.status = match ending {
+                    Ending::TimedOut => RunStatus::Timeout,
+                    Ending::Interrupted => RunStatus::Interrupted,
+                    _ => RunStatus::Failed,
+                };
+                rec.reason = failure_reason(role, &ending, &tail);
+                break;
+            }
+        }
+        rec.wall_ms = Some(wall);
+        rec.build_ms = (build_ms > 0).then_some(build_ms);
+        rec.phases.push_ms = push_ms;
+        if rec.status == RunStatus::Ok && cell.strategy == Strategy::LocalCache {
+            if let Err(e) = rotate_cache(&target) {
+                rec.note = format!("{} local cache rotation failed: {e}", rec.note).trim().to_string();
+            }
+        }
+        if rec.status == RunStatus::Ok {
+            self.engine.note_tag(&target.image);
+        }
+        let _ = writeln!(log, "== {} ({} ms) ==", rec.status, wall);
+        self.cleanup_run(&target).await;
+        rec
+    }
+
+    fn dockerfile_in(&self, ctx: &Path) -> PathBuf {
+        if self.opts.dockerfile.is_absolute() {
+            self.opts.dockerfile.clone()
+        } else {
+            ctx.join(&self.opts.dockerfile)
+        }
+    }
+
+    /// Brings the engine, builder, registry and cache folder into the cell's state
+    /// and applies its change.
+    async fn prepare(
+        &mut self,
+        cell: &Cell,
+        t: &RunTarget,
+        log: &mut std::fs::File,
+        deadline: Option<Instant>,
+    ) -> Result<String, Failure> {
+        use std::io::Write;
+        let mut notes: Vec<String> = Vec::new();
+        let n = t.context.parent().map(Path::to_path_buf).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&n);
+        let mut ws = Workspace::create(
+            &self.opts.context,
+            &t.context,
+            self.opts.source_file.as_deref(),
+            self.opts.deps_file.as_deref(),
+        )
+        .map_err(|e| Failure::failed(format!("{e:#}")))?;
+        std::fs::create_dir_all(t.cache_dir.parent().unwrap_or(Path::new("/")))
+            .map_err(|e| Failure::failed(format!("failed to create cache folder: {e}")))?;
+
+        // Start from empty local state, where cachebench may.
+        let must_reset = matches!(cell.state, State::Cold | State::WarmRemote);
+        if must_reset || self.engine.is_owned() {
+            let _ = writeln!(log, "== prepare: empty local state ==");
+            match self.engine.reset().await {
+                Ok(note) if !note.is_empty() => notes.push(note),
+                Ok(_) => {}
+                Err(e) => return Err(Failure::failed(format!("failed to empty local state: {e:#}"))),
+            }
+        }
+        if cell.state == State::Cold {
+            ws.apply(cell.change, &self.run_id)
+                .map_err(|e| Failure::failed(format!("{e:#}")))?;
+            return Ok(notes.join("; "));
+        }
+
+        // Warming build: the same commands, on a builder kept for warm-local.
+        let _ = writeln!(log, "== prepare: warming build ==");
+        if let Some(name) = &t.builder {
+            let c = builder::create_command(name, &self.opts.buildkit_image, &self.buildkitd_config);
+            let o = self.exec(&c, log, deadline).await;
+            if !o.success() {
+                return Err(Failure::from_outcome("creating the builder for the warming build", &o));
+            }
+        }
+        for c in strategy::commands(cell.strategy, t) {
+            let o = self.exec(&c, log, deadline).await;
+            if !o.success() {
+                return Err(Failure::from_outcome("warming build", &o));
+            }
+        }
+        if cell.strategy == Strategy::LocalCache {
+            rotate_cache(t).map_err(|e| Failure::failed(format!("local cache rotation: {e}")))?;
+        }
+        match cell.state {
+            State::WarmLocal => {
+                if cell.strategy == Strategy::LayerCache {
+                    let _ = writeln!(log, "== prepare: daemon restart, layer store kept ==");
+                    match self.engine.restart_keep().await {
+                        Ok(note) if !note.is_empty() => notes.push(note),
+                        Ok(_) => {}
+                        Err(e) => return Err(Failure::failed(format!("engine restart: {e:#}"))),
+                    }
+                }
+            }
+            State::WarmRemote => {
+                let _ = writeln!(log, "== prepare: empty local state, keep remote ==");
+                if let Some(name) = &t.builder {
+                    let _ = self.engine.docker(&to_refs(&builder::remove_args(name)), Duration::from_secs(120)).await;
+                }
+                match self.engine.reset().await {
+                    Ok(note) if !note.is_empty() => notes.push(note),
+                    Ok(_) => {}
+                    Err(e) => return Err(Failure::failed(format!("failed to empty local state: {e:#}"))),
+                }
+            }
+            State::Cold => unreachable!("handled above"),
+        }
+        if cell.change != Change::None {
+            ws.apply(cell.change, &self.run_id)
+                .map_err(|e| Failure::failed(format!("{e:#}")))?;
+        }
+        notes.dedup();
+        Ok(notes.join("; "))
+    }
+
+    /// Runs one docker command against the engine, within the run's deadline.
+    async fn exec(&mut self, c: &DockerCommand, log: &mut std::fs::File, deadline: Option<Instant>) -> Outcome {
+        let spec = Spec::new("docker")
+            .args(c.args.iter())
+            .envs(&self.engine.docker_env())
+            .envs(&c.env);
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let mut sink = ();
+        if timeout == Some(Duration::ZERO) {
+            let now: DateTime<Utc> = Utc::now();
+            return Outcome {
+                ending: Ending::TimedOut,
+                started: now,
+                ended: now,
+                elapsed: Duration::ZERO,
+                tail: vec![],
+            };
+        }
+        process::run(&spec, log, &mut sink, timeout, &mut self.cancel).await
+    }
+
+    /// Removes the run's builder, workspace and cache folder.
+    async fn cleanup_run(&mut self, t: &RunTarget) {
+        if let Some(name) = &t.builder {
+            let _ = self
+                .engine
+                .docker(&to_refs(&builder::remove_args(name)), Duration::from_secs(120))
+                .await;
+        }
+        if let Some(ws) = t.context.parent() {
+            let _ = std::fs::remove_dir_all(ws);
+        }
+        if let Some(c) = t.cache_dir.parent() {
+            let _ = std::fs::remove_dir_all(c);
+        }
+        let _ = self.interrupted();
+    }
+}
+
+fn to_refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Why preparation failed, as a run status and reason.
+struct Failure {
+    status: RunStatus,
+    reason: String,
+}
+
+impl Failure {
+    fn failed(reason: String) -> Failure {
+        Failure {
+            status: RunStatus::Failed,
+            reason,
+        }
+    }
+    fn from_outcome(what: &str, o: &Outcome) -> Failure {
+        Failure {
+            status: match o.ending {
+                Ending::TimedOut => RunStatus::Timeout,
+                Ending::Interrupted => RunStatus::Interrupted,
+                _ => RunStatus::Failed,
+            },
+            reason: failure_reason(what, &o.ending, &o.framed_tail()),
+        }
+    }
+}
+
+/// One line for the record: what failed, how, and the last error line of its
+/// output (the full output is in the run's log).
+fn failure_reason(what: &str, ending: &Ending, framed_tail: &str) -> String {
+    let how = match ending {
+        Ending::Exited(c) => format!("exited with code {c}"),
+        Ending::Signalled(s) => format!("killed by signal {s}"),
+        Ending::TimedOut => "timed out".into(),
+        Ending::Interrupted => "interrupted".into(),
+        Ending::SpawnFailed(e) => format!("could not start: {e}"),
+    };
+    let last_error = framed_tail
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("ERROR:") || l.contains("error") || l.contains("Error"))
+        .map(|l| l.trim().trim_start_matches("ERROR:").trim().to_string());
+    match last_error {
+        Some(e) if !e.is_empty() => {
+            let e: String = e.chars().take(400).collect();
+            format!("{what} {how}: {e}")
+        }
+        _ => format!("{what} {how}"),
+    }
+}
+
+/// actions/cache rotation: the exported `D-new` replaces `D`, so the cache does not
+/// grow without bound.
+fn rotate_cache(t: &RunTarget) -> std::io::Result<()> {
+    let new = t.cache_dir_new();
+    if !new.exists() {
+        return Ok(());
+    }
+    if t.cache_dir.exists() {
+        std::fs::remove_dir_all(&t.cache_dir)?;
+    }
+    std::fs::rename(new, &t.cache_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_reason_picks_the_error_line() {
+        let tail = "x\nERROR: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1\n---";
+        let r = failure_reason("build", &Ending::Exited(1), tail);
+        assert_eq!(
+            r,
+            "build exited with code 1: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1"
+        );
+        assert_eq!(failure_reason("push", &Ending::TimedOut, ""), "push timed out");
+    }
+}

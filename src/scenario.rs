@@ -1,0 +1,231 @@
+//! The scenario file (TOML): its schema and parsing, with errors that name the file,
+//! the line and the key.
+//!
+//! Only syntax and types are checked here; meaning (paths exist, names are known)
+//! is checked in [`crate::options`], which keeps the key path in its errors.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Largest scenario file read; anything bigger is refused before parsing.
+pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name used in records and reports [default: the file stem].
+    pub name: Option<String>,
+    #[serde(default)]
+    pub workload: Workload,
+    #[serde(default)]
+    pub matrix: Matrix,
+    #[serde(default)]
+    pub run: RunSection,
+    #[serde(default)]
+    pub engine: EngineSection,
+    #[serde(default)]
+    pub registry: RegistrySection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// Build context, relative to the scenario file.
+    pub context: Option<PathBuf>,
+    /// Dockerfile, relative to the context.
+    pub dockerfile: Option<PathBuf>,
+    /// File inside the context that a `source` change rewrites.
+    pub source_file: Option<PathBuf>,
+    /// File inside the context that a `deps` change rewrites.
+    pub deps_file: Option<PathBuf>,
+    #[serde(default)]
+    pub build_args: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Matrix {
+    pub strategies: Option<Vec<String>>,
+    pub states: Option<Vec<String>>,
+    pub changes: Option<Vec<String>>,
+    pub builders: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    pub reps: Option<i64>,
+    pub warmup: Option<i64>,
+    /// humantime duration, e.g. "10m".
+    pub timeout: Option<String>,
+    pub out: Option<PathBuf>,
+    /// `load` or `push`: how the registry-cache strategy exports the image.
+    pub registry_cache_output: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSection {
+    pub docker_host: Option<String>,
+    pub allow_prune: Option<bool>,
+    pub buildkit_image: Option<String>,
+    pub seed_images: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrySection {
+    /// HOST[:PORT][/PREFIX] of an existing registry.
+    pub address: Option<String>,
+}
+
+/// A scenario as read from disk, with what is needed to resolve its relative paths.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    pub scenario: Scenario,
+    /// sha256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+impl LoadedScenario {
+    /// The folder relative paths in the file are resolved against.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or_else(|| Path::new("."))
+    }
+}
+
+/// Reads and parses a scenario file. Errors name the file, and for TOML errors the
+/// line, column and key.
+pub fn load(path: &Path) -> Result<LoadedScenario> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read scenario file {}: {e}; give the path of a TOML file",
+            path.display()
+        ))
+    })?;
+    if !meta.is_file() {
+        return Err(Error::usage(format!(
+            "scenario file {} is not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_SCENARIO_BYTES {
+        return Err(Error::usage(format!(
+            "scenario file {} is {} bytes; scenario files are limited to {} bytes",
+            path.display(),
+            meta.len(),
+            MAX_SCENARIO_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::usage(format!("cannot read scenario file {}: {e}", path.display()))
+    })?;
+    let scenario = parse(&bytes).map_err(|msg| {
+        Error::usage(format!("invalid scenario file {}: {msg}", path.display()))
+    })?;
+    use sha2::Digest;
+    let sha256 = hex(&sha2::Sha256::digest(&bytes));
+    Ok(LoadedScenario {
+        path: path.to_path_buf(),
+        scenario,
+        sha256,
+    })
+}
+
+/// Parses scenario bytes. The error is one line: position, key and what is wrong.
+pub fn parse(bytes: &[u8]) -> std::result::Result<Scenario, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        format!("line {line}: not valid UTF-8; save the file as UTF-8")
+    })?;
+    toml::from_str::<Scenario>(text).map_err(|e| one_line_toml_error(text, &e))
+}
+
+fn one_line_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())]
+                .bytes()
+                .filter(|b| *b == b'\n')
+                .count()
+                + 1;
+            let snippet: String = text[span.start.min(text.len())..span.end.min(text.len())]
+                .chars()
+                .take(60)
+                .collect::<String>()
+                .replace('\n', " ");
+            if snippet.trim().is_empty() {
+                format!("line {line}: {msg}")
+            } else {
+                format!("line {line}, at `{}`: {msg}", snippet.trim())
+            }
+        }
+        None => msg,
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_scenario() {
+        let s = parse(
+            br#"
+name = "x"
+[workload]
+context = "../dockerfiles/synthetic"
+source_file = "src/main.txt"
+[workload.build_args]
+DEPS_MB = "8"
+[matrix]
+strategies = ["buildkit", "registry-cache"]
+states = ["cold"]
+[run]
+reps = 3
+timeout = "5m"
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.name.as_deref(), Some("x"));
+        assert_eq!(s.workload.build_args["DEPS_MB"], "8");
+        assert_eq!(s.run.reps, Some(3));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let err = parse(b"[run]\nreps = 2\nrepz = 3\n").unwrap_err();
+        assert!(err.starts_with("line 3"), "{err}");
+        assert!(err.contains("repz"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let err = parse(b"[run]\nreps = \"three\"\n").unwrap_err();
+        assert!(err.starts_with("line 2"), "{err}");
+    }
+
+    #[test]
+    fn non_utf8_names_line() {
+        let err = parse(b"name = \"a\"\nname2 = \"\xff\"\n").unwrap_err();
+        assert!(err.starts_with("line 2: not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn error_is_one_line() {
+        let err = parse(b"[matrix\nstrategies = 1").unwrap_err();
+        assert!(!err.contains('\n'), "{err}");
+    }
+}

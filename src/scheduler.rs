@@ -1,0 +1,461 @@
+//! The scheduler: sets up the engine and registry a matrix runs on, walks the plan
+//! cell by cell (warm-up runs, then measured runs), writes every record as soon as
+//! its run ends, shows progress, and tears down only what it started.
+
+use crate::console;
+use crate::engine::Engine;
+use crate::error::{exit, Error, Result};
+use crate::matrix::BuilderKind;
+use crate::options::Options;
+use crate::plan::{Cell, Facts};
+use crate::process::{self, Spec};
+use crate::record::{RunKind, RunRecord, RunStatus};
+use crate::registry::Registry;
+use crate::results::RecordWriter;
+use crate::runner::Session;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How a matrix ended.
+#[derive(Debug)]
+pub struct MatrixOutcome {
+    pub out: PathBuf,
+    pub records: Vec<RunRecord>,
+    /// The signal that interrupted it, if one did.
+    pub interrupted_by: Option<i32>,
+}
+
+impl MatrixOutcome {
+    pub fn exit_code(&self) -> i32 {
+        if let Some(sig) = self.interrupted_by {
+            return 128 + sig;
+        }
+        if self
+            .records
+            .iter()
+            .any(|r| matches!(r.status, RunStatus::Failed | RunStatus::Timeout))
+        {
+            exit::RUNS_FAILED
+        } else {
+            exit::OK
+        }
+    }
+}
+
+/// The default results folder: `results/<UTC timestamp>-<host>`.
+pub fn default_out() -> PathBuf {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let host: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    PathBuf::from("results").join(format!(
+        "{}-{host}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    ))
+}
+
+/// Checks OUT before anything runs: creatable, writable, and not already holding
+/// records (unless resuming).
+pub fn check_out(out: &Path, resuming: bool) -> Result<()> {
+    if out.join(crate::results::RUNS_JSONL).exists() && !resuming {
+        return Err(Error::usage(format!(
+            "--out: {} already holds runs; give a new folder, or --resume {} to continue it",
+            out.display(),
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| {
+        Error::usage(format!(
+            "--out: cannot create results folder {}: {e}; give a writable folder",
+            out.display()
+        ))
+    })?;
+    let probe = out.join(".cachebench-write-test");
+    std::fs::write(&probe, b"").map_err(|e| {
+        Error::usage(format!(
+            "--out: cannot write in results folder {}: {e}; give a writable folder",
+            out.display()
+        ))
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// A stable identity of the workload: Dockerfile path, a hash of the context's
+/// files and of the build args.
+pub fn workload_id(o: &Options) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let mut files = Vec::new();
+    collect_files(&o.context, &o.context, &mut files);
+    files.sort();
+    for rel in &files {
+        h.update(rel.as_bytes());
+        h.update([0]);
+        if let Ok(b) = std::fs::read(o.context.join(rel)) {
+            h.update(&b);
+        }
+        h.update([0]);
+    }
+    if o.dockerfile.is_absolute() {
+        if let Ok(b) = std::fs::read(&o.dockerfile) {
+            h.update(&b);
+        }
+    }
+    for (k, v) in &o.build_args {
+        h.update(format!("{k}={v}\n").as_bytes());
+    }
+    let name = o
+        .context
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "context".into());
+    format!(
+        "{name}/{}@{}",
+        o.dockerfile.display(),
+        &crate::scenario::hex(&h.finalize())[..12]
+    )
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => collect_files(root, &p, out),
+            Ok(t) if t.is_file() => {
+                if let Ok(rel) = p.strip_prefix(root) {
+                    out.push(rel.to_string_lossy().into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Normalises an image name to its path on a docker.io mirror: `busybox` →
+/// `library/busybox:latest`, `local/busybox:1` → `local/busybox:1`.
+pub fn mirror_path(image: &str) -> Option<String> {
+    let image = image.strip_prefix("docker.io/").unwrap_or(image);
+    let first = image.split('/').next().unwrap_or("");
+    if image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost") {
+        return None; // another registry: a docker.io mirror does not serve it
+    }
+    let with_ns = if image.contains('/') {
+        image.to_string()
+    } else {
+        format!("library/{image}")
+    };
+    let last = with_ns.rsplit('/').next().unwrap_or("");
+    Some(if last.contains(':') || last.contains('@') {
+        with_ns
+    } else {
+        format!("{with_ns}:latest")
+    })
+}
+
+/// Everything set up for a matrix, torn down by [`Setup::teardown`].
+pub struct Setup {
+    pub session: Session,
+    /// The registry that serves base images to cachebench's engine (its own).
+    pub mirror: Option<Registry>,
+    pub work: tempfile::TempDir,
+    pub facts: Facts,
+}
+
+/// Starts (or connects to) the registry and engine and seeds base images.
+pub async fn setup(
+    opts: &Options,
+    cells_need_prune: bool,
+    out: &Path,
+    cancel: watch::Receiver<bool>,
+) -> Result<Setup> {
+    if opts.docker_host.is_some() && cells_need_prune && !opts.allow_prune {
+        return Err(Error::usage(format!(
+            "the plan has cold or warm-remote cells, which empty the build cache of the engine at {}; \
+             cachebench refuses to do that to an engine it does not own: add --allow-prune to allow it \
+             (only images cachebench tagged are removed), or run only warm-local cells (--state warm-local), \
+             or drop --docker-host to use cachebench's own engine",
+            opts.docker_host.as_deref().unwrap_or_default()
+        )));
+    }
+    if crate::registry::which("docker").is_none() {
+        return Err(Error::missing(
+            "docker CLI not found on PATH; run scripts/setup.sh (apt-get install docker-cli)",
+        ));
+    }
+    if opts.docker_host.is_none() {
+        Engine::can_own()?;
+    }
+    let work = tempfile::Builder::new()
+        .prefix("cachebench-")
+        .tempdir()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("failed to create a temporary folder: {e}")))?;
+    let run_id = format!(
+        "{}{:04x}",
+        chrono::Utc::now().format("%Y%m%d%H%M%S"),
+        std::process::id() & 0xffff
+    );
+
+    // Registry: our own whenever we need a mirror (own engine) or no --registry.
+    let own_registry = if opts.registry.is_none() || opts.docker_host.is_none() {
+        Some(
+            Registry::start_owned(&work.path().join("registry"))
+                .map_err(|e| Error::missing(format!("failed to start the registry: {e:#}")))?,
+        )
+    } else {
+        None
+    };
+    let mirror_host = own_registry.as_ref().map(|r| r.host.clone());
+
+    let engine = match &opts.docker_host {
+        Some(h) => Engine::external(h, opts.allow_prune, work.path())?,
+        None => {
+            let mut insecure: Vec<String> = mirror_host.iter().cloned().collect();
+            if let Some(r) = &opts.registry {
+                let ext = Registry::external(r);
+                if ext.is_loopback() {
+                    insecure.push(ext.host);
+                }
+            }
+            Engine::start_owned(&work.path().join("engine"), mirror_host.clone(), insecure)
+                .await
+                .map_err(|e| Error::Missing(format!("{e:#}")))?
+        }
+    };
+    if !engine.healthy().await {
+        return Err(Error::missing(format!(
+            "the engine at {} does not answer; start it (scripts/setup.sh starts one) or fix --docker-host",
+            engine.host
+        )));
+    }
+
+    let mut facts = Facts::from_env();
+    // Seed base images (and the BuildKit image) into our registry from the host engine.
+    if engine.is_owned() {
+        let reg = own_registry.as_ref().expect("own registry with own engine");
+        for img in &opts.seed_images {
+            seed(&engine, reg, img).await.map_err(|e| {
+                Error::missing(format!(
+                    "failed to seed base image {img} into cachebench's registry: {e:#}\nhint: scripts/setup.sh \
+                     imports local/busybox:latest into the host engine; give --seed-image NAME for your own base images"
+                ))
+            })?;
+        }
+    }
+    if opts.builders.contains(&BuilderKind::DockerContainer) {
+        facts.container_builder_unavailable =
+            buildkit_image_problem(&engine, own_registry.as_ref(), &opts.buildkit_image).await;
+    }
+
+    let (registry, mirror) = match &opts.registry {
+        Some(r) => (Registry::external(r), own_registry),
+        None => (own_registry.expect("started above"), None),
+    };
+    let session = Session::new(
+        opts.clone(),
+        engine,
+        registry,
+        out.to_path_buf(),
+        work.path().to_path_buf(),
+        run_id,
+        workload_id(opts),
+        cancel,
+    )?;
+    Ok(Setup {
+        session,
+        mirror,
+        work,
+        facts,
+    })
+}
+
+/// Copies `image` from the host engine (the user's DOCKER_HOST or default) into
+/// cachebench's engine and pushes it to cachebench's registry under its docker.io
+/// mirror path, so `FROM image` resolves offline. Touches nothing on the host
+/// engine: it is only read (`docker save`).
+async fn seed(engine: &Engine, reg: &Registry, image: &str) -> anyhow::Result<()> {
+    let path = mirror_path(image)
+        .ok_or_else(|| anyhow::anyhow!("{image} is not a docker.io image; a docker.io mirror cannot serve it"))?;
+    let save = std::process::Command::new("docker")
+        .args(["save", image])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let mut load = std::process::Command::new("docker");
+    load.args(["load", "-q"]);
+    for (k, v) in engine.docker_env() {
+        load.env(k, v);
+    }
+    let save_out = save.stdout.expect("piped");
+    let load_out = load
+        .stdin(save_out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()?;
+    if !load_out.status.success() {
+        anyhow::bail!(
+            "`docker save {image} | docker load` failed (is {image} on the host engine?){}",
+            process::frame(
+                &String::from_utf8_lossy(&load_out.stderr)
+                    .lines()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            )
+        );
+    }
+    let dest = format!("{}/{path}", reg.host);
+    engine.docker(&["tag", image, &dest], Duration::from_secs(60)).await?;
+    engine.docker(&["push", "-q", &dest], Duration::from_secs(600)).await?;
+    engine.docker(&["image", "rm", &dest], Duration::from_secs(60)).await?;
+    Ok(())
+}
+
+/// Why docker-container builders cannot run, if they cannot: the BuildKit image
+/// is neither on the engine nor seedable from the host engine.
+async fn buildkit_image_problem(engine: &Engine, reg: Option<&Registry>, image: &str) -> Option<String> {
+    let on_host = process::output(
+        &Spec::new("docker").args(["image", "inspect", "--format", "{{.Id}}", image]),
+        Duration::from_secs(20),
+    )
+    .await
+    .is_ok();
+    if engine.is_owned() {
+        if on_host {
+            if let Some(r) = reg {
+                return seed(engine, r, image)
+                    .await
+                    .err()
+                    .map(|e| format!("failed to seed the BuildKit image {image}: {e:#}"));
+            }
+        }
+    } else if engine
+        .docker(&["image", "inspect", "--format", "{{.Id}}", image], Duration::from_secs(20))
+        .await
+        .is_ok()
+    {
+        return None;
+    }
+    Some(format!(
+        "the BuildKit image {image} that docker-container builders need is not on the engine and \
+         cannot be pulled here; `docker load` it on the host engine, or give --buildkit-image IMAGE"
+    ))
+}
+
+impl Setup {
+    /// Stops what cachebench started and removes its temporary folders.
+    pub async fn teardown(mut self) {
+        self.session.engine.shutdown().await;
+        self.session.registry.stop();
+        if let Some(m) = self.mirror.as_mut() {
+            m.stop();
+        }
+        let path = self.work.path().to_path_buf();
+        if std::fs::remove_dir_all(&path).is_err() {
+            // Mounts left by a killed engine: unmount what lies below, then retry.
+            let _ = std::process::Command::new("umount")
+                .args(["-R", "-l"])
+                .arg(&path)
+                .stderr(std::process::Stdio::null())
+                .status();
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Runs every cell of the plan, appending each record to OUT as soon as it ends.
+pub async fn run_matrix(
+    setup: &mut Setup,
+    cells: &[Cell],
+    writer: &mut RecordWriter,
+    done: &std::collections::HashSet<(String, u32, RunKind)>,
+    signal: &watch::Receiver<Option<i32>>,
+) -> Result<Vec<RunRecord>> {
+    let opts = setup.session.opts.clone();
+    let per_cell = u64::from(opts.warmup + opts.reps);
+    let total: u64 = cells
+        .iter()
+        .map(|c| if c.skip.is_some() { 1 } else { per_cell })
+        .sum();
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut records = Vec::new();
+    'cells: for cell in cells {
+        let key = cell.key().to_string();
+        if let Some(reason) = &cell.skip {
+            if !done.contains(&(key.clone(), 1, RunKind::Measured)) {
+                let r = setup.session.skipped(cell, reason);
+                writer.append(&r)?;
+                records.push(r);
+            }
+            bar.inc(1);
+            continue;
+        }
+        let runs = (1..=opts.warmup)
+            .map(|i| (i, RunKind::Warmup))
+            .chain((1..=opts.reps).map(|i| (i, RunKind::Measured)));
+        for (rep, kind) in runs {
+            if done.contains(&(key.clone(), rep, kind)) {
+                bar.inc(1);
+                continue;
+            }
+            if signal.borrow().is_some() {
+                break 'cells;
+            }
+            bar.set_message(format!("{key} {kind} {rep}"));
+            let r = setup.session.run(cell, rep, kind).await;
+            writer.append(&r)?;
+            let line = console::run_line(&r);
+            bar.suspend(|| eprintln!("{line}"));
+            let interrupted = r.status == RunStatus::Interrupted;
+            records.push(r);
+            bar.inc(1);
+            if interrupted {
+                break 'cells;
+            }
+            if !setup.session.engine.healthy().await {
+                bar.suspend(|| eprintln!("cachebench: the engine stopped answering; restarting it once"));
+                if let Err(e) = setup.session.engine.revive().await {
+                    return Err(Error::Internal(e.context("the engine died and could not be restarted")));
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirror_paths() {
+        assert_eq!(mirror_path("busybox").as_deref(), Some("library/busybox:latest"));
+        assert_eq!(mirror_path("local/busybox:latest").as_deref(), Some("local/busybox:latest"));
+        assert_eq!(
+            mirror_path("docker.io/moby/buildkit:buildx-stable-1").as_deref(),
+            Some("moby/buildkit:buildx-stable-1")
+        );
+        assert_eq!(mirror_path("ghcr.io/a/b:1"), None);
+        assert_eq!(mirror_path("localhost:5000/a"), None);
+    }
+
+    #[test]
+    fn out_with_records_is_refused_unless_resuming() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("runs.jsonl"), "").unwrap();
+        assert!(check_out(d.path(), false).is_err());
+        assert!(check_out(d.path(), true).is_ok());
+    }
+}
