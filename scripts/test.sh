@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs whatever is missing (Docker engine, buildx, registry, base image), then
+# runs the checks and every test: formatting, clippy, unit, snapshot and the
+# integration tests against the real engine and registry.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "test: cargo not found; install Rust (rustup) first" >&2
+  exit 2
+fi
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+# Two test threads: each integration test starts its own dockerd and registry.
+cargo test --locked -- --test-threads=2

@@ -1,0 +1,288 @@
+//! Integration tests: drive the real `cachebench` binary against a real dockerd
+//! (cachebench's own, started by the binary) and a real registry, on tiny
+//! workloads. `scripts/setup.sh` (run by `.ci/run`) installs and starts what they
+//! need; when it is missing these tests fail, they do not pass silently.
+
+use cachebench::record::{RunKind, RunRecord, RunStatus};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cachebench"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cachebench(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("run cachebench")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn records(out: &Path) -> Vec<RunRecord> {
+    let (r, warning) = cachebench::results::read_runs(out).expect("runs.jsonl");
+    assert!(warning.is_none(), "{warning:?}");
+    r
+}
+
+/// A tiny copy of the synthetic workload (1 MB dependency layer).
+fn tiny_args(out: &Path) -> Vec<String> {
+    let ctx = repo().join("dockerfiles/synthetic");
+    vec![
+        "--context".into(),
+        ctx.display().to_string(),
+        "--source-file".into(),
+        "src/main.txt".into(),
+        "--deps-file".into(),
+        "deps.txt".into(),
+        "--build-arg".into(),
+        "DEPS_MB=1".into(),
+        "--build-arg".into(),
+        "DEPS_ROUNDS=1".into(),
+        "--reps".into(),
+        "1".into(),
+        "--timeout".into(),
+        "5m".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ]
+}
+
+fn run(args: &[String]) -> Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    cachebench(&refs)
+}
+
+fn step<'a>(r: &'a RunRecord, needle: &str) -> &'a cachebench::record::StepRecord {
+    r.step_details
+        .iter()
+        .find(|s| s.name.contains(needle))
+        .unwrap_or_else(|| panic!("no step containing {needle:?} in {:#?}", r.step_details))
+}
+
+/// Every strategy in every state with a source change, on the docker driver:
+/// records are complete, nonsense cells are skipped with a reason, warm states
+/// really reused the dependency layer and cold states really did not.
+#[test]
+fn every_strategy_every_state_with_a_source_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    for s in [
+        "legacy",
+        "buildkit",
+        "load-push",
+        "push",
+        "registry-cache",
+        "local-cache",
+        "inline-cache",
+        "gha-cache",
+        "layer-cache",
+    ] {
+        args.push("--strategy".into());
+        args.push(s.into());
+    }
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let recs = records(&out);
+    // 9 strategies x 3 states, one record each (1 rep, or 1 skipped record).
+    assert_eq!(recs.len(), 27, "{recs:#?}");
+    let csv = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 28, "{csv}");
+    for r in &recs {
+        let cell = r.cell().to_string();
+        assert_eq!(r.kind, RunKind::Measured);
+        match (r.strategy.as_str(), r.state.as_str()) {
+            ("gha-cache", _) => {
+                assert_eq!(r.status, RunStatus::Skipped, "{cell}");
+                assert!(r.reason.contains("ACTIONS_RUNTIME_TOKEN"), "{cell}: {}", r.reason);
+            }
+            ("legacy" | "buildkit" | "load-push" | "push" | "layer-cache", "warm-remote") => {
+                assert_eq!(r.status, RunStatus::Skipped, "{cell}");
+                assert!(!r.reason.is_empty());
+            }
+            _ => {
+                assert_eq!(r.status, RunStatus::Ok, "{cell}: {}", r.reason);
+                assert!(r.wall_ms.unwrap() > 0, "{cell}");
+                assert!(r.prepare_ms.is_some(), "{cell}");
+                assert!(out.join(&r.log).is_file(), "{cell}: log {}", r.log);
+                // Cache reuse, from the build's own output.
+                let deps = step(r, "RUN dd");
+                let src = step(r, "RUN cat");
+                assert!(!src.cached, "{cell}: the step after the changed source must run");
+                if r.state == "cold" {
+                    assert!(!deps.cached, "{cell}: a cold state must not reuse cache");
+                    assert_eq!(r.steps_cached, Some(0), "{cell}");
+                } else {
+                    assert!(deps.cached, "{cell}: a warm state must reuse the dependency layer");
+                    assert!(r.steps_cached.unwrap() >= 1, "{cell}");
+                }
+            }
+        }
+        if r.strategy == "load-push" && r.status == RunStatus::Ok {
+            assert_eq!(r.commands.len(), 2, "{cell}");
+            assert!(r.build_ms.is_some() && r.phases.push_ms.is_some(), "{cell}");
+        }
+    }
+    // The end-of-run table names every cell.
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("registry-cache/docker/warm-remote/source"), "{stdout}");
+}
+
+/// A failing build is a failed run with its log; the matrix goes on; exit 1.
+#[test]
+fn a_failed_build_is_recorded_and_the_matrix_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = dir.path().join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "ARG BASE=local/busybox:latest\nFROM ${BASE}\nRUN echo about to fail && exit 7\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = cachebench(&[
+        "run",
+        "--context",
+        ctx.to_str().unwrap(),
+        "--change",
+        "none",
+        "--strategy",
+        "buildkit",
+        "--strategy",
+        "legacy",
+        "--state",
+        "cold",
+        "--reps",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 4, "{recs:#?}");
+    for r in &recs {
+        assert_eq!(r.status, RunStatus::Failed, "{r:#?}");
+        assert!(r.reason.contains("exit"), "{}", r.reason);
+        let log = std::fs::read_to_string(out.join(&r.log)).unwrap();
+        assert!(log.contains("about to fail"), "{log}");
+    }
+}
+
+fn assert_usage_error(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", text(o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {err}");
+    assert!(lines[0].contains(needle), "{needle:?} not in {err}");
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ctx = repo().join("dockerfiles/synthetic");
+    let ctx = ctx.to_str().unwrap();
+    let out_s = out.to_str().unwrap();
+    let base = ["run", "--context", ctx, "--source-file", "src/main.txt", "--out", out_s];
+
+    let o = cachebench(&[&base[..], &["--strategy", "turbo"]].concat());
+    assert_usage_error(&o, "--strategy: unknown strategy `turbo`");
+    let o = cachebench(&[&base[..], &["--state", "lukewarm"]].concat());
+    assert_usage_error(&o, "--state: unknown state `lukewarm`");
+    let o = cachebench(&[&base[..], &["--dockerfile", "Nope.Dockerfile"]].concat());
+    assert_usage_error(&o, "--dockerfile: Dockerfile");
+    let o = cachebench(&["run", "--context", "/nonexistent/ctx", "--out", out_s]);
+    assert_usage_error(&o, "--context: build context /nonexistent/ctx does not exist");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[matrix]\nstrategies = [\"buildkit\"\nstates = 3\n").unwrap();
+    let o = cachebench(&["run", bad.to_str().unwrap(), "--out", out_s]);
+    assert_usage_error(&o, "bad.toml: line");
+    std::fs::write(&bad, "[run]\nrepetitions = 3\n").unwrap();
+    let o = cachebench(&["run", bad.to_str().unwrap(), "--out", out_s]);
+    assert_usage_error(&o, "repetitions");
+
+    let o = cachebench(&[&base[..8], &["--out", "/proc/cachebench-out"]].concat()[..]);
+    assert_usage_error(&o, "--out: cannot create results folder /proc/cachebench-out");
+
+    // Nothing half-written.
+    assert!(!out.exists(), "a refused run must not create {}", out.display());
+}
+
+#[test]
+fn plan_prints_commands_and_runs_nothing() {
+    let o = cachebench(&[
+        "plan",
+        repo().join("scenarios/default.toml").to_str().unwrap(),
+        "--strategy",
+        "registry-cache",
+        "--strategy",
+        "legacy",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("--cache-to type=registry,ref="), "{s}");
+    assert!(s.contains("mode=max,image-manifest=true,oci-mediatypes=true"), "{s}");
+    assert!(s.contains("DOCKER_BUILDKIT=0 docker build"), "{s}");
+    assert!(s.contains("skipped: legacy imports no remote cache"), "{s}");
+}
+
+#[test]
+fn an_engine_cachebench_does_not_own_is_not_pruned_without_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    args.extend(["--docker-host".into(), "unix:///var/run/docker.sock".into()]);
+    let o = run(&args);
+    assert_usage_error(&o, "--allow-prune");
+    assert!(!out.join("runs.jsonl").exists());
+}
+
+/// docker-container builders: run where the BuildKit image is present, otherwise
+/// every such cell is recorded as skipped with the reason (and nothing crashes).
+#[test]
+fn docker_container_builder_runs_or_is_skipped_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    args.extend(
+        ["--builder", "docker-container", "--strategy", "registry-cache", "--state", "cold"]
+            .map(String::from),
+    );
+    let o = run(&args);
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1, "{}", text(&o));
+    let r = &recs[0];
+    let image_present = Command::new("docker")
+        .args(["image", "inspect", "moby/buildkit:buildx-stable-1"])
+        .env_remove("DOCKER_HOST")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if image_present {
+        assert_eq!(r.status, RunStatus::Ok, "{r:#?}");
+        assert!(r.phases.builder_create_ms.is_some(), "{r:#?}");
+    } else {
+        eprintln!("docker-container builder: skipped, moby/buildkit:buildx-stable-1 is not on this machine");
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert_eq!(r.status, RunStatus::Skipped);
+        assert!(r.reason.contains("moby/buildkit:buildx-stable-1"), "{}", r.reason);
+    }
+}
