@@ -6,4 +6,5 @@
 //! (statistics and exporters, re-rendered from records alone).
 
 pub mod error;
+pub mod phases;
 pub mod record;
