@@ -106,8 +106,9 @@ pub const VERTEX_TABLE: &[(Pat, Phase)] = &[
 /// | `importing cache manifest …`, `inferred cache manifest type …` | cache_import |
 ///
 /// One more rule lives in the parser because it needs the vertex state: a blob
-/// transfer (`sha256:…` id) under a *cached* step is the download of a layer from
-/// an imported cache, so it is cache_import, not steps.
+/// transfer (`sha256:…` id) or its extraction (`extracting sha256:…`) under a
+/// *cached* step is the download/unpacking of a layer from an imported cache, so
+/// it is cache_import, not steps.
 pub const STATUS_TABLE: &[(Pat, Phase)] = &[
     (Pat::Prefix("pushing "), Phase::Push),
     (Pat::Prefix("sending tarball"), Phase::Load),

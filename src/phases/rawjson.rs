@@ -266,7 +266,7 @@ impl RawJsonParser {
             if class == VertexClass::Step {
                 t.steps_total += 1;
                 t.steps_cached += u32::from(v.cached);
-                let first = spans.first().map_or(Ns::MAX, |s| s.0);
+                let first = v.runs.iter().map(|r| r.0).min().unwrap_or(Ns::MAX);
                 steps.push((
                     first,
                     StepRecord {
@@ -301,7 +301,8 @@ impl RawJsonParser {
         for s in &self.statuses {
             let (vp, cached_step) = vphase.get(s.vertex).copied().unwrap_or((None, false));
             let blob = s.id.starts_with("sha256:");
-            let phase = classify_status(&s.id).or(if blob && cached_step {
+            let cache_layer = blob || s.id.starts_with("extracting sha256:");
+            let phase = classify_status(&s.id).or(if cache_layer && cached_step {
                 Some(Phase::CacheImport)
             } else {
                 vp
