@@ -3,7 +3,8 @@
 //!
 //! Flow (as in hyperfine): [`cli`] → [`options`] → [`plan`] → [`runner`] (one run)
 //! → [`scheduler`] (the matrix) → [`results`] (records on disk) → `report`
-//! (statistics and exporters, re-rendered from records alone).
+//! (statistics and exporters, re-rendered from records alone). [`phases`] turns a
+//! build's output into the time of each phase.
 
 pub mod app;
 pub mod builder;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod matrix;
 pub mod options;
+pub mod phases;
 pub mod plan;
 pub mod process;
 pub mod record;

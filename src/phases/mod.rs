@@ -1,0 +1,22 @@
+//! Splits a build's wall time into phases (context, base pull, cache import, steps,
+//! image export, cache export, push, load, …) from the builder's own output.
+//!
+//! Feed each stderr line to a [`BuildOutputParser`] ([`RawJsonParser`] for
+//! `docker buildx build --progress=rawjson`, [`LegacyParser`] for
+//! `DOCKER_BUILDKIT=0 docker build`), take its [`Timeline`] with `finish`, then
+//! call [`compute_phases`] with the wall window of the run.
+
+pub mod classify;
+pub mod compute;
+pub mod interval;
+pub mod legacy;
+pub mod phase;
+pub mod rawjson;
+pub mod timeline;
+
+pub use classify::{classify_status, classify_vertex, VertexClass};
+pub use compute::{compute_phases, PhaseBreakdown, PhaseShare, OTHER_WARN_SHARE};
+pub use legacy::LegacyParser;
+pub use phase::Phase;
+pub use rawjson::RawJsonParser;
+pub use timeline::{parser_for, BuildOutputParser, OutputFormat, PhaseInterval, Timeline};

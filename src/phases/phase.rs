@@ -1,0 +1,119 @@
+//! The attributable build phases, their report names, and the precedence that
+//! decides which phase owns an instant when intervals of several phases overlap.
+
+use serde::{Deserialize, Serialize};
+
+/// A phase time can be attributed to. `other` is not a phase: it is whatever part
+/// of the wall window no phase covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    BuilderCreate,
+    Context,
+    BasePull,
+    CacheImport,
+    Steps,
+    ImageExport,
+    CacheExport,
+    Push,
+    Load,
+}
+
+impl Phase {
+    /// Every phase, in report order (the order of [`crate::record::Phases::named`]).
+    pub const ALL: [Phase; 9] = [
+        Phase::BuilderCreate,
+        Phase::Context,
+        Phase::BasePull,
+        Phase::CacheImport,
+        Phase::Steps,
+        Phase::ImageExport,
+        Phase::CacheExport,
+        Phase::Push,
+        Phase::Load,
+    ];
+
+    /// Overlap precedence, highest first. When intervals of several phases cover
+    /// the same instant, the instant goes to the phase that comes first here:
+    ///
+    /// 1. `builder_create` – nothing else can run before the builder exists.
+    /// 2. `push` – pushes run inside `exporting to image`; they are the network part.
+    /// 3. `load` – `sending tarball` / `unpacking to …` also run inside the exporter.
+    /// 4. `cache_import` – cache-manifest import and cached-layer downloads.
+    /// 5. `cache_export` – `exporting cache …`, inline-cache preparation.
+    /// 6. `base_pull` – base image metadata and layers; wins over a step of another
+    ///    stage running at the same time (the pull is the transfer a cache avoids).
+    /// 7. `context` – loading the definition and context, often parallel to the pull.
+    /// 8. `steps` – executed or cached `[n/m]` steps.
+    /// 9. `image_export` – the broadest, enclosing vertex: it only keeps what is
+    ///    left of `exporting to image` once pushes, loads and cache work are removed.
+    pub const PRECEDENCE: [Phase; 9] = [
+        Phase::BuilderCreate,
+        Phase::Push,
+        Phase::Load,
+        Phase::CacheImport,
+        Phase::CacheExport,
+        Phase::BasePull,
+        Phase::Context,
+        Phase::Steps,
+        Phase::ImageExport,
+    ];
+
+    /// Report name (the `*_ms` column without its suffix).
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::BuilderCreate => "builder_create",
+            Phase::Context => "context",
+            Phase::BasePull => "base_pull",
+            Phase::CacheImport => "cache_import",
+            Phase::Steps => "steps",
+            Phase::ImageExport => "image_export",
+            Phase::CacheExport => "cache_export",
+            Phase::Push => "push",
+            Phase::Load => "load",
+        }
+    }
+
+    /// Index into [`Phase::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Rank in [`Phase::PRECEDENCE`]: 0 wins over everything.
+    pub fn rank(self) -> usize {
+        Phase::PRECEDENCE
+            .iter()
+            .position(|p| *p == self)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_in_index_order_and_precedence_is_a_permutation() {
+        for (i, p) in Phase::ALL.iter().enumerate() {
+            assert_eq!(p.index(), i);
+            assert!(p.rank() < 9);
+        }
+        let mut ranks: Vec<_> = Phase::ALL.iter().map(|p| p.rank()).collect();
+        ranks.sort();
+        assert_eq!(ranks, (0..9).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn names_match_record_columns() {
+        let named = crate::record::Phases::default().named();
+        for (p, (n, _)) in Phase::ALL.iter().zip(named.iter()) {
+            assert_eq!(p.name(), *n);
+        }
+    }
+}
