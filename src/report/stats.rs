@@ -267,7 +267,10 @@ mod tests {
         assert_eq!((s.p90, s.p95), (200, 200));
         // [min,max] covers the median with 1 − 2·¼ = 0.5
         let ci = s.ci.unwrap();
-        assert_eq!((ci.lo, ci.hi, ci.coverage, ci.nominal), (100, 200, 0.5, false));
+        assert_eq!(
+            (ci.lo, ci.hi, ci.coverage, ci.nominal),
+            (100, 200, 0.5, false)
+        );
     }
 
     #[test]
@@ -293,7 +296,10 @@ mod tests {
         // p90: rank ceil(4.5)=5 → 50; p95: rank ceil(4.75)=5 → 50
         assert_eq!((s.p90, s.p95), (50, 50));
         let ci = s.ci.unwrap();
-        assert_eq!((ci.lo, ci.hi, ci.coverage, ci.nominal), (10, 50, 0.938, false));
+        assert_eq!(
+            (ci.lo, ci.hi, ci.coverage, ci.nominal),
+            (10, 50, 0.938, false)
+        );
         // |x − 13| = 3 1 0 2 37 → MAD 2; z(50) = 0.6745·37/2 = 12.478
         let z = modified_z_scores(&[13, 50, 10, 15, 12]);
         assert_eq!(z, vec![0.0, 12.478, -1.012, 0.675, -0.337]);
