@@ -1,9 +1,19 @@
 //! Reporting: statistics, exporters, charts and compare, re-rendered from the
 //! per-run records (`OUT/runs.jsonl`) and `OUT/env.json` alone, never by running builds.
 
+pub mod analysis;
 pub mod env;
+pub mod export;
+pub mod export_benchmark;
+pub mod export_csv;
+pub mod export_json;
+pub mod export_markdown;
 pub mod load;
 pub mod stats;
+pub mod step_summary;
 
+pub use analysis::{Analysis, CellStats, Verdict};
 pub use env::EnvInfo;
+pub use export::{exporters, ChartRef, Exporter, ReportData};
 pub use load::{load_env, load_runs, LoadedRuns};
+pub use step_summary::{append_step_summary, step_summary_path};
