@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod charts;
+pub mod compare;
 pub mod env;
 pub mod export;
 pub mod export_benchmark;
@@ -16,6 +17,7 @@ pub mod step_summary;
 
 pub use analysis::{Analysis, CellStats, Verdict};
 pub use charts::{write_charts, Footprint};
+pub use compare::{compare, Change, CompareOutcome, CompareRow};
 pub use env::EnvInfo;
 pub use export::{exporters, ChartRef, Exporter, ReportData};
 pub use load::{load_env, load_runs, LoadedRuns};
