@@ -21,6 +21,7 @@ pub mod plan;
 pub mod process;
 pub mod record;
 pub mod registry;
+pub mod report;
 pub mod reporting;
 pub mod results;
 pub mod runner;

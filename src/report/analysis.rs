@@ -1,0 +1,349 @@
+//! From records to per-cell statistics and verdicts: which runs are samples, status
+//! counts and reasons, wall-time and per-phase statistics, outliers, the slow-first-run
+//! hint, speed relative to the fastest strategy of the same builder × state × change,
+//! and the verdict (winner, or a tie) of each such group.
+//!
+//! Samples are measured runs with status `ok` and a `wall_ms`; warm-ups are counted
+//! but never sampled. Order is that of first appearance in the records (the order the
+//! scenario ran the matrix), so output is deterministic for a given `runs.jsonl`.
+
+use crate::record::{CellKey, RunKind, RunRecord, RunStatus};
+use crate::report::stats::{self, is_tie, ratio_of_medians, Ratio, Summary, OUTLIER_Z};
+use serde::{Deserialize, Serialize};
+
+/// Runs of a cell by how they ended (measured runs only) plus the warm-up count.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub ok: u32,
+    pub failed: u32,
+    pub timeout: u32,
+    pub skipped: u32,
+    pub interrupted: u32,
+    pub warmup: u32,
+}
+
+/// One measured, successful run of a cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub rep: u32,
+    pub wall_ms: u64,
+    /// Modified Z-score within the cell.
+    pub z: f64,
+    pub outlier: bool,
+}
+
+/// Statistics of one phase of a cell (over the samples that have the phase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseStats {
+    pub phase: String,
+    pub stats: Summary,
+}
+
+/// Speed of a cell relative to the fastest strategy of its group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relative {
+    /// The fastest strategy (lowest median) of the same builder × state × change.
+    pub fastest: String,
+    /// This median / fastest median, with the interval from the CI bounds.
+    pub ratio: Ratio,
+    /// Whether this cell's median interval overlaps the fastest's (or either has none).
+    pub tie_with_fastest: bool,
+}
+
+/// Everything reported about one cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellStats {
+    pub key: CellKey,
+    /// Distinct workloads of the cell's runs (one, normally).
+    pub workloads: Vec<String>,
+    pub counts: StatusCounts,
+    /// Distinct `status: reason` of failed, timed-out, skipped or interrupted runs.
+    pub reasons: Vec<String>,
+    pub samples: Vec<Sample>,
+    /// Wall time statistics; `None` when no run succeeded.
+    pub wall: Option<Summary>,
+    /// Reps of the outlier samples.
+    pub outliers: Vec<u32>,
+    /// The first measured run is a high outlier: add warm-up runs.
+    pub slow_first_run: bool,
+    pub phases: Vec<PhaseStats>,
+    pub relative: Option<Relative>,
+}
+
+/// What a builder × state × change group says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Verdict {
+    /// No strategy of the group has a successful run.
+    NoData,
+    /// Only one strategy has successful runs.
+    Single { strategy: String },
+    /// The fastest strategy's median interval is disjoint from every other's.
+    Winner {
+        strategy: String,
+        runner_up: String,
+        /// runner-up median / winner median, with its interval.
+        ratio: Ratio,
+        /// The smaller coverage of the two intervals that decided (e.g. 0.979).
+        coverage: f64,
+    },
+    /// The fastest strategy's interval overlaps others' (or some have n = 1).
+    Tie {
+        /// Fastest first, then the ones it cannot be told apart from.
+        strategies: Vec<String>,
+        /// The fastest strategy and the next one by median, with their ratio.
+        ratio: Ratio,
+    },
+}
+
+/// A builder × state × change group and its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub builder: String,
+    pub state: String,
+    pub change: String,
+    pub verdict: Verdict,
+}
+
+/// The analysis of a whole results folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub scenarios: Vec<String>,
+    pub workloads: Vec<String>,
+    pub strategies: Vec<String>,
+    pub builders: Vec<String>,
+    pub states: Vec<String>,
+    pub changes: Vec<String>,
+    pub cells: Vec<CellStats>,
+    pub groups: Vec<Group>,
+}
+
+fn push_unique(v: &mut Vec<String>, s: &str) {
+    if !v.iter().any(|x| x == s) {
+        v.push(s.to_string());
+    }
+}
+
+fn pos(v: &[String], s: &str) -> usize {
+    v.iter().position(|x| x == s).unwrap_or(usize::MAX)
+}
+
+impl Analysis {
+    /// Analyses records (any order; measured runs are taken in `rep` order).
+    pub fn from_records(records: &[RunRecord]) -> Analysis {
+        let mut a = Analysis {
+            scenarios: vec![],
+            workloads: vec![],
+            strategies: vec![],
+            builders: vec![],
+            states: vec![],
+            changes: vec![],
+            cells: vec![],
+            groups: vec![],
+        };
+        let mut keys: Vec<CellKey> = vec![];
+        for r in records {
+            push_unique(&mut a.scenarios, &r.scenario);
+            push_unique(&mut a.workloads, &r.workload);
+            push_unique(&mut a.strategies, &r.strategy);
+            push_unique(&mut a.builders, &r.builder);
+            push_unique(&mut a.states, &r.state);
+            push_unique(&mut a.changes, &r.change);
+            let k = r.cell();
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys.sort_by_key(|k| {
+            (
+                pos(&a.builders, &k.builder),
+                pos(&a.states, &k.state),
+                pos(&a.changes, &k.change),
+                pos(&a.strategies, &k.strategy),
+            )
+        });
+        a.cells = keys
+            .into_iter()
+            .map(|k| {
+                let runs: Vec<&RunRecord> = records.iter().filter(|r| r.cell() == k).collect();
+                cell_stats(k, &runs)
+            })
+            .collect();
+        a.compute_groups();
+        a
+    }
+
+    fn compute_groups(&mut self) {
+        let mut groups: Vec<(String, String, String)> = vec![];
+        for c in &self.cells {
+            let g = (
+                c.key.builder.clone(),
+                c.key.state.clone(),
+                c.key.change.clone(),
+            );
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+        for (builder, state, change) in groups {
+            let mut idx: Vec<usize> = (0..self.cells.len())
+                .filter(|&i| {
+                    let k = &self.cells[i].key;
+                    k.builder == builder && k.state == state && k.change == change
+                })
+                .filter(|&i| self.cells[i].wall.is_some())
+                .collect();
+            // Fastest first; equal medians keep scenario order (stable sort).
+            idx.sort_by(|&x, &y| {
+                let mx = self.cells[x].wall.as_ref().map_or(f64::MAX, |s| s.median);
+                let my = self.cells[y].wall.as_ref().map_or(f64::MAX, |s| s.median);
+                mx.total_cmp(&my)
+            });
+            let verdict = match idx.as_slice() {
+                [] => Verdict::NoData,
+                [only] => Verdict::Single {
+                    strategy: self.cells[*only].key.strategy.clone(),
+                },
+                [first, rest @ ..] => {
+                    let best = self.cells[*first].wall.clone().expect("filtered");
+                    let best_name = self.cells[*first].key.strategy.clone();
+                    let mut tied = vec![best_name.clone()];
+                    for &i in rest {
+                        if is_tie(self.cells[i].wall.as_ref().expect("filtered"), &best) {
+                            tied.push(self.cells[i].key.strategy.clone());
+                        }
+                    }
+                    let second = &self.cells[rest[0]];
+                    let second_wall = second.wall.as_ref().expect("filtered");
+                    let ratio = ratio_of_medians(second_wall, &best).unwrap_or(Ratio {
+                        ratio: f64::INFINITY,
+                        lo: None,
+                        hi: None,
+                    });
+                    if tied.len() > 1 {
+                        Verdict::Tie {
+                            strategies: tied,
+                            ratio,
+                        }
+                    } else {
+                        let coverage = match (best.ci, second_wall.ci) {
+                            (Some(a), Some(b)) => a.coverage.min(b.coverage),
+                            _ => 0.0,
+                        };
+                        Verdict::Winner {
+                            strategy: best_name,
+                            runner_up: second.key.strategy.clone(),
+                            ratio,
+                            coverage,
+                        }
+                    }
+                }
+            };
+            if let Some(&first) = idx.first() {
+                let best = self.cells[first].wall.clone().expect("filtered");
+                let name = self.cells[first].key.strategy.clone();
+                for &i in &idx {
+                    let wall = self.cells[i].wall.as_ref().expect("filtered");
+                    if let Some(ratio) = ratio_of_medians(wall, &best) {
+                        self.cells[i].relative = Some(Relative {
+                            fastest: name.clone(),
+                            ratio,
+                            tie_with_fastest: i == first || is_tie(wall, &best),
+                        });
+                    }
+                }
+            }
+            self.groups.push(Group {
+                builder,
+                state,
+                change,
+                verdict,
+            });
+        }
+    }
+
+    /// The cell with this key.
+    pub fn cell(&self, key: &CellKey) -> Option<&CellStats> {
+        self.cells.iter().find(|c| &c.key == key)
+    }
+}
+
+fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
+    let mut counts = StatusCounts::default();
+    let mut reasons: Vec<String> = vec![];
+    let mut workloads: Vec<String> = vec![];
+    let mut measured: Vec<&RunRecord> = vec![];
+    for r in runs {
+        push_unique(&mut workloads, &r.workload);
+        if r.kind == RunKind::Warmup {
+            counts.warmup += 1;
+            continue;
+        }
+        match r.status {
+            RunStatus::Ok => counts.ok += 1,
+            RunStatus::Failed => counts.failed += 1,
+            RunStatus::Timeout => counts.timeout += 1,
+            RunStatus::Skipped => counts.skipped += 1,
+            RunStatus::Interrupted => counts.interrupted += 1,
+        }
+        if r.status != RunStatus::Ok && !r.reason.is_empty() {
+            push_unique(&mut reasons, &format!("{}: {}", r.status, r.reason));
+        }
+        if r.status == RunStatus::Ok && r.wall_ms.is_some() {
+            measured.push(r);
+        }
+    }
+    measured.sort_by_key(|r| r.rep);
+    let walls: Vec<u64> = measured.iter().filter_map(|r| r.wall_ms).collect();
+    let z = stats::modified_z_scores(&walls);
+    let samples: Vec<Sample> = measured
+        .iter()
+        .zip(&z)
+        .map(|(r, &z)| Sample {
+            rep: r.rep,
+            wall_ms: r.wall_ms.unwrap_or(0),
+            z,
+            outlier: z.abs() > OUTLIER_Z,
+        })
+        .collect();
+    let outliers = samples
+        .iter()
+        .filter(|s| s.outlier)
+        .map(|s| s.rep)
+        .collect();
+    // The first measured run is an outlier above the rest, and the slowest run.
+    let slow_first_run = samples.len() >= 3
+        && samples[0].outlier
+        && samples[0].z > 0.0
+        && samples[1..].iter().all(|s| s.wall_ms < samples[0].wall_ms);
+    let phase_names: Vec<&'static str> = measured
+        .first()
+        .map(|r| r.phases.named().iter().map(|(n, _)| *n).collect())
+        .unwrap_or_default();
+    let phases = phase_names
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let vals: Vec<u64> = measured
+                .iter()
+                .filter_map(|r| r.phases.named()[i].1)
+                .collect();
+            stats::summarize(&vals).map(|s| PhaseStats {
+                phase: name.to_string(),
+                stats: s,
+            })
+        })
+        .collect();
+    CellStats {
+        key,
+        workloads,
+        counts,
+        reasons,
+        wall: stats::summarize(&walls),
+        samples,
+        outliers,
+        slow_first_run,
+        phases,
+        relative: None,
+    }
+}

@@ -1,0 +1,60 @@
+//! The exporter trait (one implementation per file format, as hyperfine does), the
+//! data every exporter gets, and the formatting helpers they share.
+
+use crate::error::Result;
+use crate::report::analysis::Analysis;
+use crate::report::env::EnvInfo;
+
+/// Version of `summary.json` / `summary.csv` (see `docs/summary-schema.md`).
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
+/// A chart that was drawn, by its path relative to the results folder without
+/// extension (`charts/median-wall`), with `.svg` always and `.png` when `png`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartRef {
+    pub stem: String,
+    pub title: String,
+    pub png: bool,
+}
+
+/// What an exporter renders from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportData<'a> {
+    pub analysis: &'a Analysis,
+    pub env: Option<&'a EnvInfo>,
+    pub charts: &'a [ChartRef],
+    /// Warnings to show in the report (truncated records, …).
+    pub warnings: &'a [String],
+}
+
+/// One output file of `cachebench report`.
+pub trait Exporter {
+    /// File name inside the results folder.
+    fn file_name(&self) -> &'static str;
+    /// The file's bytes; must be deterministic for the same data.
+    fn export(&self, data: &ReportData<'_>) -> Result<Vec<u8>>;
+}
+
+/// Every file exporter, in the order `render` writes them.
+pub fn exporters() -> Vec<Box<dyn Exporter>> {
+    vec![
+        Box::new(crate::report::export_csv::SummaryCsv),
+        Box::new(crate::report::export_json::SummaryJson),
+        Box::new(crate::report::export_benchmark::BenchmarkJson),
+        Box::new(crate::report::export_markdown::MarkdownReport),
+    ]
+}
+
+/// Milliseconds for people: `850 ms`, `12.03 s`.
+pub fn fmt_ms(ms: f64) -> String {
+    if ms.abs() < 1000.0 {
+        format!("{} ms", (ms * 10.0).round() / 10.0)
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// A ratio as `2.49×`.
+pub fn fmt_ratio(r: f64) -> String {
+    format!("{r:.2}×")
+}

@@ -1,0 +1,25 @@
+//! Reporting: statistics, exporters, charts and compare, re-rendered from the
+//! per-run records (`OUT/runs.jsonl`) and `OUT/env.json` alone, never by running builds.
+
+pub mod analysis;
+pub mod charts;
+pub mod compare;
+pub mod env;
+pub mod export;
+pub mod export_benchmark;
+pub mod export_csv;
+pub mod export_json;
+pub mod export_markdown;
+pub mod load;
+pub mod render;
+pub mod stats;
+pub mod step_summary;
+
+pub use analysis::{Analysis, CellStats, Verdict};
+pub use charts::{write_charts, Footprint};
+pub use compare::{compare, Change, CompareOutcome, CompareRow};
+pub use env::EnvInfo;
+pub use export::{exporters, ChartRef, Exporter, ReportData};
+pub use load::{load_env, load_runs, LoadedRuns};
+pub use render::{render, render_with, RenderOptions, RenderOutcome};
+pub use step_summary::{append_step_summary, step_summary_path};

@@ -1,0 +1,104 @@
+//! `cachebench report OUT`: reads `OUT/runs.jsonl` and `OUT/env.json` and writes
+//! every exporter's file and the charts. Deterministic: the same records give
+//! byte-identical files (no timestamp is written anywhere).
+
+use crate::error::Result;
+use crate::report::analysis::Analysis;
+use crate::report::charts::{write_charts, Footprint};
+use crate::report::export::{exporters, ReportData};
+use crate::report::load::{load_env, load_runs};
+use crate::report::step_summary::{append_step_summary, step_summary_path};
+use std::path::{Path, PathBuf};
+
+/// Options of [`render_with`].
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Append `report.md` to this file (GitHub's `$GITHUB_STEP_SUMMARY`).
+    pub step_summary: Option<PathBuf>,
+    /// Cache footprint per strategy, when measured (draws the footprint chart).
+    pub footprint: Option<Vec<Footprint>>,
+    /// Skip PNG charts (SVG only).
+    pub no_png: bool,
+}
+
+/// What `render` did.
+#[derive(Debug, Clone)]
+pub struct RenderOutcome {
+    /// Files written, in order.
+    pub written: Vec<PathBuf>,
+    /// Problems that did not stop the report (truncated last record, a chart that
+    /// could not be drawn, …): print them as warnings.
+    pub warnings: Vec<String>,
+    /// The analysis the files were made from.
+    pub analysis: Analysis,
+}
+
+/// Renders the report of `out`, appending `report.md` to `$GITHUB_STEP_SUMMARY`
+/// when that variable is set.
+pub fn render(out: &Path) -> Result<RenderOutcome> {
+    render_with(
+        out,
+        &RenderOptions {
+            step_summary: step_summary_path(),
+            ..RenderOptions::default()
+        },
+    )
+}
+
+/// Renders the report of `out` with explicit options.
+pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
+    let runs_path = out.join("runs.jsonl");
+    let loaded = load_runs(&runs_path)?;
+    let env = load_env(&out.join("env.json"))?;
+    let analysis = Analysis::from_records(&loaded.records);
+    let mut warnings = loaded.warnings;
+    if loaded.records.is_empty() {
+        warnings.push(format!("{}: no run records", runs_path.display()));
+    }
+    let (charts, chart_warnings) = write_charts(
+        &out.join("charts"),
+        &analysis,
+        env.as_ref(),
+        opts.footprint.as_deref(),
+        !opts.no_png,
+    );
+    let mut written: Vec<PathBuf> = charts
+        .iter()
+        .flat_map(|c| {
+            let mut v = vec![out.join(format!("{}.svg", c.stem))];
+            if c.png {
+                v.push(out.join(format!("{}.png", c.stem)));
+            }
+            v
+        })
+        .collect();
+    // Chart problems go in the report too; the truncated-line warning is about
+    // the records themselves.
+    let report_warnings: Vec<String> = warnings.iter().chain(&chart_warnings).cloned().collect();
+    warnings.extend(chart_warnings);
+    let data = ReportData {
+        analysis: &analysis,
+        env: env.as_ref(),
+        charts: &charts,
+        warnings: &report_warnings,
+    };
+    let mut markdown = None;
+    for ex in exporters() {
+        let bytes = ex.export(&data)?;
+        let path = out.join(ex.file_name());
+        std::fs::write(&path, &bytes)
+            .map_err(|e| anyhow::Error::new(e).context(format!("writing {}", path.display())))?;
+        if ex.file_name() == "report.md" {
+            markdown = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        written.push(path);
+    }
+    if let (Some(path), Some(md)) = (&opts.step_summary, &markdown) {
+        append_step_summary(path, md)?;
+    }
+    Ok(RenderOutcome {
+        written,
+        warnings,
+        analysis,
+    })
+}

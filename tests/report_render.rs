@@ -1,0 +1,361 @@
+//! Report rendering on the hand-made fixture (tests/fixtures/report, made by
+//! make_fixture.py): snapshots of every exporter, chart structure, determinism,
+//! and compare.
+
+use cachebench::report::{
+    compare, export::ReportData, exporters, load_env, load_runs, render_with, Analysis, Change,
+    RenderOptions,
+};
+use std::path::{Path, PathBuf};
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report")
+}
+
+fn fixture_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    for f in ["runs.jsonl", "env.json"] {
+        std::fs::copy(fixture_dir().join(f), out.join(f)).unwrap();
+    }
+    (dir, out)
+}
+
+fn export(name: &str) -> String {
+    let runs = load_runs(&fixture_dir().join("runs.jsonl")).unwrap();
+    let env = load_env(&fixture_dir().join("env.json")).unwrap();
+    let analysis = Analysis::from_records(&runs.records);
+    let charts = vec![cachebench::report::ChartRef {
+        stem: "charts/median-wall".into(),
+        title: "Median wall time per strategy".into(),
+        png: true,
+    }];
+    let data = ReportData {
+        analysis: &analysis,
+        env: env.as_ref(),
+        charts: &charts,
+        warnings: &[],
+    };
+    let ex = exporters()
+        .into_iter()
+        .find(|e| e.file_name() == name)
+        .unwrap();
+    String::from_utf8(ex.export(&data).unwrap()).unwrap()
+}
+
+#[test]
+fn snapshot_summary_csv() {
+    insta::assert_snapshot!(export("summary.csv"));
+}
+
+#[test]
+fn snapshot_summary_json() {
+    let text = export("summary.json");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn snapshot_benchmark_json() {
+    let text = export("benchmark.json");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for e in v.as_array().unwrap() {
+        assert_eq!(e["unit"], "ms");
+        assert!(e["value"].is_number() && e["name"].is_string());
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn snapshot_report_md() {
+    let text = export("report.md");
+    assert!(text.contains("```mermaid\nxychart-beta"));
+    assert!(text.contains("![Median wall time per strategy](charts/median-wall.png)"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn verdicts_on_fixture() {
+    let runs = load_runs(&fixture_dir().join("runs.jsonl")).unwrap();
+    let a = Analysis::from_records(&runs.records);
+    let v = |state: &str, change: &str| {
+        a.groups
+            .iter()
+            .find(|g| g.state == state && g.change == change)
+            .unwrap()
+            .verdict
+            .clone()
+    };
+    assert!(
+        matches!(v("cold", "none"), cachebench::report::Verdict::Winner { ref strategy, .. } if strategy == "local")
+    );
+    assert!(matches!(
+        v("warm", "none"),
+        cachebench::report::Verdict::Tie { .. }
+    ));
+    let slow: Vec<String> = a
+        .cells
+        .iter()
+        .filter(|c| c.slow_first_run)
+        .map(|c| c.key.to_string())
+        .collect();
+    assert_eq!(slow, vec!["registry/default/cold/src"]);
+    let n1 = a
+        .cells
+        .iter()
+        .find(|c| c.key.to_string() == "local/default/warm/none")
+        .unwrap();
+    let w = n1.wall.as_ref().unwrap();
+    assert_eq!((w.n, w.stddev, w.ci), (1, None, None));
+    assert_eq!((n1.counts.failed, n1.counts.timeout), (1, 1));
+    let gha = a.cells.iter().find(|c| c.key.strategy == "gha").unwrap();
+    assert!(gha.wall.is_none());
+    assert_eq!(gha.counts.skipped, 2);
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    (info.width, info.height)
+}
+
+#[test]
+fn render_writes_everything_and_charts_are_sound() {
+    let (_d, out) = fixture_copy();
+    let summary = out.join("step-summary.md");
+    let o = render_with(
+        &out,
+        &RenderOptions {
+            step_summary: Some(summary.clone()),
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    if let Ok(keep) = std::env::var("CACHEBENCH_KEEP_RENDER") {
+        let _ = std::fs::remove_dir_all(&keep);
+        for p in &o.written {
+            let dst = Path::new(&keep).join(p.strip_prefix(&out).unwrap());
+            std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+            std::fs::copy(p, dst).unwrap();
+        }
+    }
+    for f in ["summary.csv", "summary.json", "benchmark.json", "report.md"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(std::fs::read_to_string(&summary).unwrap().starts_with(&md));
+    // 12 cells with runs + header rows: 3 rows per chart of interest.
+    for (stem, h) in [
+        ("median-wall", 600),
+        ("runs", 120 + 34 * 12),
+        ("phases", 120 + 34 * 12),
+    ] {
+        let svg = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{stem}"
+        );
+        assert!(
+            svg.contains("Dockerfile@sha256:3f1c9a0d on Docker engine 26.1.5+dfsg1"),
+            "{stem} title"
+        );
+        assert!(
+            svg.contains("<rect") || svg.contains("<circle"),
+            "{stem} has marks"
+        );
+        assert_eq!(
+            png_size(&out.join(format!("charts/{stem}.png"))),
+            (1000, h),
+            "{stem}"
+        );
+    }
+    let median = std::fs::read_to_string(out.join("charts/median-wall.svg")).unwrap();
+    for label in [
+        "inline",
+        "registry",
+        "local",
+        "cold · none",
+        "warm · src",
+        "wall time (s)",
+    ] {
+        assert!(median.contains(label), "{label}");
+    }
+    let phases = std::fs::read_to_string(out.join("charts/phases.svg")).unwrap();
+    assert!(phases.contains("cache_export") && phases.contains("steps"));
+    assert!(
+        !out.join("charts/footprint.svg").exists(),
+        "no footprint data: no chart"
+    );
+}
+
+#[test]
+fn render_twice_is_byte_identical() {
+    let (_d, out) = fixture_copy();
+    let first = render_with(&out, &RenderOptions::default()).unwrap();
+    let bytes1: Vec<Vec<u8>> = first
+        .written
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let second = render_with(&out, &RenderOptions::default()).unwrap();
+    assert_eq!(first.written, second.written);
+    for (p, b) in second.written.iter().zip(&bytes1) {
+        assert_eq!(&std::fs::read(p).unwrap(), b, "{} differs", p.display());
+    }
+}
+
+#[test]
+fn footprint_chart_when_data_exists() {
+    let (_d, out) = fixture_copy();
+    let fp = vec![
+        cachebench::report::Footprint {
+            strategy: "registry".into(),
+            builder: "default".into(),
+            bytes: 310_000_000,
+        },
+        cachebench::report::Footprint {
+            strategy: "local".into(),
+            builder: "default".into(),
+            bytes: 450_000_000,
+        },
+    ];
+    let o = render_with(
+        &out,
+        &RenderOptions {
+            footprint: Some(fp),
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    assert_eq!(
+        png_size(&out.join("charts/footprint.png")),
+        (1000, 120 + 34 * 2)
+    );
+}
+
+#[test]
+fn no_phase_data_skips_phase_chart() {
+    let (_d, out) = fixture_copy();
+    let text = std::fs::read_to_string(out.join("runs.jsonl")).unwrap();
+    let stripped: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            for p in [
+                "context_ms",
+                "base_pull_ms",
+                "cache_import_ms",
+                "steps_ms",
+                "image_export_ms",
+                "cache_export_ms",
+                "push_ms",
+                "other_ms",
+            ] {
+                v[p] = serde_json::Value::Null;
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(out.join("runs.jsonl"), stripped.join("\n")).unwrap();
+    let o = render_with(
+        &out,
+        &RenderOptions {
+            no_png: true,
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    assert!(!out.join("charts/phases.svg").exists());
+    assert!(out.join("charts/runs.svg").exists());
+    assert!(!out.join("charts/runs.png").exists());
+}
+
+fn write_variant(dir: &Path, scale_local: f64, workload: &str, engine: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let text = std::fs::read_to_string(fixture_dir().join("runs.jsonl")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.contains("\"strategy\": \"gha\""))
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["workload"] = workload.into();
+            if v["strategy"] == "local" {
+                if let Some(w) = v["wall_ms"].as_u64() {
+                    v["wall_ms"] = ((w as f64 * scale_local) as u64).into();
+                }
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(dir.join("runs.jsonl"), lines.join("\n") + "\n").unwrap();
+    let mut env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_dir().join("env.json")).unwrap())
+            .unwrap();
+    env["engine_version"] = engine.into();
+    std::fs::write(dir.join("env.json"), env.to_string()).unwrap();
+}
+
+#[test]
+fn compare_finds_regressions_and_lists_one_sided_cells() {
+    let d = tempfile::tempdir().unwrap();
+    let (base, new) = (d.path().join("base"), d.path().join("new"));
+    std::fs::create_dir_all(&base).unwrap();
+    for f in ["runs.jsonl", "env.json"] {
+        std::fs::copy(fixture_dir().join(f), base.join(f)).unwrap();
+    }
+    write_variant(&new, 1.5, "Dockerfile@sha256:3f1c9a0d", "27.0.0");
+    let o = compare(&base, &new, 10.0, false).unwrap();
+    assert!(o.regression);
+    let row = |k: &str| {
+        o.rows
+            .iter()
+            .find(|r| r.key.to_string() == k)
+            .unwrap()
+            .change
+    };
+    assert_eq!(row("local/default/cold/none"), Change::Regression);
+    assert_eq!(row("inline/default/cold/none"), Change::NoChange);
+    assert_eq!(row("gha/default/cold/none"), Change::OnlyInBase);
+    // n = 1 on both sides: no interval, so never a regression.
+    assert_eq!(row("local/default/warm/none"), Change::NoChange);
+    assert!(o
+        .warnings
+        .iter()
+        .any(|w| w.contains("engine versions differ")));
+    insta::assert_snapshot!(o.markdown);
+
+    let same = compare(&base, &base, 10.0, false).unwrap();
+    assert!(!same.regression && same.warnings.is_empty());
+    let faster = compare(&new, &base, 10.0, false).unwrap();
+    assert!(!faster.regression);
+    assert_eq!(
+        faster
+            .rows
+            .iter()
+            .find(|r| r.key.to_string() == "local/default/cold/none")
+            .unwrap()
+            .change,
+        Change::Improvement
+    );
+}
+
+#[test]
+fn compare_refuses_different_workloads_unless_forced() {
+    let d = tempfile::tempdir().unwrap();
+    let (base, new) = (d.path().join("base"), d.path().join("new"));
+    write_variant(&base, 1.0, "a", "26");
+    write_variant(&new, 1.0, "b", "26");
+    let err = compare(&base, &new, 10.0, false).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("different workloads"), "{err}");
+    let o = compare(&base, &new, 10.0, true).unwrap();
+    assert!(!o.regression);
+    assert!(o.warnings.iter().any(|w| w.contains("--force")));
+}
