@@ -179,7 +179,11 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
 
     std::fs::write(out.join("scenario.toml"), &resolved)
         .map_err(|e| Error::Internal(anyhow::anyhow!("failed to write {}: {e}", out.join("scenario.toml").display())))?;
-    let env = crate::reporting::EnvInfo::capture(&setup.session.engine.docker_env(), &opts, setup.session.registry.owned.is_some()).await;
+    let env = crate::reporting::capture_env(
+        &setup.session.engine.docker_env(),
+        &opts,
+        setup.session.registry.owned.is_some(),
+    );
     let _ = std::fs::write(out.join("env.json"), serde_json::to_vec_pretty(&env).unwrap_or_default());
 
     let mut writer = match RecordWriter::open(&out) {

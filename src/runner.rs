@@ -6,6 +6,7 @@ use crate::builder;
 use crate::engine::Engine;
 use crate::matrix::{BuilderKind, Change, State, Strategy};
 use crate::options::Options;
+use crate::phases::{self, BuildOutputParser, Phase, PhaseInterval, Timeline};
 use crate::plan::Cell;
 use crate::process::{self, Ending, LineSink, Outcome, Spec};
 use crate::record::{CommandRecord, RunKind, RunRecord, RunStatus};
@@ -35,21 +36,12 @@ pub struct Session {
     counter: u32,
 }
 
-/// One parsed output stream of a command; filled in by the phase parsers.
-pub struct Observed {
-    pub role: &'static str,
-    pub format: OutputFormat,
-    pub outcome: Outcome,
-}
+/// Feeds a command's output lines to a build-output parser.
+struct ParserSink(Box<dyn BuildOutputParser>);
 
-/// A parser of a command's output (BuildKit rawjson, legacy steps, or nothing).
-pub trait OutputParser: LineSink {
-    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
-}
-
-impl OutputParser for () {
-    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
-        self
+impl LineSink for ParserSink {
+    fn line(&mut self, _stream: process::Stream, line: &str, at: DateTime<Utc>) {
+        self.0.feed(line, at);
     }
 }
 
@@ -190,23 +182,27 @@ impl Session {
             ));
         }
         cmds.extend(strategy::commands(cell.strategy, &target));
-        let mut observed: Vec<Observed> = Vec::new();
-        let mut wall = 0u64;
+        let mut timelines: Vec<Timeline> = Vec::new();
+        let mut extra: Vec<PhaseInterval> = Vec::new();
+        let mut window: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
         let mut build_ms = 0u64;
-        let mut push_ms = None::<u64>;
+        let mut failure: Option<(String, Ending, String)> = None;
         for (i, c) in cmds.iter().enumerate() {
             let role = if create_builder && i == 0 {
                 "builder_create"
             } else {
                 c.role.name()
             };
-            let o = self.exec(c, &mut log, deadline).await;
+            let (o, timeline) = self.exec_parsed(c, &mut log, deadline).await;
             let ms = o.elapsed.as_millis() as u64;
-            wall += ms;
+            window = Some(match window {
+                None => (o.started, o.ended),
+                Some((s, _)) => (s, o.ended),
+            });
             match role {
                 "build" => build_ms += ms,
-                "push" => *push_ms.get_or_insert(0) += ms,
-                _ => {}
+                "push" => extra.push(PhaseInterval::new(Phase::Push, o.started, o.ended)),
+                _ => extra.push(PhaseInterval::new(Phase::BuilderCreate, o.started, o.ended)),
             }
             rec.commands.push(CommandRecord {
                 role: role.to_string(),
@@ -216,27 +212,44 @@ impl Session {
                 duration_ms: ms,
                 exit_code: o.exit_code(),
             });
-            let ok = o.success();
-            let ending = o.ending.clone();
-            let tail = o.framed_tail();
-            observed.push(Observed {
-                role,
-                format: c.format,
-                outcome: o,
+            let build_error = timeline.as_ref().and_then(|t| {
+                t.error.as_ref().map(|e| match &t.error_vertex {
+                    Some(v) => format!("{v}: {e}"),
+                    None => e.clone(),
+                })
             });
-            if !ok {
-                rec.status = match ending {
-                    Ending::TimedOut => RunStatus::Timeout,
-                    Ending::Interrupted => RunStatus::Interrupted,
-                    _ => RunStatus::Failed,
-                };
-                rec.reason = failure_reason(role, &ending, &tail);
+            if let Some(t) = timeline {
+                timelines.push(t);
+            }
+            if !o.success() {
+                failure = Some((role.to_string(), o.ending.clone(), build_error.unwrap_or_else(|| o.framed_tail())));
                 break;
             }
         }
-        rec.wall_ms = Some(wall);
+        if let Some((start, end)) = window {
+            let b = phases::compute_phases(start, end, &timelines, &extra);
+            rec.wall_ms = Some(b.wall_ms);
+            rec.phases = b.phases;
+            rec.steps_total = Some(b.steps_total);
+            rec.steps_cached = Some(b.steps_cached);
+            rec.bytes_down = Some(b.bytes_down);
+            rec.bytes_up = Some(b.bytes_up);
+            rec.step_details = b.steps;
+            if !b.unclassified.is_empty() {
+                use std::io::Write;
+                let _ = writeln!(log, "cachebench: unclassified vertices (counted in other): {:?}", b.unclassified);
+            }
+        }
         rec.build_ms = (build_ms > 0).then_some(build_ms);
-        rec.phases.push_ms = push_ms;
+        if let Some((role, ending, detail)) = failure {
+            rec.status = match ending {
+                Ending::TimedOut => RunStatus::Timeout,
+                Ending::Interrupted => RunStatus::Interrupted,
+                _ => RunStatus::Failed,
+            };
+            rec.reason = failure_reason(&role, &ending, &detail);
+        }
+        let wall = rec.wall_ms.unwrap_or(0);
         if rec.status == RunStatus::Ok && cell.strategy == Strategy::LocalCache {
             if let Err(e) = rotate_cache(&target) {
                 rec.note = format!("{} local cache rotation failed: {e}", rec.note).trim().to_string();
@@ -349,23 +362,47 @@ impl Session {
 
     /// Runs one docker command against the engine, within the run's deadline.
     async fn exec(&mut self, c: &DockerCommand, log: &mut std::fs::File, deadline: Option<Instant>) -> Outcome {
+        self.exec_parsed(c, log, deadline).await.0
+    }
+
+    /// Runs one docker command, parsing its output as it arrives when it is a
+    /// build; returns the build's timeline.
+    async fn exec_parsed(
+        &mut self,
+        c: &DockerCommand,
+        log: &mut std::fs::File,
+        deadline: Option<Instant>,
+    ) -> (Outcome, Option<Timeline>) {
         let spec = Spec::new("docker")
             .args(c.args.iter())
             .envs(&self.engine.docker_env())
             .envs(&c.env);
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let mut sink = ();
         if timeout == Some(Duration::ZERO) {
             let now: DateTime<Utc> = Utc::now();
-            return Outcome {
+            let o = Outcome {
                 ending: Ending::TimedOut,
                 started: now,
                 ended: now,
                 elapsed: Duration::ZERO,
                 tail: vec![],
             };
+            return (o, None);
         }
-        process::run(&spec, log, &mut sink, timeout, &mut self.cancel).await
+        let parser = match c.format {
+            OutputFormat::RawJson => Some(phases::parser_for(phases::OutputFormat::RawJson)),
+            OutputFormat::Legacy => Some(phases::parser_for(phases::OutputFormat::Legacy)),
+            OutputFormat::Plain => None,
+        };
+        match parser {
+            Some(p) => {
+                let mut sink = ParserSink(p);
+                let o = process::run(&spec, log, &mut sink, timeout, &mut self.cancel).await;
+                let t = sink.0.finish(o.ended);
+                (o, Some(t))
+            }
+            None => (process::run(&spec, log, &mut (), timeout, &mut self.cancel).await, None),
+        }
     }
 
     /// Removes the run's builder, workspace and cache folder.
@@ -425,11 +462,17 @@ fn failure_reason(what: &str, ending: &Ending, framed_tail: &str) -> String {
         Ending::Interrupted => "interrupted".into(),
         Ending::SpawnFailed(e) => format!("could not start: {e}"),
     };
-    let last_error = framed_tail
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("ERROR:") || l.contains("error") || l.contains("Error"))
-        .map(|l| l.trim().trim_start_matches("ERROR:").trim().to_string());
+    // A parsed build error is one line; otherwise pick the last error-like line
+    // of the framed output tail.
+    let last_error = if !framed_tail.contains('\n') {
+        Some(framed_tail.trim().to_string())
+    } else {
+        framed_tail
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("ERROR:") || l.contains("error") || l.contains("Error"))
+            .map(|l| l.trim().trim_start_matches("ERROR:").trim().to_string())
+    };
     match last_error {
         Some(e) if !e.is_empty() => {
             let e: String = e.chars().take(400).collect();
