@@ -10,6 +10,7 @@
 # (data under $WORK/reg), and the folder $WORK. It does run `docker buildx prune -f`
 # on the default builder to get cold builds: only do that on a dev engine you own.
 #
+# Legacy builds use --force-rm so a failing RUN leaves no container behind.
 # Builds use `--network=host` because this engine has no docker0 bridge
 # (RUN fails with "network bridge not found" otherwise).
 #
@@ -37,10 +38,23 @@ http: {addr: $REG}
 YML
 docker-registry serve "$WORK/reg/config.yml" >"$WORK/reg/log" 2>&1 &
 REG_PID=$!
+# The legacy builder leaves untagged intermediate images (" ---> <id>" lines of our
+# own legacy fixtures). Remove those that are untagged and not the base image.
+rm_legacy_intermediates() {
+  local base_id id
+  base_id=$(docker image inspect -f '{{.Id}}' "$BASE" 2>/dev/null || true)
+  cat "$OUT_LEG"/*.jsonl 2>/dev/null | grep -oE '" ---> [0-9a-f]{12}"' | grep -oE '[0-9a-f]{12}' |
+    sort -u | while read -r id; do
+      [[ "$base_id" == "sha256:$id"* ]] && continue
+      [[ "$(docker image inspect -f '{{len .RepoTags}}' "$id" 2>/dev/null)" == 0 ]] || continue
+      docker rmi "$id" >/dev/null 2>&1 || true
+    done
+}
 cleanup() {
   kill "$REG_PID" 2>/dev/null || true
   docker image ls --format '{{.Repository}}:{{.Tag}}' |
     grep -E "^($TAG|$REG/cachebench-phases/)" | xargs -r docker rmi -f >/dev/null 2>&1 || true
+  rm_legacy_intermediates
 }
 trap cleanup EXIT
 for _ in $(seq 50); do curl -fsS "http://$REG/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -74,6 +88,7 @@ echo "fail" > "$WORK/ctxfail/src.txt"
 cold() { # forget every cached result of the default builder and our images
   docker image ls --format '{{.Repository}}:{{.Tag}}' |
     grep -E "^($TAG|$REG/cachebench-phases/)" | xargs -r docker rmi -f >/dev/null 2>&1 || true
+  rm_legacy_intermediates
   docker buildx prune -f >/dev/null
 }
 raw() { # raw NAME CTX ARGS...   -> tests/fixtures/rawjson/NAME.txt
@@ -94,7 +109,7 @@ legacy() { # legacy NAME CTX ARGS...   -> tests/fixtures/legacy/NAME.jsonl
       print $json->encode({t_ms => int((time - $t0) * 1000 + 0.5), line => $l}), "\n";
     }
     close $fh;
-  ' docker build --network=host "$@" "$ctx" >"$OUT_LEG/$name.jsonl" || true
+  ' docker build --network=host --force-rm "$@" "$ctx" >"$OUT_LEG/$name.jsonl" || true
 }
 
 # --- BuildKit (docker driver, default builder) -----------------------------------

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn fixtures(dir: &str, ext: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
     let mut v: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -51,7 +53,10 @@ fn legacy(path: &Path) -> (Timeline, PhaseBreakdown) {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
         let ms = v["t_ms"].as_i64().unwrap();
         last = last.max(ms);
-        p.feed(v["line"].as_str().unwrap(), t0 + TimeDelta::milliseconds(ms));
+        p.feed(
+            v["line"].as_str().unwrap(),
+            t0 + TimeDelta::milliseconds(ms),
+        );
     }
     let end = t0 + TimeDelta::milliseconds(last);
     let t = p.finish(end);
@@ -64,11 +69,25 @@ fn table(t: &Timeline, b: &PhaseBreakdown) -> String {
     writeln!(s, "wall_ms          {:>6}", b.wall_ms).unwrap();
     for (name, ms) in b.phases.named() {
         let ms = ms.unwrap();
-        let pct = if b.wall_ms == 0 { 0.0 } else { 100.0 * ms as f64 / b.wall_ms as f64 };
+        let pct = if b.wall_ms == 0 {
+            0.0
+        } else {
+            100.0 * ms as f64 / b.wall_ms as f64
+        };
         writeln!(s, "{name:<16} {ms:>6}  {pct:5.1}%").unwrap();
     }
-    writeln!(s, "steps            {}/{} cached", b.steps_cached, b.steps_total).unwrap();
-    writeln!(s, "bytes            down {} up {}", b.bytes_down, b.bytes_up).unwrap();
+    writeln!(
+        s,
+        "steps            {}/{} cached",
+        b.steps_cached, b.steps_total
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "bytes            down {} up {}",
+        b.bytes_down, b.bytes_up
+    )
+    .unwrap();
     for st in &b.steps {
         let name: String = st.name.chars().take(60).collect();
         let how = if st.cached { "cached" } else { "run" };
@@ -76,7 +95,12 @@ fn table(t: &Timeline, b: &PhaseBreakdown) -> String {
     }
     if let Some(e) = &b.error {
         writeln!(s, "error            {e}").unwrap();
-        writeln!(s, "error_vertex     {}", b.error_vertex.as_deref().unwrap_or("-")).unwrap();
+        writeln!(
+            s,
+            "error_vertex     {}",
+            b.error_vertex.as_deref().unwrap_or("-")
+        )
+        .unwrap();
     }
     for u in &t.unclassified {
         writeln!(s, "unclassified     {} ({} ms)", u.0, u.1).unwrap();
@@ -136,7 +160,11 @@ fn fixture_semantics() {
         let b = raw(push);
         assert!(b.phases.push_ms.unwrap() > 0, "{push}");
     }
-    for export in ["registry-cache-cold-load", "local-cache-cold-load", "inline-cache-cold-push"] {
+    for export in [
+        "registry-cache-cold-load",
+        "local-cache-cold-load",
+        "inline-cache-cold-push",
+    ] {
         assert!(raw(export).phases.cache_export_ms.unwrap() > 0, "{export}");
     }
     for import in [

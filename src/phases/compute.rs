@@ -170,7 +170,7 @@ impl PhaseBreakdown {
                 }
             })
             .collect();
-        v.sort_by(|a, b| b.ms.cmp(&a.ms));
+        v.sort_by_key(|s| std::cmp::Reverse(s.ms));
         v
     }
 
