@@ -20,7 +20,9 @@ pub fn main(cli: Cli) -> Result<i32> {
         Command::Run(c) => runtime()?.block_on(run_cmd(c)),
         Command::Doctor(c) => runtime()?.block_on(doctor_cmd(&c)),
         Command::Report(c) => crate::reporting::render_cmd(&c.out),
-        Command::Compare(c) => crate::reporting::compare_cmd(&c.base, &c.new, &c.threshold, c.force),
+        Command::Compare(c) => {
+            crate::reporting::compare_cmd(&c.base, &c.new, &c.threshold, c.force)
+        }
     }
 }
 
@@ -82,7 +84,12 @@ fn plan_cmd(c: &RunCmd) -> Result<i32> {
             if cell.state != crate::matrix::State::WarmLocal {
                 println!(
                     "       $ {}",
-                    crate::builder::create_command(b, &opts.buildkit_image, Path::new("<work>/buildkitd.toml")).display()
+                    crate::builder::create_command(
+                        b,
+                        &opts.buildkit_image,
+                        Path::new("<work>/buildkitd.toml")
+                    )
+                    .display()
                 );
             }
         }
@@ -104,8 +111,12 @@ fn prepare_text(cell: &plan::Cell) -> String {
         State::WarmLocal if cell.strategy == Strategy::LayerCache => {
             format!("warming build, then daemon restart keeping the layer store{change}")
         }
-        State::WarmLocal => format!("warming build with the same commands, local state kept{change}"),
-        State::WarmRemote => format!("warming build, then empty local state (remote cache kept){change}"),
+        State::WarmLocal => {
+            format!("warming build with the same commands, local state kept{change}")
+        }
+        State::WarmRemote => {
+            format!("warming build, then empty local state (remote cache kept){change}")
+        }
     }
 }
 
@@ -124,7 +135,10 @@ async fn doctor_cmd(c: &DoctorCmd) -> Result<i32> {
 
 /// Listens for SIGINT/SIGTERM: the first ends the running build and stops the
 /// matrix; the second kills cachebench's children and exits at once.
-fn install_signal_handler(cancel: watch::Sender<bool>, signal_tx: watch::Sender<Option<i32>>) -> Result<()> {
+fn install_signal_handler(
+    cancel: watch::Sender<bool>,
+    signal_tx: watch::Sender<Option<i32>>,
+) -> Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.into()))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.into()))?;
@@ -177,14 +191,21 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     let mut setup = scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await?;
     cells = plan::expand(&opts, &setup.facts);
 
-    std::fs::write(out.join("scenario.toml"), &resolved)
-        .map_err(|e| Error::Internal(anyhow::anyhow!("failed to write {}: {e}", out.join("scenario.toml").display())))?;
+    std::fs::write(out.join("scenario.toml"), &resolved).map_err(|e| {
+        Error::Internal(anyhow::anyhow!(
+            "failed to write {}: {e}",
+            out.join("scenario.toml").display()
+        ))
+    })?;
     let env = crate::reporting::capture_env(
         &setup.session.engine.docker_env(),
         &opts,
         setup.session.registry.owned.is_some(),
     );
-    let _ = std::fs::write(out.join("env.json"), serde_json::to_vec_pretty(&env).unwrap_or_default());
+    let _ = std::fs::write(
+        out.join("env.json"),
+        serde_json::to_vec_pretty(&env).unwrap_or_default(),
+    );
 
     let mut writer = match RecordWriter::open(&out) {
         Ok(w) => w,
@@ -224,7 +245,11 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
 
 /// Which runs of an earlier matrix are complete; refuses when the scenario or
 /// workload changed since.
-fn resume_state(out: &Path, resolved: &str, workload: &str) -> Result<HashSet<(String, u32, RunKind)>> {
+fn resume_state(
+    out: &Path,
+    resolved: &str,
+    workload: &str,
+) -> Result<HashSet<(String, u32, RunKind)>> {
     let previous = std::fs::read_to_string(out.join("scenario.toml")).map_err(|e| {
         Error::usage(format!(
             "--resume: {} has no scenario.toml ({e}); it is not a cachebench results folder",

@@ -14,9 +14,13 @@ pub fn buildkitd_toml(host: Option<&str>, mirror: bool) -> String {
     let mut s = String::from("# written by cachebench\n");
     if let Some(h) = host {
         if mirror {
-            s.push_str(&format!("[registry.\"docker.io\"]\n  mirrors = [\"{h}\"]\n\n"));
+            s.push_str(&format!(
+                "[registry.\"docker.io\"]\n  mirrors = [\"{h}\"]\n\n"
+            ));
         }
-        s.push_str(&format!("[registry.\"{h}\"]\n  http = true\n  insecure = true\n"));
+        s.push_str(&format!(
+            "[registry.\"{h}\"]\n  http = true\n  insecure = true\n"
+        ));
     }
     s
 }

@@ -11,7 +11,12 @@ pub fn run_line(r: &RunRecord) -> String {
         .wall_ms
         .map(|ms| format!("{:.2}s", ms as f64 / 1000.0))
         .unwrap_or_else(|| "-".into());
-    let mut s = format!("{:<11} {cell} {} {}: {time}", r.status.to_string(), r.kind, r.rep);
+    let mut s = format!(
+        "{:<11} {cell} {} {}: {time}",
+        r.status.to_string(),
+        r.kind,
+        r.rep
+    );
     if !r.reason.is_empty() {
         s.push_str(&format!(" ({})", r.reason));
     }

@@ -18,11 +18,14 @@ pub struct Check {
 }
 
 async fn out(args: &[&str], env: &[(String, String)]) -> Option<String> {
-    process::output(&Spec::new("docker").args(args.iter().copied()).envs(env), Duration::from_secs(20))
-        .await
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    process::output(
+        &Spec::new("docker").args(args.iter().copied()).envs(env),
+        Duration::from_secs(20),
+    )
+    .await
+    .ok()
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
 }
 
 /// Runs every check against the engine at `docker_host` (or the default one).
@@ -34,17 +37,20 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
     let mut v = Vec::new();
     v.push(Check {
         name: "docker CLI",
-        found: out(&["version", "--format", "{{.Client.Version}}"], &env).await.or_else(|| {
-            which("docker").map(|p| format!("{} (engine not answering)", p.display()))
-        }),
+        found: out(&["version", "--format", "{{.Client.Version}}"], &env)
+            .await
+            .or_else(|| which("docker").map(|p| format!("{} (engine not answering)", p.display()))),
         fix: format!("{setup}   # or: apt-get install docker-cli"),
         required: true,
     });
     let dockerd = match which("dockerd") {
-        Some(p) => process::output(&Spec::new(p.as_os_str()).arg("--version"), Duration::from_secs(10))
-            .await
-            .ok()
-            .map(|s| s.trim().to_string()),
+        Some(p) => process::output(
+            &Spec::new(p.as_os_str()).arg("--version"),
+            Duration::from_secs(10),
+        )
+        .await
+        .ok()
+        .map(|s| s.trim().to_string()),
         None => None,
     };
     v.push(Check {
@@ -85,7 +91,17 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
     });
     v.push(Check {
         name: "base image local/busybox:latest",
-        found: out(&["image", "inspect", "--format", "{{.Id}}", "local/busybox:latest"], &env).await,
+        found: out(
+            &[
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                "local/busybox:latest",
+            ],
+            &env,
+        )
+        .await,
         fix: format!("{setup}   # imports it from Debian's busybox-static"),
         required: true,
     });
@@ -112,7 +128,13 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
         name: "free disk (temporary folder)",
         found: free_bytes(&tmp)
             .filter(|b| *b > 5 * 1024 * 1024 * 1024)
-            .map(|b| format!("{:.1} GiB free in {}", b as f64 / (1u64 << 30) as f64, tmp.display())),
+            .map(|b| {
+                format!(
+                    "{:.1} GiB free in {}",
+                    b as f64 / (1u64 << 30) as f64,
+                    tmp.display()
+                )
+            }),
         fix: format!("free at least 5 GiB in {} (or set TMPDIR)", tmp.display()),
         required: true,
     });

@@ -91,7 +91,8 @@ impl Engine {
         mirror: Option<String>,
         insecure: Vec<String>,
     ) -> anyhow::Result<Engine> {
-        std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create {}", dir.display()))?;
         let (bridge, bridge_cidr) = create_bridge().await?;
         let mut owned = OwnedEngine {
             dir: dir.to_path_buf(),
@@ -147,10 +148,16 @@ impl Engine {
             return Ok(String::new());
         }
         if !self.allow_prune {
-            bail!("refusing to empty the build cache of {} without --allow-prune", self.host);
+            bail!(
+                "refusing to empty the build cache of {} without --allow-prune",
+                self.host
+            );
         }
-        self.docker(&["buildx", "prune", "--all", "--force"], Duration::from_secs(300))
-            .await?;
+        self.docker(
+            &["buildx", "prune", "--all", "--force"],
+            Duration::from_secs(300),
+        )
+        .await?;
         self.remove_tagged().await;
         Ok("external engine: build cache pruned; base images kept".into())
     }
@@ -178,13 +185,17 @@ impl Engine {
     pub async fn remove_tagged(&mut self) {
         let tags = std::mem::take(&mut self.tagged);
         for t in tags {
-            let _ = self.docker(&["image", "rm", &t], Duration::from_secs(60)).await;
+            let _ = self
+                .docker(&["image", "rm", &t], Duration::from_secs(60))
+                .await;
         }
     }
 
     /// Runs `docker ARGS` against this engine and returns stdout.
     pub async fn docker(&self, args: &[&str], timeout: Duration) -> anyhow::Result<String> {
-        let spec = Spec::new("docker").args(args.iter().copied()).envs(&self.docker_env());
+        let spec = Spec::new("docker")
+            .args(args.iter().copied())
+            .envs(&self.docker_env());
         process::output(&spec, timeout).await
     }
 
@@ -193,7 +204,10 @@ impl Engine {
         match &self.owned {
             Some(o) => ping(&o.socket),
             None => self
-                .docker(&["version", "--format", "{{.Server.Version}}"], Duration::from_secs(20))
+                .docker(
+                    &["version", "--format", "{{.Server.Version}}"],
+                    Duration::from_secs(20),
+                )
                 .await
                 .is_ok(),
         }
@@ -206,7 +220,10 @@ impl Engine {
                 o.stop();
                 o.start().await
             }
-            None => bail!("engine {} does not answer and is not cachebench's to restart", self.host),
+            None => bail!(
+                "engine {} does not answer and is not cachebench's to restart",
+                self.host
+            ),
         }
     }
 
@@ -319,9 +336,12 @@ fn ping(socket: &Path) -> bool {
 
 /// Creates a bridge of cachebench's own with a free link-local /24.
 async fn create_bridge() -> anyhow::Result<(String, String)> {
-    let used = process::output(&Spec::new("ip").args(["-o", "-4", "addr"]), Duration::from_secs(10))
-        .await
-        .unwrap_or_default();
+    let used = process::output(
+        &Spec::new("ip").args(["-o", "-4", "addr"]),
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap_or_default();
     let seed = std::process::id() ^ (chrono::Utc::now().timestamp_subsec_nanos());
     let name = format!("cb{:08x}", seed)[..10].to_string();
     let mut third = 100 + (seed % 150);

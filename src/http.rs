@@ -59,7 +59,12 @@ pub fn tcp(
 }
 
 /// A request over a Unix socket (the engine's API socket).
-pub fn unix(method: &str, socket: &std::path::Path, path: &str, timeout: Duration) -> std::io::Result<Response> {
+pub fn unix(
+    method: &str,
+    socket: &std::path::Path,
+    path: &str,
+    timeout: Duration,
+) -> std::io::Result<Response> {
     let s = std::os::unix::net::UnixStream::connect(socket)?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(timeout))?;
@@ -139,8 +144,11 @@ mod tests {
             let (mut s, _) = l.accept().unwrap();
             let mut buf = [0u8; 1024];
             let n = s.read(&mut buf).unwrap();
-            assert!(std::str::from_utf8(&buf[..n]).unwrap().starts_with("GET /v2/ HTTP/1.1"));
-            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}").unwrap();
+            assert!(std::str::from_utf8(&buf[..n])
+                .unwrap()
+                .starts_with("GET /v2/ HTTP/1.1"));
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                .unwrap();
         });
         let r = tcp("GET", &addr, "/v2/", &[], Duration::from_secs(5)).unwrap();
         assert_eq!(r.status, 200);

@@ -73,15 +73,14 @@ impl Options {
             .unwrap_or_else(|| PathBuf::from("."));
 
         // Context: the flag is relative to the working directory, the key to the file.
-        let (context, context_src) = match (&args.context, &sc.workload.context) {
-            (Some(c), _) => (c.clone(), "--context".to_string()),
-            (None, Some(c)) => (base_dir.join(c), key("workload.context")),
-            (None, None) => {
-                return Err(Error::usage(
+        let (context, context_src) =
+            match (&args.context, &sc.workload.context) {
+                (Some(c), _) => (c.clone(), "--context".to_string()),
+                (None, Some(c)) => (base_dir.join(c), key("workload.context")),
+                (None, None) => return Err(Error::usage(
                     "no build context: give --context DIR or workload.context in a scenario file",
-                ))
-            }
-        };
+                )),
+            };
         let context = std::fs::canonicalize(&context).map_err(|e| {
             Error::usage(format!(
                 "{context_src}: build context {} does not exist ({e}); give an existing folder",
@@ -124,7 +123,8 @@ impl Options {
             args.source_file
                 .as_ref()
                 .map(|p| (p, "--source-file".to_string()))
-                .or(sc.workload
+                .or(sc
+                    .workload
                     .source_file
                     .as_ref()
                     .map(|p| (p, key("workload.source_file")))),
@@ -134,7 +134,8 @@ impl Options {
             args.deps_file
                 .as_ref()
                 .map(|p| (p, "--deps-file".to_string()))
-                .or(sc.workload
+                .or(sc
+                    .workload
                     .deps_file
                     .as_ref()
                     .map(|p| (p, key("workload.deps_file")))),
@@ -153,10 +154,7 @@ impl Options {
         }
         for a in &args.build_args {
             let (k, v) = a.split_once('=').ok_or_else(|| {
-                Error::usage(format!(
-                    "--build-arg `{}`: expected K=V",
-                    a.escape_debug()
-                ))
+                Error::usage(format!("--build-arg `{}`: expected K=V", a.escape_debug()))
             })?;
             check_build_arg(k, v, "--build-arg").map_err(Error::usage)?;
             build_args.retain(|(ek, _)| ek != k);
@@ -202,7 +200,15 @@ impl Options {
             ));
         }
 
-        let reps = count(args.reps.map(i64::from), sc.run.reps, "--reps", &key("run.reps"), 1, MAX_REPS, 3)?;
+        let reps = count(
+            args.reps.map(i64::from),
+            sc.run.reps,
+            "--reps",
+            &key("run.reps"),
+            1,
+            MAX_REPS,
+            3,
+        )?;
         let warmup = count(
             args.warmup.map(i64::from),
             sc.run.warmup,
@@ -219,20 +225,21 @@ impl Options {
             (None, None) => Some(Duration::from_secs(30 * 60)),
         };
 
-        let registry_cache_output = match (&args.registry_cache_output, &sc.run.registry_cache_output)
-        {
-            (Some(v), _) => v
-                .parse()
-                .map_err(|e| Error::usage(format!("--registry-cache-output: {e}")))?,
-            (None, Some(v)) => v
-                .parse()
-                .map_err(|e| Error::usage(format!("{}: {e}", key("run.registry_cache_output"))))?,
-            (None, None) => CacheOutput::Load,
-        };
+        let registry_cache_output =
+            match (&args.registry_cache_output, &sc.run.registry_cache_output) {
+                (Some(v), _) => v
+                    .parse()
+                    .map_err(|e| Error::usage(format!("--registry-cache-output: {e}")))?,
+                (None, Some(v)) => v.parse().map_err(|e| {
+                    Error::usage(format!("{}: {e}", key("run.registry_cache_output")))
+                })?,
+                (None, None) => CacheOutput::Load,
+            };
 
         let registry = args.registry.clone().or(sc.registry.address.clone());
         if let Some(r) = &registry {
-            check_registry(r).map_err(|e| Error::usage(format!("--registry / registry.address: {e}")))?;
+            check_registry(r)
+                .map_err(|e| Error::usage(format!("--registry / registry.address: {e}")))?;
         }
         let docker_host = args.docker_host.clone().or(sc.engine.docker_host.clone());
         let allow_prune = args.allow_prune || sc.engine.allow_prune.unwrap_or(false);
@@ -261,11 +268,7 @@ impl Options {
             .name
             .clone()
             .or_else(|| {
-                loaded.and_then(|l| {
-                    l.path
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                })
+                loaded.and_then(|l| l.path.file_stem().map(|s| s.to_string_lossy().into_owned()))
             })
             .unwrap_or_else(|| "adhoc".to_string());
         if scenario_name.is_empty()
@@ -332,7 +335,9 @@ impl Options {
             run: RunSection {
                 reps: Some(i64::from(self.reps)),
                 warmup: Some(i64::from(self.warmup)),
-                timeout: self.timeout.map(|t| humantime::format_duration(t).to_string()),
+                timeout: self
+                    .timeout
+                    .map(|t| humantime::format_duration(t).to_string()),
                 out: self.out.clone(),
                 registry_cache_output: Some(
                     match self.registry_cache_output {
@@ -392,9 +397,7 @@ fn inside_file(context: &Path, given: Option<(&PathBuf, String)>) -> Result<Opti
 
 fn check_build_arg(k: &str, v: &str, src: &str) -> std::result::Result<(), String> {
     if k.is_empty()
-        || !k
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         || k.starts_with(|c: char| c.is_ascii_digit())
     {
         return Err(format!(
@@ -460,7 +463,9 @@ fn names<T: std::str::FromStr<Err = String> + PartialEq + Copy + std::fmt::Displ
         return Ok(default.to_vec());
     };
     if list.is_empty() {
-        return Err(Error::usage(format!("{file_key}: the list is empty; name at least one")));
+        return Err(Error::usage(format!(
+            "{file_key}: the list is empty; name at least one"
+        )));
     }
     let mut out: Vec<T> = Vec::new();
     for (i, s) in list.iter().enumerate() {
@@ -471,7 +476,9 @@ fn names<T: std::str::FromStr<Err = String> + PartialEq + Copy + std::fmt::Displ
         };
         let v: T = s.parse().map_err(|e| Error::usage(format!("{at}: {e}")))?;
         if out.contains(&v) {
-            return Err(Error::usage(format!("{at}: `{v}` is given twice; name it once")));
+            return Err(Error::usage(format!(
+                "{at}: `{v}` is given twice; name it once"
+            )));
         }
         out.push(v);
     }
@@ -619,13 +626,24 @@ mod tests {
         let e = Options::resolve(Some(&path), &RunArgs::default())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("s.toml: matrix.states[1]: unknown state `hot`"), "{e}");
-        std::fs::write(&path, "[workload]\ncontext = \".\"\nsource_file = \"src/a.txt\"\n[run]\nreps = -1\n").unwrap();
+        assert!(
+            e.contains("s.toml: matrix.states[1]: unknown state `hot`"),
+            "{e}"
+        );
+        std::fs::write(
+            &path,
+            "[workload]\ncontext = \".\"\nsource_file = \"src/a.txt\"\n[run]\nreps = -1\n",
+        )
+        .unwrap();
         let e = Options::resolve(Some(&path), &RunArgs::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("run.reps: -1 is out of range"), "{e}");
-        std::fs::write(&path, "[workload]\ncontext = \".\"\nsource_file = \"src/a.txt\"\n[run]\nreps = 99999999999\n").unwrap();
+        std::fs::write(
+            &path,
+            "[workload]\ncontext = \".\"\nsource_file = \"src/a.txt\"\n[run]\nreps = 99999999999\n",
+        )
+        .unwrap();
         assert!(Options::resolve(Some(&path), &RunArgs::default()).is_err());
     }
 
@@ -643,7 +661,10 @@ mod tests {
         let d = ctx();
         let mut a = args(d.path());
         a.timeout = Some("soon".into());
-        assert!(Options::merge(None, &a).unwrap_err().to_string().starts_with("--timeout"));
+        assert!(Options::merge(None, &a)
+            .unwrap_err()
+            .to_string()
+            .starts_with("--timeout"));
         a = args(d.path());
         a.registry = Some("https://x".into());
         assert!(Options::merge(None, &a).is_err());

@@ -75,13 +75,11 @@ pub fn static_skip(strategy: Strategy, builder: BuilderKind, state: State) -> Op
             Legacy => {
                 return Some("the legacy builder does not run on buildx builders".into());
             }
-            LayerCache => {
-                return Some(
-                    "layer-cache is the engine's own layer store; a docker-container builder keeps \
+            LayerCache => return Some(
+                "layer-cache is the engine's own layer store; a docker-container builder keeps \
                      its cache in its container"
-                        .into(),
-                )
-            }
+                    .into(),
+            ),
             _ => {}
         }
     }
@@ -148,8 +146,18 @@ mod tests {
     fn nonsense_cells_are_skipped_with_a_reason() {
         let r = static_skip(Strategy::Legacy, BuilderKind::Docker, State::WarmRemote).unwrap();
         assert!(r.contains("warm-remote is the same as cold"), "{r}");
-        assert!(static_skip(Strategy::RegistryCache, BuilderKind::Docker, State::WarmRemote).is_none());
-        assert!(static_skip(Strategy::LayerCache, BuilderKind::DockerContainer, State::Cold).is_some());
+        assert!(static_skip(
+            Strategy::RegistryCache,
+            BuilderKind::Docker,
+            State::WarmRemote
+        )
+        .is_none());
+        assert!(static_skip(
+            Strategy::LayerCache,
+            BuilderKind::DockerContainer,
+            State::Cold
+        )
+        .is_some());
         assert!(static_skip(Strategy::Push, BuilderKind::Docker, State::WarmLocal).is_none());
     }
 }

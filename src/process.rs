@@ -134,7 +134,8 @@ pub fn frame(lines: &[String]) -> String {
     if lines.is_empty() {
         return String::new();
     }
-    let mut s = String::from("\n---------------------------- output ----------------------------\n");
+    let mut s =
+        String::from("\n---------------------------- output ----------------------------\n");
     for l in lines {
         s.push_str(l);
         s.push('\n');
@@ -190,17 +191,22 @@ pub async fn run(
     let mut err_open = true;
     let deadline = timeout.map(|d| tokio::time::Instant::now() + d);
     let mut stop: Option<Ending> = None;
-    let mut record = |stream: Stream, line: String, tail: &mut std::collections::VecDeque<String>| {
-        let at = Utc::now();
-        let secs = t0.elapsed().as_secs_f64();
-        let tag = if stream == Stream::Stderr { "" } else { "[stdout] " };
-        let _ = writeln!(log, "{secs:9.3} {tag}{line}");
-        sink.line(stream, &line, at);
-        if tail.len() == TAIL_LINES {
-            tail.pop_front();
-        }
-        tail.push_back(line);
-    };
+    let mut record =
+        |stream: Stream, line: String, tail: &mut std::collections::VecDeque<String>| {
+            let at = Utc::now();
+            let secs = t0.elapsed().as_secs_f64();
+            let tag = if stream == Stream::Stderr {
+                ""
+            } else {
+                "[stdout] "
+            };
+            let _ = writeln!(log, "{secs:9.3} {tag}{line}");
+            sink.line(stream, &line, at);
+            if tail.len() == TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        };
     while (out_open || err_open) && stop.is_none() {
         let sleep = async {
             match deadline {
@@ -228,7 +234,11 @@ pub async fn run(
         let _ = writeln!(
             log,
             "cachebench: {} after {:.3}s; process group ended",
-            if reason == Ending::TimedOut { "timed out" } else { "interrupted" },
+            if reason == Ending::TimedOut {
+                "timed out"
+            } else {
+                "interrupted"
+            },
             t0.elapsed().as_secs_f64()
         );
         reason
@@ -256,7 +266,12 @@ pub async fn run(
         }
     };
     let elapsed = t0.elapsed();
-    let _ = writeln!(log, "cachebench: {:?} in {:.3}s", ending, elapsed.as_secs_f64());
+    let _ = writeln!(
+        log,
+        "cachebench: {:?} in {:.3}s",
+        ending,
+        elapsed.as_secs_f64()
+    );
     Outcome {
         ending,
         started,
@@ -269,7 +284,10 @@ pub async fn run(
 /// SIGTERM to the whole group, then SIGKILL after [`KILL_GRACE`].
 async fn terminate_group(pgid: i32, child: &mut tokio::process::Child) {
     signal_group(pgid, libc::SIGTERM);
-    if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
+    if tokio::time::timeout(KILL_GRACE, child.wait())
+        .await
+        .is_err()
+    {
         signal_group(pgid, libc::SIGKILL);
         let _ = child.wait().await;
     }
@@ -401,7 +419,14 @@ mod tests {
             // The grandchild would write the marker after 3s unless its group is killed.
             let script = format!("(sleep 3; touch {}) & sleep 30", marker.display());
             let spec = Spec::new("sh").args(["-c", &script]);
-            let o = run(&spec, &mut log, &mut (), Some(Duration::from_millis(300)), &mut rx).await;
+            let o = run(
+                &spec,
+                &mut log,
+                &mut (),
+                Some(Duration::from_millis(300)),
+                &mut rx,
+            )
+            .await;
             assert_eq!(o.ending, Ending::TimedOut);
             assert!(o.elapsed < Duration::from_secs(10));
             tokio::time::sleep(Duration::from_secs(4)).await;
@@ -433,7 +458,14 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let mut log = open_log(&dir.path().join("l.log")).unwrap();
             let (_tx, mut rx) = watch::channel(false);
-            let o = run(&Spec::new("/nonexistent/x"), &mut log, &mut (), None, &mut rx).await;
+            let o = run(
+                &Spec::new("/nonexistent/x"),
+                &mut log,
+                &mut (),
+                None,
+                &mut rx,
+            )
+            .await;
             assert!(matches!(o.ending, Ending::SpawnFailed(_)));
         });
     }

@@ -78,5 +78,9 @@ pub fn compare_cmd(base: &Path, new: &Path, threshold: &str, force: bool) -> Res
         eprintln!("cachebench: warning: {w}");
     }
     println!("{}", o.markdown);
-    Ok(if o.regression { exit::RUNS_FAILED } else { exit::OK })
+    Ok(if o.regression {
+        exit::RUNS_FAILED
+    } else {
+        exit::OK
+    })
 }

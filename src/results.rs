@@ -66,7 +66,9 @@ impl RecordWriter {
             .write_all(&line)
             .with_context(|| format!("failed to write {}", self.out.join(RUNS_JSONL).display()))?;
         self.jsonl.sync_data()?;
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
         w.write_record(csv_row(r))?;
         let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
         self.csv
@@ -86,7 +88,11 @@ fn trim_partial_line(path: &Path) -> anyhow::Result<()> {
     if bytes.is_empty() || bytes.ends_with(b"\n") {
         return Ok(());
     }
-    let keep = bytes.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+    let keep = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let f = OpenOptions::new()
         .write(true)
         .open(path)
@@ -141,7 +147,8 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
 /// error naming the file and line.
 pub fn read_runs(out: &Path) -> anyhow::Result<(Vec<RunRecord>, Option<String>)> {
     let path = out.join(RUNS_JSONL);
-    let text = std::fs::read(&path).with_context(|| format!("failed to read {}", path.display()))?;
+    let text =
+        std::fs::read(&path).with_context(|| format!("failed to read {}", path.display()))?;
     let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
     let mut records = Vec::new();
     let mut warning = None;

@@ -86,7 +86,14 @@ impl Session {
         self.blank(cell, 1, RunKind::Measured, RunStatus::Skipped, reason)
     }
 
-    fn blank(&self, cell: &Cell, rep: u32, kind: RunKind, status: RunStatus, reason: &str) -> RunRecord {
+    fn blank(
+        &self,
+        cell: &Cell,
+        rep: u32,
+        kind: RunKind,
+        status: RunStatus,
+        reason: &str,
+    ) -> RunRecord {
         RunRecord {
             scenario: self.opts.scenario_name.clone(),
             workload: self.workload.clone(),
@@ -135,7 +142,10 @@ impl Session {
             Ok(f) => f,
             Err(e) => {
                 rec.status = RunStatus::Failed;
-                rec.reason = format!("failed to open log {}: {e}", self.out.join(&log_rel).display());
+                rec.reason = format!(
+                    "failed to open log {}: {e}",
+                    self.out.join(&log_rel).display()
+                );
                 return rec;
             }
         };
@@ -222,7 +232,11 @@ impl Session {
                 timelines.push(t);
             }
             if !o.success() {
-                failure = Some((role.to_string(), o.ending.clone(), build_error.unwrap_or_else(|| o.framed_tail())));
+                failure = Some((
+                    role.to_string(),
+                    o.ending.clone(),
+                    build_error.unwrap_or_else(|| o.framed_tail()),
+                ));
                 break;
             }
         }
@@ -237,7 +251,11 @@ impl Session {
             rec.step_details = b.steps;
             if !b.unclassified.is_empty() {
                 use std::io::Write;
-                let _ = writeln!(log, "cachebench: unclassified vertices (counted in other): {:?}", b.unclassified);
+                let _ = writeln!(
+                    log,
+                    "cachebench: unclassified vertices (counted in other): {:?}",
+                    b.unclassified
+                );
             }
         }
         rec.build_ms = (build_ms > 0).then_some(build_ms);
@@ -252,7 +270,9 @@ impl Session {
         let wall = rec.wall_ms.unwrap_or(0);
         if rec.status == RunStatus::Ok && cell.strategy == Strategy::LocalCache {
             if let Err(e) = rotate_cache(&target) {
-                rec.note = format!("{} local cache rotation failed: {e}", rec.note).trim().to_string();
+                rec.note = format!("{} local cache rotation failed: {e}", rec.note)
+                    .trim()
+                    .to_string();
             }
         }
         if rec.status == RunStatus::Ok {
@@ -282,7 +302,11 @@ impl Session {
     ) -> Result<String, Failure> {
         use std::io::Write;
         let mut notes: Vec<String> = Vec::new();
-        let n = t.context.parent().map(Path::to_path_buf).unwrap_or_default();
+        let n = t
+            .context
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let _ = std::fs::remove_dir_all(&n);
         let mut ws = Workspace::create(
             &self.opts.context,
@@ -301,7 +325,11 @@ impl Session {
             match self.engine.reset().await {
                 Ok(note) if !note.is_empty() => notes.push(note),
                 Ok(_) => {}
-                Err(e) => return Err(Failure::failed(format!("failed to empty local state: {e:#}"))),
+                Err(e) => {
+                    return Err(Failure::failed(format!(
+                        "failed to empty local state: {e:#}"
+                    )))
+                }
             }
         }
         if cell.state == State::Cold {
@@ -313,10 +341,14 @@ impl Session {
         // Warming build: the same commands, on a builder kept for warm-local.
         let _ = writeln!(log, "== prepare: warming build ==");
         if let Some(name) = &t.builder {
-            let c = builder::create_command(name, &self.opts.buildkit_image, &self.buildkitd_config);
+            let c =
+                builder::create_command(name, &self.opts.buildkit_image, &self.buildkitd_config);
             let o = self.exec(&c, log, deadline).await;
             if !o.success() {
-                return Err(Failure::from_outcome("creating the builder for the warming build", &o));
+                return Err(Failure::from_outcome(
+                    "creating the builder for the warming build",
+                    &o,
+                ));
             }
         }
         for c in strategy::commands(cell.strategy, t) {
@@ -342,12 +374,22 @@ impl Session {
             State::WarmRemote => {
                 let _ = writeln!(log, "== prepare: empty local state, keep remote ==");
                 if let Some(name) = &t.builder {
-                    let _ = self.engine.docker(&to_refs(&builder::remove_args(name)), Duration::from_secs(120)).await;
+                    let _ = self
+                        .engine
+                        .docker(
+                            &to_refs(&builder::remove_args(name)),
+                            Duration::from_secs(120),
+                        )
+                        .await;
                 }
                 match self.engine.reset().await {
                     Ok(note) if !note.is_empty() => notes.push(note),
                     Ok(_) => {}
-                    Err(e) => return Err(Failure::failed(format!("failed to empty local state: {e:#}"))),
+                    Err(e) => {
+                        return Err(Failure::failed(format!(
+                            "failed to empty local state: {e:#}"
+                        )))
+                    }
                 }
             }
             State::Cold => unreachable!("handled above"),
@@ -361,7 +403,12 @@ impl Session {
     }
 
     /// Runs one docker command against the engine, within the run's deadline.
-    async fn exec(&mut self, c: &DockerCommand, log: &mut std::fs::File, deadline: Option<Instant>) -> Outcome {
+    async fn exec(
+        &mut self,
+        c: &DockerCommand,
+        log: &mut std::fs::File,
+        deadline: Option<Instant>,
+    ) -> Outcome {
         self.exec_parsed(c, log, deadline).await.0
     }
 
@@ -401,7 +448,10 @@ impl Session {
                 let t = sink.0.finish(o.ended);
                 (o, Some(t))
             }
-            None => (process::run(&spec, log, &mut (), timeout, &mut self.cancel).await, None),
+            None => (
+                process::run(&spec, log, &mut (), timeout, &mut self.cancel).await,
+                None,
+            ),
         }
     }
 
@@ -410,7 +460,10 @@ impl Session {
         if let Some(name) = &t.builder {
             let _ = self
                 .engine
-                .docker(&to_refs(&builder::remove_args(name)), Duration::from_secs(120))
+                .docker(
+                    &to_refs(&builder::remove_args(name)),
+                    Duration::from_secs(120),
+                )
                 .await;
         }
         if let Some(ws) = t.context.parent() {
@@ -507,6 +560,9 @@ mod tests {
             r,
             "build exited with code 1: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1"
         );
-        assert_eq!(failure_reason("push", &Ending::TimedOut, ""), "push timed out");
+        assert_eq!(
+            failure_reason("push", &Ending::TimedOut, ""),
+            "push timed out"
+        );
     }
 }

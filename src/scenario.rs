@@ -120,12 +120,10 @@ pub fn load(path: &Path) -> Result<LoadedScenario> {
             MAX_SCENARIO_BYTES
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::usage(format!("cannot read scenario file {}: {e}", path.display()))
-    })?;
-    let scenario = parse(&bytes).map_err(|msg| {
-        Error::usage(format!("invalid scenario file {}: {msg}", path.display()))
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::usage(format!("cannot read scenario file {}: {e}", path.display())))?;
+    let scenario = parse(&bytes)
+        .map_err(|msg| Error::usage(format!("invalid scenario file {}: {msg}", path.display())))?;
     use sha2::Digest;
     let sha256 = hex(&sha2::Sha256::digest(&bytes));
     Ok(LoadedScenario {

@@ -51,7 +51,13 @@ pub fn default_out() -> PathBuf {
         .unwrap_or_else(|_| "host".into());
     let host: String = host
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     PathBuf::from("results").join(format!(
         "{}-{host}",
@@ -197,7 +203,9 @@ pub async fn setup(
     let work = tempfile::Builder::new()
         .prefix("cachebench-")
         .tempdir()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("failed to create a temporary folder: {e}")))?;
+        .map_err(|e| {
+            Error::Internal(anyhow::anyhow!("failed to create a temporary folder: {e}"))
+        })?;
     let run_id = format!(
         "{}{:04x}",
         chrono::Utc::now().format("%Y%m%d%H%M%S"),
@@ -282,8 +290,9 @@ pub async fn setup(
 /// mirror path, so `FROM image` resolves offline. Touches nothing on the host
 /// engine: it is only read (`docker save`).
 async fn seed(engine: &Engine, reg: &Registry, image: &str) -> anyhow::Result<()> {
-    let path = mirror_path(image)
-        .ok_or_else(|| anyhow::anyhow!("{image} is not a docker.io image; a docker.io mirror cannot serve it"))?;
+    let path = mirror_path(image).ok_or_else(|| {
+        anyhow::anyhow!("{image} is not a docker.io image; a docker.io mirror cannot serve it")
+    })?;
     let save = std::process::Command::new("docker")
         .args(["save", image])
         .stdout(std::process::Stdio::piped())
@@ -312,15 +321,25 @@ async fn seed(engine: &Engine, reg: &Registry, image: &str) -> anyhow::Result<()
         );
     }
     let dest = format!("{}/{path}", reg.host);
-    engine.docker(&["tag", image, &dest], Duration::from_secs(60)).await?;
-    engine.docker(&["push", "-q", &dest], Duration::from_secs(600)).await?;
-    engine.docker(&["image", "rm", &dest], Duration::from_secs(60)).await?;
+    engine
+        .docker(&["tag", image, &dest], Duration::from_secs(60))
+        .await?;
+    engine
+        .docker(&["push", "-q", &dest], Duration::from_secs(600))
+        .await?;
+    engine
+        .docker(&["image", "rm", &dest], Duration::from_secs(60))
+        .await?;
     Ok(())
 }
 
 /// Why docker-container builders cannot run, if they cannot: the BuildKit image
 /// is neither on the engine nor seedable from the host engine.
-async fn buildkit_image_problem(engine: &Engine, reg: Option<&Registry>, image: &str) -> Option<String> {
+async fn buildkit_image_problem(
+    engine: &Engine,
+    reg: Option<&Registry>,
+    image: &str,
+) -> Option<String> {
     let on_host = process::output(
         &Spec::new("docker").args(["image", "inspect", "--format", "{{.Id}}", image]),
         Duration::from_secs(20),
@@ -337,7 +356,10 @@ async fn buildkit_image_problem(engine: &Engine, reg: Option<&Registry>, image: 
             }
         }
     } else if engine
-        .docker(&["image", "inspect", "--format", "{{.Id}}", image], Duration::from_secs(20))
+        .docker(
+            &["image", "inspect", "--format", "{{.Id}}", image],
+            Duration::from_secs(20),
+        )
         .await
         .is_ok()
     {
@@ -386,8 +408,10 @@ pub async fn run_matrix(
         .sum();
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, ETA {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut records = Vec::new();
     'cells: for cell in cells {
@@ -424,9 +448,13 @@ pub async fn run_matrix(
                 break 'cells;
             }
             if !setup.session.engine.healthy().await {
-                bar.suspend(|| eprintln!("cachebench: the engine stopped answering; restarting it once"));
+                bar.suspend(|| {
+                    eprintln!("cachebench: the engine stopped answering; restarting it once")
+                });
                 if let Err(e) = setup.session.engine.revive().await {
-                    return Err(Error::Internal(e.context("the engine died and could not be restarted")));
+                    return Err(Error::Internal(
+                        e.context("the engine died and could not be restarted"),
+                    ));
                 }
             }
         }
@@ -441,8 +469,14 @@ mod tests {
 
     #[test]
     fn mirror_paths() {
-        assert_eq!(mirror_path("busybox").as_deref(), Some("library/busybox:latest"));
-        assert_eq!(mirror_path("local/busybox:latest").as_deref(), Some("local/busybox:latest"));
+        assert_eq!(
+            mirror_path("busybox").as_deref(),
+            Some("library/busybox:latest")
+        );
+        assert_eq!(
+            mirror_path("local/busybox:latest").as_deref(),
+            Some("local/busybox:latest")
+        );
         assert_eq!(
             mirror_path("docker.io/moby/buildkit:buildx-stable-1").as_deref(),
             Some("moby/buildkit:buildx-stable-1")

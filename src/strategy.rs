@@ -66,8 +66,7 @@ impl DockerCommand {
 
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
     {
         s.to_string()
@@ -225,7 +224,10 @@ mod tests {
         assert_eq!(c.len(), 1);
         let line = c[0].display();
         assert!(line.contains("--cache-to type=registry,ref=127.0.0.1:5000/cachebench:r1-cache,mode=max,image-manifest=true,oci-mediatypes=true"), "{line}");
-        assert!(line.contains("--cache-from type=registry,ref=127.0.0.1:5000/cachebench:r1-cache"), "{line}");
+        assert!(
+            line.contains("--cache-from type=registry,ref=127.0.0.1:5000/cachebench:r1-cache"),
+            "{line}"
+        );
         assert!(line.ends_with("--load /tmp/ctx"), "{line}");
         assert!(line.contains("--build-arg 'A=1 2'"), "{line}");
     }
@@ -251,7 +253,10 @@ mod tests {
         let c = commands(Strategy::LocalCache, &target());
         let line = c[0].display();
         assert!(line.contains("type=local,src=/tmp/cache/d "), "{line}");
-        assert!(line.contains("type=local,dest=/tmp/cache/d-new,mode=max"), "{line}");
+        assert!(
+            line.contains("type=local,dest=/tmp/cache/d-new,mode=max"),
+            "{line}"
+        );
     }
 
     #[test]
@@ -259,6 +264,9 @@ mod tests {
         let mut t = target();
         t.builder = Some("cachebench-x".into());
         let c = commands(Strategy::Push, &t);
-        assert_eq!(&c[0].args[..4], &["buildx", "build", "--builder", "cachebench-x"]);
+        assert_eq!(
+            &c[0].args[..4],
+            &["buildx", "build", "--builder", "cachebench-x"]
+        );
     }
 }

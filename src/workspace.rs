@@ -25,8 +25,13 @@ impl Workspace {
         source_file: Option<&Path>,
         deps_file: Option<&Path>,
     ) -> anyhow::Result<Workspace> {
-        copy_tree(context, dir)
-            .with_context(|| format!("failed to copy build context {} to {}", context.display(), dir.display()))?;
+        copy_tree(context, dir).with_context(|| {
+            format!(
+                "failed to copy build context {} to {}",
+                context.display(),
+                dir.display()
+            )
+        })?;
         Ok(Workspace {
             dir: dir.to_path_buf(),
             source_file: source_file.map(Path::to_path_buf),
@@ -48,7 +53,8 @@ impl Workspace {
         };
         self.nonce += 1;
         let path = self.dir.join(rel);
-        let mut text = std::fs::read(&path).with_context(|| format!("failed to read {}", path.display()))?;
+        let mut text =
+            std::fs::read(&path).with_context(|| format!("failed to read {}", path.display()))?;
         if !text.is_empty() && !text.ends_with(b"\n") {
             text.push(b'\n');
         }
@@ -96,7 +102,10 @@ mod tests {
         ws.apply(Change::Source, "r1").unwrap();
         ws.apply(Change::Deps, "r1").unwrap();
         ws.apply(Change::None, "r1").unwrap();
-        assert_eq!(std::fs::read_to_string(src.path().join("src/a.txt")).unwrap(), "a");
+        assert_eq!(
+            std::fs::read_to_string(src.path().join("src/a.txt")).unwrap(),
+            "a"
+        );
         let a = std::fs::read_to_string(work.path().join("ctx/src/a.txt")).unwrap();
         assert_eq!(a, "a\n# cachebench change r1-1\n");
         let d = std::fs::read_to_string(work.path().join("ctx/deps.txt")).unwrap();

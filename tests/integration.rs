@@ -97,8 +97,37 @@ fn every_strategy_every_state_with_a_source_change() {
         args.push(s.into());
     }
     let o = run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let recs = records(&out);
+    let mut recs = records(&out);
+    // Docker 26's containerd store sometimes fails an unpack with "parent snapshot
+    // ... does not exist" (moby/buildkit#6521, still open). cachebench records it as
+    // a failed run, as it should; here such a cell is run once more on its own so
+    // the rest of the assertions still hold.
+    let mut flaked = false;
+    for r in recs.iter_mut() {
+        if r.status == RunStatus::Failed && r.reason.contains("parent snapshot") {
+            flaked = true;
+            eprintln!(
+                "engine flake in {}: {}; running the cell again",
+                r.cell(),
+                r.reason
+            );
+            let again = dir.path().join(format!("again-{}-{}", r.strategy, r.state));
+            let mut a = vec!["run".to_string()];
+            a.extend(tiny_args(&again));
+            a.extend([
+                "--strategy".into(),
+                r.strategy.clone(),
+                "--state".into(),
+                r.state.clone(),
+            ]);
+            let o2 = run(&a);
+            assert_eq!(o2.status.code(), Some(0), "{}", text(&o2));
+            *r = records(&again).remove(0);
+        }
+    }
+    if !flaked {
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
     // 9 strategies x 3 states, one record each (1 rep, or 1 skipped record).
     assert_eq!(recs.len(), 27, "{recs:#?}");
     let csv = std::fs::read_to_string(out.join("runs.csv")).unwrap();
@@ -109,7 +138,11 @@ fn every_strategy_every_state_with_a_source_change() {
         match (r.strategy.as_str(), r.state.as_str()) {
             ("gha-cache", _) => {
                 assert_eq!(r.status, RunStatus::Skipped, "{cell}");
-                assert!(r.reason.contains("ACTIONS_RUNTIME_TOKEN"), "{cell}: {}", r.reason);
+                assert!(
+                    r.reason.contains("ACTIONS_RUNTIME_TOKEN"),
+                    "{cell}: {}",
+                    r.reason
+                );
             }
             ("legacy" | "buildkit" | "load-push" | "push" | "layer-cache", "warm-remote") => {
                 assert_eq!(r.status, RunStatus::Skipped, "{cell}");
@@ -123,12 +156,18 @@ fn every_strategy_every_state_with_a_source_change() {
                 // Cache reuse, from the build's own output.
                 let deps = step(r, "RUN dd");
                 let src = step(r, "RUN cat");
-                assert!(!src.cached, "{cell}: the step after the changed source must run");
+                assert!(
+                    !src.cached,
+                    "{cell}: the step after the changed source must run"
+                );
                 if r.state == "cold" {
                     assert!(!deps.cached, "{cell}: a cold state must not reuse cache");
                     assert_eq!(r.steps_cached, Some(0), "{cell}");
                 } else {
-                    assert!(deps.cached, "{cell}: a warm state must reuse the dependency layer");
+                    assert!(
+                        deps.cached,
+                        "{cell}: a warm state must reuse the dependency layer"
+                    );
                     assert!(r.steps_cached.unwrap() >= 1, "{cell}");
                 }
             }
@@ -140,7 +179,10 @@ fn every_strategy_every_state_with_a_source_change() {
     }
     // The end-of-run table names every cell.
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("registry-cache/docker/warm-remote/source"), "{stdout}");
+    assert!(
+        stdout.contains("registry-cache/docker/warm-remote/source"),
+        "{stdout}"
+    );
 }
 
 /// A failing build is a failed run with its log; the matrix goes on; exit 1.
@@ -198,7 +240,15 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     let ctx = repo().join("dockerfiles/synthetic");
     let ctx = ctx.to_str().unwrap();
     let out_s = out.to_str().unwrap();
-    let base = ["run", "--context", ctx, "--source-file", "src/main.txt", "--out", out_s];
+    let base = [
+        "run",
+        "--context",
+        ctx,
+        "--source-file",
+        "src/main.txt",
+        "--out",
+        out_s,
+    ];
 
     let o = cachebench(&[&base[..], &["--strategy", "turbo"]].concat());
     assert_usage_error(&o, "--strategy: unknown strategy `turbo`");
@@ -207,7 +257,10 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     let o = cachebench(&[&base[..], &["--dockerfile", "Nope.Dockerfile"]].concat());
     assert_usage_error(&o, "--dockerfile: Dockerfile");
     let o = cachebench(&["run", "--context", "/nonexistent/ctx", "--out", out_s]);
-    assert_usage_error(&o, "--context: build context /nonexistent/ctx does not exist");
+    assert_usage_error(
+        &o,
+        "--context: build context /nonexistent/ctx does not exist",
+    );
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[matrix]\nstrategies = [\"buildkit\"\nstates = 3\n").unwrap();
@@ -217,11 +270,18 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     let o = cachebench(&["run", bad.to_str().unwrap(), "--out", out_s]);
     assert_usage_error(&o, "repetitions");
 
-    let o = cachebench(&[&base[..8], &["--out", "/proc/cachebench-out"]].concat()[..]);
-    assert_usage_error(&o, "--out: cannot create results folder /proc/cachebench-out");
+    let o = cachebench(&[&base[..5], &["--out", "/proc/cachebench-out"]].concat()[..]);
+    assert_usage_error(
+        &o,
+        "--out: cannot create results folder /proc/cachebench-out",
+    );
 
     // Nothing half-written.
-    assert!(!out.exists(), "a refused run must not create {}", out.display());
+    assert!(
+        !out.exists(),
+        "a refused run must not create {}",
+        out.display()
+    );
 }
 
 #[test]
@@ -236,8 +296,11 @@ fn plan_prints_commands_and_runs_nothing() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains("--cache-to type=registry,ref="), "{s}");
-    assert!(s.contains("mode=max,image-manifest=true,oci-mediatypes=true"), "{s}");
+    assert!(s.contains("--cache-to 'type=registry,ref=127.0.0.1:<port>/cachebench:<run>-registry-cache-docker-cold-source-cache,mode=max,image-manifest=true,oci-mediatypes=true'"), "{s}");
+    assert!(
+        s.contains("mode=max,image-manifest=true,oci-mediatypes=true"),
+        "{s}"
+    );
     assert!(s.contains("DOCKER_BUILDKIT=0 docker build"), "{s}");
     assert!(s.contains("skipped: legacy imports no remote cache"), "{s}");
 }
@@ -263,8 +326,15 @@ fn docker_container_builder_runs_or_is_skipped_with_the_reason() {
     let mut args = vec!["run".to_string()];
     args.extend(tiny_args(&out));
     args.extend(
-        ["--builder", "docker-container", "--strategy", "registry-cache", "--state", "cold"]
-            .map(String::from),
+        [
+            "--builder",
+            "docker-container",
+            "--strategy",
+            "registry-cache",
+            "--state",
+            "cold",
+        ]
+        .map(String::from),
     );
     let o = run(&args);
     let recs = records(&out);
@@ -283,6 +353,10 @@ fn docker_container_builder_runs_or_is_skipped_with_the_reason() {
         eprintln!("docker-container builder: skipped, moby/buildkit:buildx-stable-1 is not on this machine");
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         assert_eq!(r.status, RunStatus::Skipped);
-        assert!(r.reason.contains("moby/buildkit:buildx-stable-1"), "{}", r.reason);
+        assert!(
+            r.reason.contains("moby/buildkit:buildx-stable-1"),
+            "{}",
+            r.reason
+        );
     }
 }
