@@ -38,6 +38,7 @@ fn median(v: &mut [u64]) -> f64 {
 pub fn summary_table(records: &[RunRecord]) -> String {
     let mut order: Vec<String> = Vec::new();
     let mut cells: BTreeMap<String, (Vec<u64>, Vec<String>)> = BTreeMap::new();
+    let mut phase_runs: BTreeMap<String, Vec<&RunRecord>> = BTreeMap::new();
     for r in records {
         let key = r.cell().to_string();
         if !cells.contains_key(&key) {
@@ -48,14 +49,17 @@ pub fn summary_table(records: &[RunRecord]) -> String {
             continue;
         }
         match (r.status, r.wall_ms) {
-            (RunStatus::Ok, Some(ms)) => e.0.push(ms),
+            (RunStatus::Ok, Some(ms)) => {
+                e.0.push(ms);
+                phase_runs.entry(r.cell().to_string()).or_default().push(r);
+            }
             (s, _) => e.1.push(s.to_string()),
         }
     }
     let width = order.iter().map(|k| k.len()).max().unwrap_or(4).max(4);
     let mut s = format!(
-        "{:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {}\n",
-        "cell", "n", "median", "min", "max", "other runs"
+        "{:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:<44}  {}\n",
+        "cell", "n", "median", "min", "max", "biggest phases (share of wall)", "other runs"
     );
     for key in order {
         let (mut v, others) = cells.remove(&key).unwrap_or_default();
@@ -74,21 +78,54 @@ pub fn summary_table(records: &[RunRecord]) -> String {
         };
         if v.is_empty() {
             s.push_str(&format!(
-                "{key:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {others}\n",
-                0, "-", "-", "-"
+                "{key:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:<44}  {others}\n",
+                0, "-", "-", "-", ""
             ));
             continue;
         }
+        let shares = phase_shares(phase_runs.get(&key).map(Vec::as_slice).unwrap_or(&[]));
         let min = *v.iter().min().unwrap_or(&0);
         let max = *v.iter().max().unwrap_or(&0);
         let n = v.len();
         let med = median(&mut v);
         s.push_str(&format!(
-            "{key:<width$}  {n:>4}  {:>8.2}s  {:>8.2}s  {:>8.2}s  {others}\n",
+            "{key:<width$}  {n:>4}  {:>8.2}s  {:>8.2}s  {:>8.2}s  {shares:<44}  {others}\n",
             med / 1000.0,
             min as f64 / 1000.0,
             max as f64 / 1000.0
         ));
     }
     s
+}
+
+/// The three biggest phases of a cell as shares of wall time (sums of each phase
+/// over the runs divided by the summed wall time), e.g. `steps 61%, load 14%,
+/// other 9%`; an `other` above 5% is marked with `!`.
+pub fn phase_shares(runs: &[&RunRecord]) -> String {
+    let wall: u64 = runs.iter().filter_map(|r| r.wall_ms).sum();
+    if wall == 0 || runs.iter().all(|r| r.phases.other_ms.is_none()) {
+        return String::new();
+    }
+    let mut totals: Vec<(&'static str, u64)> = Vec::new();
+    for r in runs {
+        for (name, v) in r.phases.named() {
+            let v = v.unwrap_or(0);
+            match totals.iter_mut().find(|(n, _)| *n == name) {
+                Some(t) => t.1 += v,
+                None => totals.push((name, v)),
+            }
+        }
+    }
+    totals.sort_by(|a, b| b.1.cmp(&a.1));
+    totals
+        .iter()
+        .take(3)
+        .filter(|(_, v)| *v > 0)
+        .map(|(n, v)| {
+            let share = *v as f64 / wall as f64;
+            let flag = if *n == "other" && share > 0.05 { "!" } else { "" };
+            format!("{n} {:.0}%{flag}", share * 100.0)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

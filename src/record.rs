@@ -136,6 +136,17 @@ pub struct RunRecord {
     pub bytes_up: Option<u64>,
     /// Path of the run's full log, relative to the results folder.
     pub log: String,
+    /// Manifests the run's tags reach in the registry (index, image and
+    /// attestation manifests: what ECR lifecycle rules count); absent when nothing
+    /// was measured (a run that pushes nothing has 0).
+    #[serde(default)]
+    pub registry_manifests: Option<u32>,
+    /// Of those, attestation manifests (`--push` adds one per image).
+    #[serde(default)]
+    pub registry_attestations: Option<u32>,
+    /// Bytes of the distinct blobs and manifests the run's tags reference.
+    #[serde(default)]
+    pub registry_bytes: Option<u64>,
     /// Note on how the state was kept (for example layer-cache on an engine
     /// cachebench does not own keeps state without a daemon restart).
     #[serde(default)]
@@ -211,4 +222,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "bytes_up",
     "log",
     "note",
+    "registry_manifests",
+    "registry_attestations",
+    "registry_bytes",
 ];

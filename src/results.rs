@@ -139,6 +139,9 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         opt(r.bytes_up),
         r.log.clone(),
         r.note.clone(),
+        opt(r.registry_manifests),
+        opt(r.registry_attestations),
+        opt(r.registry_bytes),
     ]
 }
 

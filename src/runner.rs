@@ -116,6 +116,9 @@ impl Session {
             bytes_up: None,
             log: String::new(),
             note: String::new(),
+            registry_manifests: None,
+            registry_attestations: None,
+            registry_bytes: None,
             step_details: vec![],
             commands: vec![],
         }
@@ -277,6 +280,22 @@ impl Session {
         }
         if rec.status == RunStatus::Ok {
             self.engine.note_tag(&target.image);
+            // What the strategy left in the registry (untimed; loopback only).
+            if self.registry.is_loopback() {
+                match self
+                    .registry
+                    .footprint(&[target.image.clone(), target.cache_ref.clone()])
+                {
+                    Ok(fp) => {
+                        rec.registry_manifests = Some(fp.manifests);
+                        rec.registry_attestations = Some(fp.attestations);
+                        rec.registry_bytes = Some(fp.bytes);
+                    }
+                    Err(e) => {
+                        let _ = writeln!(log, "cachebench: registry footprint not measured: {e:#}");
+                    }
+                }
+            }
         }
         let _ = writeln!(log, "== {} ({} ms) ==", rec.status, wall);
         self.cleanup_run(&target).await;

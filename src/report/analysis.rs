@@ -68,6 +68,32 @@ pub struct CellStats {
     pub slow_first_run: bool,
     pub phases: Vec<PhaseStats>,
     pub relative: Option<Relative>,
+    /// Median share of wall time no phase explains (`other_ms / wall_ms`); the
+    /// report flags cells where it exceeds 5%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_share: Option<f64>,
+    /// What the cell's runs left in the registry (medians), when measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footprint: Option<FootprintStats>,
+}
+
+/// Registry footprint of a cell: medians over its successful measured runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FootprintStats {
+    pub manifests: u32,
+    pub attestations: u32,
+    pub bytes: u64,
+}
+
+/// Share above which unattributed time is flagged.
+pub const OTHER_FLAG_SHARE: f64 = 0.05;
+
+fn median_u64(mut v: Vec<u64>) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    Some(v[(v.len() - 1) / 2])
 }
 
 /// What a builder × state × change group says.
@@ -334,6 +360,36 @@ fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             })
         })
         .collect();
+    let mut shares: Vec<f64> = measured
+        .iter()
+        .filter_map(|r| match (r.phases.other_ms, r.wall_ms) {
+            (Some(o), Some(w)) if w > 0 => Some(o as f64 / w as f64),
+            _ => None,
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    let other_share = if shares.is_empty() {
+        None
+    } else {
+        let n = shares.len();
+        Some(stats::round3(if n % 2 == 1 {
+            shares[n / 2]
+        } else {
+            (shares[n / 2 - 1] + shares[n / 2]) / 2.0
+        }))
+    };
+    let fp_runs: Vec<&&RunRecord> = measured.iter().filter(|r| r.registry_bytes.is_some()).collect();
+    let footprint = median_u64(fp_runs.iter().filter_map(|r| r.registry_bytes).collect()).map(|bytes| {
+        FootprintStats {
+            manifests: median_u64(fp_runs.iter().filter_map(|r| r.registry_manifests.map(u64::from)).collect())
+                .unwrap_or(0) as u32,
+            attestations: median_u64(
+                fp_runs.iter().filter_map(|r| r.registry_attestations.map(u64::from)).collect(),
+            )
+            .unwrap_or(0) as u32,
+            bytes,
+        }
+    });
     CellStats {
         key,
         workloads,
@@ -345,5 +401,7 @@ fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         slow_first_run,
         phases,
         relative: None,
+        other_share,
+        footprint,
     }
 }

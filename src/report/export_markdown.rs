@@ -4,6 +4,7 @@
 //! images do not, e.g. in a GitHub job summary), the methods, then the environment.
 
 use crate::error::Result;
+use crate::report::analysis::OTHER_FLAG_SHARE;
 use crate::report::analysis::{Analysis, CellStats, Group, Verdict};
 use crate::report::export::{fmt_ms, fmt_ratio, Exporter, ReportData};
 use crate::report::export_json::{METHOD_CI, METHOD_OUTLIERS, METHOD_PERCENTILES, METHOD_SAMPLES};
@@ -34,6 +35,22 @@ fn group_title(a: &Analysis, g: &Group) -> String {
 }
 
 /// One sentence per group.
+/// Bytes in binary units, one decimal.
+pub fn fmt_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
 pub fn verdict_sentence(g: &Group) -> String {
     match &g.verdict {
         Verdict::NoData => "no strategy has a successful run.".to_string(),
@@ -208,6 +225,18 @@ impl Exporter for MarkdownReport {
                 a.workloads.len()
             ));
         }
+        let big_other: Vec<String> = a
+            .cells
+            .iter()
+            .filter(|c| c.other_share.is_some_and(|s| s > OTHER_FLAG_SHARE))
+            .map(|c| format!("{} ({:.0}%)", c.key, c.other_share.unwrap_or(0.0) * 100.0))
+            .collect();
+        if !big_other.is_empty() {
+            warnings.push(format!(
+                "unattributed time (`other`: CLI start-up, session set-up, gaps between vertices) exceeds 5% of wall time in: {}",
+                big_other.join(", ")
+            ));
+        }
         for c in a.cells.iter().filter(|c| c.slow_first_run) {
             warnings.push(format!(
                 "{}: the first measured run is much slower than the rest (an outlier); add warm-up runs",
@@ -267,6 +296,21 @@ impl Exporter for MarkdownReport {
                 }
                 out.push('\n');
             }
+        }
+
+        if a.cells.iter().any(|c| c.footprint.is_some()) {
+            out.push_str("## Registry footprint\n\nWhat one run leaves in the registry (medians): manifests its tags reach (an index, image and attestation manifests: what ECR lifecycle rules count) and the bytes of the distinct blobs and manifests they reference.\n\n");
+            out.push_str("| cell | manifests | of which attestations | bytes |\n|---|--:|--:|--:|\n");
+            for c in a.cells.iter() {
+                if let Some(fp) = &c.footprint {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} |",
+                        c.key, fp.manifests, fp.attestations, fmt_bytes(fp.bytes)
+                    );
+                }
+            }
+            out.push('\n');
         }
 
         out.push_str("## Charts\n\n");

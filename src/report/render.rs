@@ -33,6 +33,27 @@ pub struct RenderOutcome {
     pub analysis: Analysis,
 }
 
+/// Per strategy × builder, the largest median registry footprint over its cells;
+/// `None` when no record measured one.
+pub fn footprint_from(a: &Analysis) -> Option<Vec<Footprint>> {
+    let mut v: Vec<Footprint> = Vec::new();
+    for c in &a.cells {
+        let Some(fp) = &c.footprint else { continue };
+        match v
+            .iter_mut()
+            .find(|f| f.strategy == c.key.strategy && f.builder == c.key.builder)
+        {
+            Some(f) => f.bytes = f.bytes.max(fp.bytes),
+            None => v.push(Footprint {
+                strategy: c.key.strategy.clone(),
+                builder: c.key.builder.clone(),
+                bytes: fp.bytes,
+            }),
+        }
+    }
+    (!v.is_empty()).then_some(v)
+}
+
 /// Renders the report of `out`, appending `report.md` to `$GITHUB_STEP_SUMMARY`
 /// when that variable is set.
 pub fn render(out: &Path) -> Result<RenderOutcome> {
@@ -55,11 +76,15 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     if loaded.records.is_empty() {
         warnings.push(format!("{}: no run records", runs_path.display()));
     }
+    // The footprint chart: given, or from the records (the median bytes of each
+    // strategy's largest cell, so a cold cell's full export counts).
+    let derived = footprint_from(&analysis);
+    let footprint = opts.footprint.as_deref().or(derived.as_deref());
     let (charts, chart_warnings) = write_charts(
         &out.join("charts"),
         &analysis,
         env.as_ref(),
-        opts.footprint.as_deref(),
+        footprint,
         !opts.no_png,
     );
     let mut written: Vec<PathBuf> = charts
