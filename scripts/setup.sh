@@ -66,6 +66,10 @@ install_missing() {
   buildx_present || want+=(docker-buildx)
   registry_present || want+=(docker-registry)
   have tar || want+=(tar)
+  have ip || want+=(iproute2)
+  # Charts: fonts found through fontconfig; building: fontconfig headers.
+  { have fc-list && fc-list 2>/dev/null | grep -qi dejavu; } || want+=(fontconfig fonts-dejavu-core)
+  { have pkg-config && pkg-config --exists fontconfig; } || want+=(pkg-config libfontconfig1-dev)
   [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || want+=(busybox-static)
   if [ ${#want[@]} = 0 ]; then
     log "docker, dockerd, buildx, registry and busybox already present"
