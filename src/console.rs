@@ -123,7 +123,11 @@ pub fn phase_shares(runs: &[&RunRecord]) -> String {
         .filter(|(_, v)| *v > 0)
         .map(|(n, v)| {
             let share = *v as f64 / wall as f64;
-            let flag = if *n == "other" && share > 0.05 { "!" } else { "" };
+            let flag = if *n == "other" && share > 0.05 {
+                "!"
+            } else {
+                ""
+            };
             format!("{n} {:.0}%{flag}", share * 100.0)
         })
         .collect::<Vec<_>>()

@@ -129,6 +129,15 @@ impl Outcome {
     }
 }
 
+/// The last `n` lines of `text`, in order.
+pub fn last_lines(text: &str, n: usize) -> Vec<String> {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}
+
 /// Frames lines of a child's output for an error message.
 pub fn frame(lines: &[String]) -> String {
     if lines.is_empty() {
@@ -348,16 +357,7 @@ pub async fn output(spec: &Spec, timeout: Duration) -> anyhow::Result<String> {
         ),
     };
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let lines: Vec<String> = stderr
-            .lines()
-            .rev()
-            .take(TAIL_LINES)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .map(String::from)
-            .collect();
+        let lines = last_lines(&String::from_utf8_lossy(&out.stderr), TAIL_LINES);
         anyhow::bail!("`{}` {}{}", spec.display(), out.status, frame(&lines));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -535,16 +535,7 @@ impl Background {
     /// The last lines of its log, framed, for error messages.
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<String> = text
-            .lines()
-            .rev()
-            .take(TAIL_LINES)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .map(String::from)
-            .collect();
-        frame(&lines)
+        frame(&last_lines(&text, TAIL_LINES))
     }
 
     /// SIGTERM to its group, SIGKILL after `grace`; waits for it.

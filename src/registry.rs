@@ -203,7 +203,10 @@ impl Registry {
     /// loopback registry (cachebench's own or a local one): it reads without
     /// credentials. Tags that do not exist count nothing.
     pub fn footprint(&self, refs: &[String]) -> anyhow::Result<Footprint> {
-        anyhow::ensure!(self.is_loopback(), "footprint is measured on loopback registries only");
+        anyhow::ensure!(
+            self.is_loopback(),
+            "footprint is measured on loopback registries only"
+        );
         let mut fp = Footprint::default();
         let mut seen_blobs = std::collections::HashSet::new();
         let mut seen_manifests = std::collections::HashSet::new();
@@ -214,7 +217,14 @@ impl Registry {
             let repo = repo_full
                 .strip_prefix(&format!("{}/", self.host))
                 .ok_or_else(|| anyhow::anyhow!("reference {r} is not in {}", self.host))?;
-            self.walk(repo, tag, false, &mut fp, &mut seen_manifests, &mut seen_blobs)?;
+            self.walk(
+                repo,
+                tag,
+                false,
+                &mut fp,
+                &mut seen_manifests,
+                &mut seen_blobs,
+            )?;
         }
         Ok(fp)
     }
@@ -240,7 +250,12 @@ impl Registry {
         if resp.status == 404 {
             return Ok(());
         }
-        anyhow::ensure!(resp.status == 200, "GET {}{path}: HTTP {}", self.host, resp.status);
+        anyhow::ensure!(
+            resp.status == 200,
+            "GET {}{path}: HTTP {}",
+            self.host,
+            resp.status
+        );
         let digest = resp
             .header("docker-content-digest")
             .map(str::to_string)
@@ -267,10 +282,12 @@ impl Registry {
                 self.walk(repo, d, is_att, fp, seen_manifests, seen_blobs)?;
             }
         }
-        let blobs = m
-            .get("config")
-            .into_iter()
-            .chain(m.get("layers").and_then(|v| v.as_array()).into_iter().flatten());
+        let blobs = m.get("config").into_iter().chain(
+            m.get("layers")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten(),
+        );
         for b in blobs {
             if let (Some(d), Some(size)) = (
                 b.get("digest").and_then(|v| v.as_str()),

@@ -293,31 +293,40 @@ async fn seed(engine: &Engine, reg: &Registry, image: &str) -> anyhow::Result<()
     let path = mirror_path(image).ok_or_else(|| {
         anyhow::anyhow!("{image} is not a docker.io image; a docker.io mirror cannot serve it")
     })?;
-    let save = std::process::Command::new("docker")
+    let mut save = std::process::Command::new("docker")
         .args(["save", image])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .spawn()?;
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("failed to run `docker save {image}`: {e}"))?;
     let mut load = std::process::Command::new("docker");
     load.args(["load", "-q"]);
     for (k, v) in engine.docker_env() {
         load.env(k, v);
     }
-    let save_out = save.stdout.expect("piped");
+    let save_out = save.stdout.take().expect("piped");
     let load_out = load
         .stdin(save_out)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .output()?;
+    let save_done = save.wait_with_output()?;
+    if !save_done.status.success() {
+        anyhow::bail!(
+            "`docker save {image}` on the host engine failed (is {image} there?){}",
+            process::frame(&process::last_lines(
+                &String::from_utf8_lossy(&save_done.stderr),
+                20
+            ))
+        );
+    }
     if !load_out.status.success() {
         anyhow::bail!(
-            "`docker save {image} | docker load` failed (is {image} on the host engine?){}",
-            process::frame(
-                &String::from_utf8_lossy(&load_out.stderr)
-                    .lines()
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            )
+            "`docker load` into cachebench's engine failed{}",
+            process::frame(&process::last_lines(
+                &String::from_utf8_lossy(&load_out.stderr),
+                20
+            ))
         );
     }
     let dest = format!("{}/{path}", reg.host);

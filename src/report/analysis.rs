@@ -378,18 +378,30 @@ fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             (shares[n / 2 - 1] + shares[n / 2]) / 2.0
         }))
     };
-    let fp_runs: Vec<&&RunRecord> = measured.iter().filter(|r| r.registry_bytes.is_some()).collect();
-    let footprint = median_u64(fp_runs.iter().filter_map(|r| r.registry_bytes).collect()).map(|bytes| {
-        FootprintStats {
-            manifests: median_u64(fp_runs.iter().filter_map(|r| r.registry_manifests.map(u64::from)).collect())
+    let fp_runs: Vec<&&RunRecord> = measured
+        .iter()
+        .filter(|r| r.registry_bytes.is_some())
+        .collect();
+    let footprint =
+        median_u64(fp_runs.iter().filter_map(|r| r.registry_bytes).collect()).map(|bytes| {
+            FootprintStats {
+                manifests: median_u64(
+                    fp_runs
+                        .iter()
+                        .filter_map(|r| r.registry_manifests.map(u64::from))
+                        .collect(),
+                )
                 .unwrap_or(0) as u32,
-            attestations: median_u64(
-                fp_runs.iter().filter_map(|r| r.registry_attestations.map(u64::from)).collect(),
-            )
-            .unwrap_or(0) as u32,
-            bytes,
-        }
-    });
+                attestations: median_u64(
+                    fp_runs
+                        .iter()
+                        .filter_map(|r| r.registry_attestations.map(u64::from))
+                        .collect(),
+                )
+                .unwrap_or(0) as u32,
+                bytes,
+            }
+        });
     CellStats {
         key,
         workloads,

@@ -300,13 +300,18 @@ impl Exporter for MarkdownReport {
 
         if a.cells.iter().any(|c| c.footprint.is_some()) {
             out.push_str("## Registry footprint\n\nWhat one run leaves in the registry (medians): manifests its tags reach (an index, image and attestation manifests: what ECR lifecycle rules count) and the bytes of the distinct blobs and manifests they reference.\n\n");
-            out.push_str("| cell | manifests | of which attestations | bytes |\n|---|--:|--:|--:|\n");
+            out.push_str(
+                "| cell | manifests | of which attestations | bytes |\n|---|--:|--:|--:|\n",
+            );
             for c in a.cells.iter() {
                 if let Some(fp) = &c.footprint {
                     let _ = writeln!(
                         out,
                         "| {} | {} | {} | {} |",
-                        c.key, fp.manifests, fp.attestations, fmt_bytes(fp.bytes)
+                        c.key,
+                        fp.manifests,
+                        fp.attestations,
+                        fmt_bytes(fp.bytes)
                     );
                 }
             }
