@@ -116,7 +116,7 @@ pub fn phase_shares(runs: &[&RunRecord]) -> String {
             }
         }
     }
-    totals.sort_by(|a, b| b.1.cmp(&a.1));
+    totals.sort_by_key(|t| std::cmp::Reverse(t.1));
     totals
         .iter()
         .take(3)
