@@ -155,7 +155,7 @@ pub async fn run(
 ) -> Outcome {
     let started = Utc::now();
     let t0 = Instant::now();
-    let _ = writeln!(log, "$ {}", spec.display());
+    let _ = writeln!(log, "$ {}", crate::redact::text(&spec.display()));
     let mut cmd = tokio::process::Command::new(&spec.program);
     cmd.args(&spec.args)
         .stdin(Stdio::null())
@@ -184,6 +184,8 @@ pub async fn run(
         }
     };
     let pid = child.id().map(|p| p as i32);
+    // Registered so that a second Ctrl-C ends it too; unregistered when it ends.
+    let _group = pid.map(GroupGuard::new);
     let mut out = BufReader::new(child.stdout.take().expect("piped")).lines();
     let mut err = BufReader::new(child.stderr.take().expect("piped")).lines();
     let mut tail: std::collections::VecDeque<String> = Default::default();
@@ -200,12 +202,14 @@ pub async fn run(
             } else {
                 "[stdout] "
             };
-            let _ = writeln!(log, "{secs:9.3} {tag}{line}");
+            let shown = crate::redact::text(&line);
+            let _ = writeln!(log, "{secs:9.3} {tag}{shown}");
             sink.line(stream, &line, at);
             if tail.len() == TAIL_LINES {
                 tail.pop_front();
             }
-            tail.push_back(line);
+            let shown = shown.into_owned();
+            tail.push_back(shown);
         };
     while (out_open || err_open) && stop.is_none() {
         let sleep = async {
@@ -308,6 +312,81 @@ fn register_group(pgid: i32) {
 fn unregister_group(pgid: i32) {
     if let Ok(mut g) = GROUPS.lock() {
         g.retain(|p| *p != pgid);
+    }
+}
+
+/// Keeps a child's process group registered while it runs.
+struct GroupGuard(i32);
+
+impl GroupGuard {
+    fn new(pgid: i32) -> GroupGuard {
+        register_group(pgid);
+        GroupGuard(pgid)
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        unregister_group(self.0);
+    }
+}
+
+/// Bridges and folders cachebench created, removed by a second Ctrl-C
+/// ([`remove_registered_leftovers`]) when there is no time for a full teardown.
+static LEFTOVERS: std::sync::Mutex<Vec<Leftover>> = std::sync::Mutex::new(Vec::new());
+
+#[derive(Debug, Clone, PartialEq)]
+enum Leftover {
+    Bridge(String),
+    Dir(std::path::PathBuf),
+}
+
+/// Remembers a network bridge to delete on a hasty exit.
+pub fn register_bridge(name: &str) {
+    if let Ok(mut l) = LEFTOVERS.lock() {
+        l.push(Leftover::Bridge(name.to_string()));
+    }
+}
+
+/// Forgets a bridge (it was deleted).
+pub fn unregister_bridge(name: &str) {
+    if let Ok(mut l) = LEFTOVERS.lock() {
+        l.retain(|x| *x != Leftover::Bridge(name.to_string()));
+    }
+}
+
+/// Remembers a temporary folder to remove on a hasty exit.
+pub fn register_dir(path: &Path) {
+    if let Ok(mut l) = LEFTOVERS.lock() {
+        l.push(Leftover::Dir(path.to_path_buf()));
+    }
+}
+
+/// Deletes registered bridges and folders (after [`kill_registered_groups`]):
+/// mounts a killed engine left are detached lazily first. Best effort, bounded.
+pub fn remove_registered_leftovers() {
+    let items = LEFTOVERS.lock().map(|l| l.clone()).unwrap_or_default();
+    for item in items {
+        match item {
+            Leftover::Bridge(name) => {
+                let _ = std::process::Command::new("ip")
+                    .args(["link", "del", &name])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            Leftover::Dir(p) => {
+                if std::fs::remove_dir_all(&p).is_err() {
+                    let _ = std::process::Command::new("umount")
+                        .args(["-R", "-l"])
+                        .arg(&p)
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status();
+                    let _ = std::fs::remove_dir_all(&p);
+                }
+            }
+        }
     }
 }
 
