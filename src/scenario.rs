@@ -88,6 +88,8 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// sha256 of the file's bytes, hex.
     pub sha256: String,
+    /// The file's text, to name the line of a key in errors.
+    pub text: String,
 }
 
 impl LoadedScenario {
@@ -130,6 +132,7 @@ pub fn load(path: &Path) -> Result<LoadedScenario> {
         path: path.to_path_buf(),
         scenario,
         sha256,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }
 
@@ -220,6 +223,34 @@ fn key_at(text: &str, line: usize) -> Option<String> {
             .escape_debug()
             .to_string(),
     )
+}
+
+/// The line (1-based) where the dotted key `table.key` (an index like `[1]` is
+/// ignored) is set in `text`: the `key =` line under the `[table]` header, else the
+/// header itself. `None` when the file does not spell it that way.
+pub fn line_of(text: &str, dotted: &str) -> Option<usize> {
+    let base = dotted.split('[').next().unwrap_or(dotted);
+    let (table, key) = match base.rsplit_once('.') {
+        Some((t, k)) => (Some(t), k),
+        None => (None, base),
+    };
+    let mut current: Option<String> = None;
+    let mut header_line = None;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            let name = t.trim_start_matches('[').split(']').next().unwrap_or("");
+            current = Some(name.trim().to_string());
+            if current.as_deref() == table && header_line.is_none() {
+                header_line = Some(i + 1);
+            }
+        } else if let Some((k, _)) = t.split_once('=') {
+            if k.trim().trim_matches('"') == key && current.as_deref() == table {
+                return Some(i + 1);
+            }
+        }
+    }
+    header_line
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
