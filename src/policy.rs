@@ -61,21 +61,28 @@ impl FailurePolicy {
     }
 }
 
-/// The cause of a failed run: its status and reason, numbers masked.
+/// The cause of a failed run: its status and reason, with every run of hex
+/// characters that holds a digit (numbers, ports, digests, run ids) masked.
 fn cause_of(r: &RunRecord) -> String {
     let mut out = format!("{}:", r.status);
-    let mut in_num = false;
-    for c in r.reason.chars() {
-        if c.is_ascii_digit() {
-            if !in_num {
-                out.push('#');
-            }
-            in_num = true;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            out.push('#');
         } else {
-            in_num = false;
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in r.reason.chars() {
+        if c.is_ascii_hexdigit() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
             out.push(c);
         }
     }
+    flush(&mut word, &mut out);
     out
 }
 
@@ -106,7 +113,8 @@ mod tests {
                 "push",
                 RunStatus::Failed,
                 &format!(
-                    "build exited with code 1: dial tcp 127.0.0.1:{}: connection refused",
+                    "build exited with code 1: push sha256:{}e0 run-{i}: dial tcp 127.0.0.1:{}: connection refused",
+                    if i == 0 { "f0252c7e6" } else { "ab19" },
                     5000 + i
                 ),
             ));
@@ -115,7 +123,7 @@ mod tests {
         p.observe(&rec(
             "push",
             RunStatus::Failed,
-            "build exited with code 1: dial tcp 127.0.0.1:5009: connection refused",
+            "build exited with code 1: push sha256:77e0 run-2: dial tcp 127.0.0.1:5009: connection refused",
         ));
         let why = p.give_up("push").expect("given up");
         assert!(

@@ -375,19 +375,37 @@ pub fn remove_registered_leftovers() {
                     .stderr(Stdio::null())
                     .status();
             }
-            Leftover::Dir(p) => {
-                if std::fs::remove_dir_all(&p).is_err() {
-                    let _ = std::process::Command::new("umount")
-                        .args(["-R", "-l"])
-                        .arg(&p)
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::null())
-                        .status();
-                    let _ = std::fs::remove_dir_all(&p);
-                }
+            Leftover::Dir(p) => remove_tree(&p),
+        }
+    }
+}
+
+/// Removes a folder cachebench created, even when a killed engine left mounts
+/// below it (build containers' rootfs, network namespaces): those are detached
+/// (`umount -l`), deepest first, then the folder is removed. Best effort.
+pub fn remove_tree(path: &Path) {
+    if std::fs::remove_dir_all(path).is_ok() || !path.exists() {
+        return;
+    }
+    let prefix = format!("{}/", path.display());
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut points: Vec<String> = mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|m| m.replace("\\040", " "))
+        .filter(|m| m.starts_with(&prefix))
+        .collect();
+    points.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    points.dedup();
+    for m in points {
+        if let Ok(c) = std::ffi::CString::new(m) {
+            // SAFETY: umount2 with a valid NUL-terminated path under our own folder.
+            unsafe {
+                libc::umount2(c.as_ptr(), libc::MNT_DETACH);
             }
         }
     }
+    let _ = std::fs::remove_dir_all(path);
 }
 
 /// SIGKILLs every long-lived child group still registered (last resort on exit).

@@ -418,16 +418,8 @@ impl Setup {
         if let Some(d) = self.cache_dir.take() {
             let _ = d.close();
         }
-        let path = self.work.path().to_path_buf();
-        if std::fs::remove_dir_all(&path).is_err() {
-            // Mounts left by a killed engine: unmount what lies below, then retry.
-            let _ = std::process::Command::new("umount")
-                .args(["-R", "-l"])
-                .arg(&path)
-                .stderr(std::process::Stdio::null())
-                .status();
-            let _ = std::fs::remove_dir_all(&path);
-        }
+        // Mounts left by a killed engine are detached first.
+        process::remove_tree(self.work.path());
     }
 }
 

@@ -92,7 +92,9 @@ fn registry_refusing_connections_then_the_strategy_is_given_up() {
     let out = dir.path().join("out");
     let mut args = small_args(&ctx, &out, &["push", "buildkit"]);
     let closed = format!("127.0.0.1:{}", free_port());
-    args.extend(["--reps".into(), "4".into(), "--registry".into(), closed]);
+    let i = args.iter().position(|a| a == "--reps").unwrap();
+    args[i + 1] = "4".into();
+    args.extend(["--registry".into(), closed]);
     let o = run_env(&args, dir.path(), &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let recs = records(&out);
