@@ -88,7 +88,7 @@ fn sigint_keeps_finished_runs_cleans_up_and_resume_finishes() {
     let o = cachebench(&["report", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("incomplete"),
+        String::from_utf8_lossy(&o.stderr).contains("truncated"),
         "{}",
         text(&o)
     );
