@@ -170,6 +170,10 @@ fn engine_killed_is_restarted_once_then_the_rest_fail_fast() {
         unsafe { libc::kill(pid, libc::SIGKILL) };
         eprintln!("killed cachebench's dockerd {pid} during build {nth}");
     };
+    wait_until(Duration::from_secs(120), "cachebench's dockerd", || {
+        bridge_of_engine(&dir.path().display().to_string()).is_some()
+    });
+    let bridge = bridge_of_engine(&dir.path().display().to_string());
     kill_during(1);
     wait_until(Duration::from_secs(120), "the first record", || {
         jsonl_lines(&out) >= 1
@@ -194,7 +198,7 @@ fn engine_killed_is_restarted_once_then_the_rest_fail_fast() {
         assert!(r.wall_ms.is_none() && r.prepare_ms.is_none(), "{r:#?}");
     }
     assert!(t.contains("restarting it once"), "{t}");
-    assert_no_leftovers(dir.path(), None);
+    assert_no_leftovers(dir.path(), bridge.as_deref());
 }
 
 /// The local-cache export goes to a folder on a full (8 MB tmpfs) file system: the
