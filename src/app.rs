@@ -158,6 +158,7 @@ fn install_signal_handler(
                 let _ = cancel.send(true);
             } else {
                 crate::process::kill_registered_groups();
+                crate::process::remove_registered_leftovers();
                 std::process::exit(128 + sig);
             }
         }
@@ -191,7 +192,11 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     let mut setup = scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await?;
     cells = plan::expand(&opts, &setup.facts);
 
-    std::fs::write(out.join("scenario.toml"), &resolved).map_err(|e| {
+    std::fs::write(
+        out.join("scenario.toml"),
+        crate::redact::text(&resolved).as_bytes(),
+    )
+    .map_err(|e| {
         Error::Internal(anyhow::anyhow!(
             "failed to write {}: {e}",
             out.join("scenario.toml").display()
@@ -204,7 +209,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     );
     let _ = std::fs::write(
         out.join("env.json"),
-        serde_json::to_vec_pretty(&env).unwrap_or_default(),
+        crate::redact::text(&serde_json::to_string_pretty(&env).unwrap_or_default()).as_bytes(),
     );
 
     let mut writer = match RecordWriter::open(&out) {
@@ -222,6 +227,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         setup.session.registry.repository
     );
     let result = scheduler::run_matrix(&mut setup, &cells, &mut writer, &done, &sig_rx).await;
+    let engine_dead = setup.engine_dead.clone();
     setup.teardown().await;
     let records = result?;
     let interrupted_by = *sig_rx.borrow();
@@ -240,6 +246,12 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         interrupted_by,
     };
     let _ = records;
+    if interrupted_by.is_none() {
+        if let Some(cause) = engine_dead {
+            eprintln!("cachebench: error: {cause}");
+            return Ok(exit::INTERNAL);
+        }
+    }
     Ok(outcome.exit_code())
 }
 
@@ -256,7 +268,8 @@ fn resume_state(
             out.display()
         ))
     })?;
-    if strip_out(&previous) != strip_out(resolved) {
+    // scenario.toml is written redacted: compare redacted with redacted.
+    if strip_out(&previous) != strip_out(&crate::redact::text(resolved)) {
         return Err(Error::usage(format!(
             "--resume: the scenario changed since {} was started (compare its scenario.toml); \
              run it as a new matrix with --out instead",

@@ -358,6 +358,7 @@ async fn create_bridge() -> anyhow::Result<(String, String)> {
     )
     .await
     .with_context(|| format!("failed to create bridge {name} for cachebench's dockerd"))?;
+    process::register_bridge(&name);
     if let Err(e) = process::output(
         &Spec::new("ip").args(["addr", "add", &cidr, "dev", &name]),
         Duration::from_secs(10),
@@ -371,6 +372,7 @@ async fn create_bridge() -> anyhow::Result<(String, String)> {
 }
 
 fn delete_bridge(name: &str) {
+    process::unregister_bridge(name);
     let _ = std::process::Command::new("ip")
         .args(["link", "del", name])
         .stdout(std::process::Stdio::null())

@@ -13,7 +13,10 @@ fn main() {
     let code = match cachebench::app::main(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("cachebench: error: {e}");
+            eprintln!(
+                "cachebench: error: {}",
+                cachebench::redact::text(&e.to_string())
+            );
             e.exit_code()
         }
     };

@@ -64,9 +64,11 @@ impl Options {
         let sc = loaded.map(|l| &l.scenario).unwrap_or(&empty);
         let file = loaded.map(|l| l.path.display().to_string());
         // Where a scenario key is named in errors.
-        let key = |k: &str| match &file {
-            Some(f) => format!("{f}: {k}"),
-            None => k.to_string(),
+        let text = loaded.map(|l| l.text.as_str()).unwrap_or("");
+        let key = |k: &str| match (&file, scenario::line_of(text, k)) {
+            (Some(f), Some(line)) => format!("{f}: line {line}: {k}"),
+            (Some(f), None) => format!("{f}: {k}"),
+            (None, _) => k.to_string(),
         };
         let base_dir = loaded
             .map(|l| l.dir().to_path_buf())
@@ -627,7 +629,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("s.toml: matrix.states[1]: unknown state `hot`"),
+            e.contains("s.toml: line 5: matrix.states[1]: unknown state `hot`"),
             "{e}"
         );
         std::fs::write(

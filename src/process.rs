@@ -164,7 +164,7 @@ pub async fn run(
 ) -> Outcome {
     let started = Utc::now();
     let t0 = Instant::now();
-    let _ = writeln!(log, "$ {}", spec.display());
+    let _ = writeln!(log, "$ {}", crate::redact::text(&spec.display()));
     let mut cmd = tokio::process::Command::new(&spec.program);
     cmd.args(&spec.args)
         .stdin(Stdio::null())
@@ -193,6 +193,8 @@ pub async fn run(
         }
     };
     let pid = child.id().map(|p| p as i32);
+    // Registered so that a second Ctrl-C ends it too; unregistered when it ends.
+    let _group = pid.map(GroupGuard::new);
     let mut out = BufReader::new(child.stdout.take().expect("piped")).lines();
     let mut err = BufReader::new(child.stderr.take().expect("piped")).lines();
     let mut tail: std::collections::VecDeque<String> = Default::default();
@@ -209,12 +211,14 @@ pub async fn run(
             } else {
                 "[stdout] "
             };
-            let _ = writeln!(log, "{secs:9.3} {tag}{line}");
+            let shown = crate::redact::text(&line);
+            let _ = writeln!(log, "{secs:9.3} {tag}{shown}");
             sink.line(stream, &line, at);
             if tail.len() == TAIL_LINES {
                 tail.pop_front();
             }
-            tail.push_back(line);
+            let shown = shown.into_owned();
+            tail.push_back(shown);
         };
     while (out_open || err_open) && stop.is_none() {
         let sleep = async {
@@ -318,6 +322,99 @@ fn unregister_group(pgid: i32) {
     if let Ok(mut g) = GROUPS.lock() {
         g.retain(|p| *p != pgid);
     }
+}
+
+/// Keeps a child's process group registered while it runs.
+struct GroupGuard(i32);
+
+impl GroupGuard {
+    fn new(pgid: i32) -> GroupGuard {
+        register_group(pgid);
+        GroupGuard(pgid)
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        unregister_group(self.0);
+    }
+}
+
+/// Bridges and folders cachebench created, removed by a second Ctrl-C
+/// ([`remove_registered_leftovers`]) when there is no time for a full teardown.
+static LEFTOVERS: std::sync::Mutex<Vec<Leftover>> = std::sync::Mutex::new(Vec::new());
+
+#[derive(Debug, Clone, PartialEq)]
+enum Leftover {
+    Bridge(String),
+    Dir(std::path::PathBuf),
+}
+
+/// Remembers a network bridge to delete on a hasty exit.
+pub fn register_bridge(name: &str) {
+    if let Ok(mut l) = LEFTOVERS.lock() {
+        l.push(Leftover::Bridge(name.to_string()));
+    }
+}
+
+/// Forgets a bridge (it was deleted).
+pub fn unregister_bridge(name: &str) {
+    if let Ok(mut l) = LEFTOVERS.lock() {
+        l.retain(|x| *x != Leftover::Bridge(name.to_string()));
+    }
+}
+
+/// Remembers a temporary folder to remove on a hasty exit.
+pub fn register_dir(path: &Path) {
+    if let Ok(mut l) = LEFTOVERS.lock() {
+        l.push(Leftover::Dir(path.to_path_buf()));
+    }
+}
+
+/// Deletes registered bridges and folders (after [`kill_registered_groups`]):
+/// mounts a killed engine left are detached lazily first. Best effort, bounded.
+pub fn remove_registered_leftovers() {
+    let items = LEFTOVERS.lock().map(|l| l.clone()).unwrap_or_default();
+    for item in items {
+        match item {
+            Leftover::Bridge(name) => {
+                let _ = std::process::Command::new("ip")
+                    .args(["link", "del", &name])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            Leftover::Dir(p) => remove_tree(&p),
+        }
+    }
+}
+
+/// Removes a folder cachebench created, even when a killed engine left mounts
+/// below it (build containers' rootfs, network namespaces): those are detached
+/// (`umount -l`), deepest first, then the folder is removed. Best effort.
+pub fn remove_tree(path: &Path) {
+    if std::fs::remove_dir_all(path).is_ok() || !path.exists() {
+        return;
+    }
+    let prefix = format!("{}/", path.display());
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut points: Vec<String> = mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|m| m.replace("\\040", " "))
+        .filter(|m| m.starts_with(&prefix))
+        .collect();
+    points.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    points.dedup();
+    for m in points {
+        if let Ok(c) = std::ffi::CString::new(m) {
+            // SAFETY: umount2 with a valid NUL-terminated path under our own folder.
+            unsafe {
+                libc::umount2(c.as_ptr(), libc::MNT_DETACH);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(path);
 }
 
 /// SIGKILLs every long-lived child group still registered (last resort on exit).

@@ -140,12 +140,142 @@ impl Registry {
                 .unwrap_or(false)
     }
 
+    /// The repository name inside the registry (`cachebench`, or the PREFIX of
+    /// `--registry HOST/PREFIX`).
+    pub fn repo_name(&self) -> &str {
+        self.repository
+            .strip_prefix(&format!("{}/", self.host))
+            .unwrap_or("cachebench")
+    }
+
+    /// Deletes the tags of this run (those starting with `prefix`, which is unique
+    /// to the run) through the registry API: `HEAD` each manifest for its digest,
+    /// then `DELETE` it by digest. A digest that a tag not of this run also points
+    /// to is left alone (deleting it would delete that tag too). Only over plain
+    /// HTTP on loopback; elsewhere the tags are left and the summary says so.
+    /// Blobs stay until the registry's garbage collection runs.
+    pub fn delete_run_tags(&self, prefix: &str) -> anyhow::Result<TagCleanup> {
+        let mut c = TagCleanup::default();
+        if prefix.is_empty() {
+            bail!("refusing to delete tags without a run prefix");
+        }
+        if !self.is_loopback() {
+            bail!(
+                "tags {}:{prefix}* left on {}: cachebench deletes tags only on a loopback registry \
+                 (it never handles credentials)",
+                self.repository,
+                self.host
+            );
+        }
+        let repo = self.repo_name().to_string();
+        let t = Duration::from_secs(10);
+        let r = http::tcp("GET", &self.host, &format!("/v2/{repo}/tags/list"), &[], t)
+            .with_context(|| format!("failed to list tags of {}", self.repository))?;
+        if r.status == 404 {
+            return Ok(c);
+        }
+        if r.status != 200 {
+            bail!(
+                "listing tags of {} answered HTTP {}",
+                self.repository,
+                r.status
+            );
+        }
+        let v: serde_json::Value = serde_json::from_slice(&r.body)
+            .with_context(|| format!("bad tag list from {}", self.repository))?;
+        let tags: Vec<String> = v["tags"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (mine, others): (Vec<String>, Vec<String>) =
+            tags.into_iter().partition(|t| t.starts_with(prefix));
+        let digest_of = |tag: &str| -> anyhow::Result<Option<String>> {
+            let r = http::tcp(
+                "HEAD",
+                &self.host,
+                &format!("/v2/{repo}/manifests/{tag}"),
+                &[("Accept", MANIFEST_TYPES)],
+                t,
+            )?;
+            if r.status != 200 {
+                return Ok(None);
+            }
+            Ok(r.header("docker-content-digest").map(String::from))
+        };
+        let mut foreign = std::collections::HashSet::new();
+        if !mine.is_empty() {
+            for o in &others {
+                if let Ok(Some(d)) = digest_of(o) {
+                    foreign.insert(d);
+                }
+            }
+        }
+        for tag in mine {
+            let d = match digest_of(&tag) {
+                Ok(Some(d)) => d,
+                Ok(None) => {
+                    c.failed.push(format!("{tag}: no manifest digest"));
+                    continue;
+                }
+                Err(e) => {
+                    c.failed.push(format!("{tag}: {e}"));
+                    continue;
+                }
+            };
+            if foreign.contains(&d) {
+                c.kept
+                    .push(format!("{tag}: {d} is also tagged outside this run"));
+                continue;
+            }
+            match http::tcp(
+                "DELETE",
+                &self.host,
+                &format!("/v2/{repo}/manifests/{d}"),
+                &[],
+                t,
+            ) {
+                Ok(r) if r.status == 202 || r.status == 200 || r.status == 404 => {
+                    c.deleted.push(tag)
+                }
+                Ok(r) if r.status == 405 => {
+                    c.failed.push(format!(
+                        "{tag}: the registry does not allow deletion (HTTP 405)"
+                    ));
+                }
+                Ok(r) => c
+                    .failed
+                    .push(format!("{tag}: DELETE answered HTTP {}", r.status)),
+                Err(e) => c.failed.push(format!("{tag}: {e}")),
+            }
+        }
+        Ok(c)
+    }
+
     /// Stops an owned registry (a no-op for an external one).
     pub fn stop(&mut self) {
         if let Some(o) = self.owned.as_mut() {
             o.process.stop(Duration::from_secs(5));
         }
     }
+}
+
+/// Manifest media types asked for when resolving a tag to its digest.
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
+/// What [`Registry::delete_run_tags`] did.
+#[derive(Debug, Default)]
+pub struct TagCleanup {
+    pub deleted: Vec<String>,
+    /// Left because another tag shares the manifest.
+    pub kept: Vec<String>,
+    pub failed: Vec<String>,
 }
 
 fn wait_ready(host: &str, process: &mut Background, limit: Duration) -> anyhow::Result<()> {

@@ -33,6 +33,9 @@ pub struct Session {
     pub cancel: watch::Receiver<bool>,
     /// buildkitd.toml for docker-container builders.
     pub buildkitd_config: PathBuf,
+    /// Where local-cache folders are exported (`work/cache`, or
+    /// `$CACHEBENCH_CACHE_DIR/cachebench-cache-*`).
+    pub cache_root: PathBuf,
     counter: u32,
 }
 
@@ -64,6 +67,7 @@ impl Session {
             mirror,
         )?;
         Ok(Session {
+            cache_root: work.join("cache"),
             opts,
             engine,
             registry,
@@ -160,7 +164,7 @@ impl Session {
             build_args: self.opts.build_args.clone(),
             image: self.registry.tag(&format!("{tag_base}-img")),
             cache_ref: self.registry.tag(&format!("{tag_base}-cache")),
-            cache_dir: self.work.join(format!("cache/{n}/d")),
+            cache_dir: self.cache_root.join(format!("{n}/d")),
             gha_scope: format!("cachebench-{tag_base}"),
             builder: builder_name.clone(),
             builder_kind: cell.builder,

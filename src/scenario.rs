@@ -88,6 +88,8 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// sha256 of the file's bytes, hex.
     pub sha256: String,
+    /// The file's text, to name the line of a key in errors.
+    pub text: String,
 }
 
 impl LoadedScenario {
@@ -130,6 +132,7 @@ pub fn load(path: &Path) -> Result<LoadedScenario> {
         path: path.to_path_buf(),
         scenario,
         sha256,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }
 
@@ -160,14 +163,94 @@ fn one_line_toml_error(text: &str, e: &toml::de::Error) -> String {
                 .take(60)
                 .collect::<String>()
                 .replace('\n', " ");
+            let key = key_at(text, line)
+                .map(|k| format!(", key `{k}`"))
+                .unwrap_or_default();
             if snippet.trim().is_empty() {
-                format!("line {line}: {msg}")
+                format!("line {line}{key}: {msg}")
             } else {
-                format!("line {line}, at `{}`: {msg}", snippet.trim())
+                format!("line {line}{key}, at `{}`: {msg}", snippet.trim())
             }
         }
         None => msg,
     }
+}
+
+/// The dotted key an error on line `line` (1-based) is about: the nearest
+/// `key = …` at or above it, under the nearest `[table]` header above that. Only
+/// for messages; `None` when the text gives no clue.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let upto = line.min(lines.len());
+    let mut key: Option<String> = None;
+    let mut table: Option<String> = None;
+    for l in lines[..upto].iter().rev() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            let name = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if !name.is_empty() {
+                table = Some(name.to_string());
+            }
+            break;
+        }
+        if key.is_none() {
+            if let Some((k, _)) = t.split_once('=') {
+                let k = k.trim();
+                if !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.\"'".contains(c))
+                {
+                    key = Some(k.trim_matches('"').to_string());
+                }
+            }
+        }
+    }
+    let k: String = match (table, key) {
+        (Some(t), Some(k)) => format!("{t}.{k}"),
+        (Some(t), None) => t,
+        (None, Some(k)) => k,
+        (None, None) => return None,
+    };
+    Some(
+        k.chars()
+            .take(80)
+            .collect::<String>()
+            .escape_debug()
+            .to_string(),
+    )
+}
+
+/// The line (1-based) where the dotted key `table.key` (an index like `[1]` is
+/// ignored) is set in `text`: the `key =` line under the `[table]` header, else the
+/// header itself. `None` when the file does not spell it that way.
+pub fn line_of(text: &str, dotted: &str) -> Option<usize> {
+    let base = dotted.split('[').next().unwrap_or(dotted);
+    let (table, key) = match base.rsplit_once('.') {
+        Some((t, k)) => (Some(t), k),
+        None => (None, base),
+    };
+    let mut current: Option<String> = None;
+    let mut header_line = None;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            let name = t.trim_start_matches('[').split(']').next().unwrap_or("");
+            current = Some(name.trim().to_string());
+            if current.as_deref() == table && header_line.is_none() {
+                header_line = Some(i + 1);
+            }
+        } else if let Some((k, _)) = t.split_once('=') {
+            if k.trim().trim_matches('"') == key && current.as_deref() == table {
+                return Some(i + 1);
+            }
+        }
+    }
+    header_line
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -219,6 +302,49 @@ timeout = "5m"
     fn non_utf8_names_line() {
         let err = parse(b"name = \"a\"\nname2 = \"\xff\"\n").unwrap_err();
         assert!(err.starts_with("line 2: not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let err = parse(b"name = \"x\"\n[run]\nwarmup = 1\nreps = \"three\"\n").unwrap_err();
+        assert!(err.starts_with("line 4, key `run.reps`"), "{err}");
+        let err = parse(b"[engine]\nallow_prune = \"yes\"\n").unwrap_err();
+        assert!(err.contains("key `engine.allow_prune`"), "{err}");
+        let err = parse(b"[matrix]\nstrategies = [\n  \"push\",\n  3,\n]\n").unwrap_err();
+        assert!(err.contains("matrix.strategies"), "{err}");
+        let err = parse(b"[run]\nreps = 1\nreps = 2\n").unwrap_err();
+        assert!(
+            err.starts_with("line 3") && err.contains("run.reps"),
+            "{err}"
+        );
+        let err = parse(b"[workload.build_args]\nX = 1\n").unwrap_err();
+        assert!(err.contains("workload.build_args.X"), "{err}");
+        let err = parse(b"reps = 3\n").unwrap_err();
+        assert!(
+            err.contains("key `reps`") && err.contains("unknown field"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn hostile_inputs_do_not_panic_and_stay_one_line() {
+        for bad in [
+            &b""[..],
+            b"\xef\xbb\xbf[run]\nreps = 1\n",
+            b"[[run]]\n",
+            b"[run]\nreps = 1e999\n",
+            b"[run]\nreps = 99999999999999999999999\n",
+            b"[workload]\ncontext = 3\n",
+            b"name = \"\\u0000\"\n",
+            b"a.b.c.d.e.f.g = 1\n",
+            b"[workload.build_args]\nK = \"\"\"x\ny\"\"\"\n",
+        ] {
+            if let Err(e) = parse(bad) {
+                assert!(!e.contains('\n'), "{e}");
+            }
+        }
+        let deep = "x = ".to_string() + &"[".repeat(5000) + &"]".repeat(5000);
+        let _ = parse(deep.as_bytes());
     }
 
     #[test]

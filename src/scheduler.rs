@@ -174,7 +174,21 @@ pub struct Setup {
     pub mirror: Option<Registry>,
     pub work: tempfile::TempDir,
     pub facts: Facts,
+    /// The local-cache folder root, when `CACHEBENCH_CACHE_DIR` puts it elsewhere.
+    pub cache_dir: Option<tempfile::TempDir>,
+    /// Set when the engine died again after one restart (or could not be
+    /// restarted): the remaining runs fail fast with this cause.
+    pub engine_dead: Option<String>,
+    /// How many times the engine was restarted after it died.
+    pub revived: u32,
 }
+
+/// Environment variable naming the folder local-cache exports go to (default: the
+/// temporary work folder, under `$TMPDIR`).
+pub const CACHE_DIR_ENV: &str = "CACHEBENCH_CACHE_DIR";
+
+/// Reason prefix of runs not run because the engine is gone.
+pub const ENGINE_GONE: &str = "not run: ";
 
 /// Starts (or connects to) the registry and engine and seeds base images.
 pub async fn setup(
@@ -206,6 +220,7 @@ pub async fn setup(
         .map_err(|e| {
             Error::Internal(anyhow::anyhow!("failed to create a temporary folder: {e}"))
         })?;
+    process::register_dir(work.path());
     let run_id = format!(
         "{}{:04x}",
         chrono::Utc::now().format("%Y%m%d%H%M%S"),
@@ -267,7 +282,21 @@ pub async fn setup(
         Some(r) => (Registry::external(r), own_registry),
         None => (own_registry.expect("started above"), None),
     };
-    let session = Session::new(
+    let cache_dir = match std::env::var_os(CACHE_DIR_ENV) {
+        Some(d) if !d.is_empty() => Some(
+            tempfile::Builder::new()
+                .prefix("cachebench-cache-")
+                .tempdir_in(&d)
+                .map_err(|e| {
+                    Error::usage(format!(
+                        "{CACHE_DIR_ENV}: cannot create a folder in {}: {e}; give an existing, writable folder",
+                        std::path::Path::new(&d).display()
+                    ))
+                })?,
+        ),
+        _ => None,
+    };
+    let mut session = Session::new(
         opts.clone(),
         engine,
         registry,
@@ -277,11 +306,17 @@ pub async fn setup(
         workload_id(opts),
         cancel,
     )?;
+    if let Some(d) = &cache_dir {
+        session.cache_root = d.path().to_path_buf();
+    }
     Ok(Setup {
         session,
         mirror,
         work,
         facts,
+        cache_dir,
+        engine_dead: None,
+        revived: 0,
     })
 }
 
@@ -383,20 +418,61 @@ async fn buildkit_image_problem(
 impl Setup {
     /// Stops what cachebench started and removes its temporary folders.
     pub async fn teardown(mut self) {
+        self.remove_run_artefacts().await;
         self.session.engine.shutdown().await;
         self.session.registry.stop();
         if let Some(m) = self.mirror.as_mut() {
             m.stop();
         }
-        let path = self.work.path().to_path_buf();
-        if std::fs::remove_dir_all(&path).is_err() {
-            // Mounts left by a killed engine: unmount what lies below, then retry.
-            let _ = std::process::Command::new("umount")
-                .args(["-R", "-l"])
-                .arg(&path)
-                .stderr(std::process::Stdio::null())
-                .status();
-            let _ = std::fs::remove_dir_all(&path);
+        if let Some(d) = self.cache_dir.take() {
+            let _ = d.close();
+        }
+        // Mounts left by a killed engine are detached first.
+        process::remove_tree(self.work.path());
+    }
+}
+
+impl Setup {
+    /// On an engine or registry cachebench does not own: finds the images this run
+    /// tagged (`REPOSITORY:RUNID-…`, failed runs included) so the engine's shutdown
+    /// removes them, and deletes this run's tags from the registry.
+    async fn remove_run_artefacts(&mut self) {
+        let prefix = format!("{}-", self.session.run_id);
+        if !self.session.engine.is_owned() {
+            let mine = format!("{}:{prefix}", self.session.registry.repository);
+            if let Ok(list) = self
+                .session
+                .engine
+                .docker(
+                    &["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
+                    Duration::from_secs(60),
+                )
+                .await
+            {
+                for image in list.lines().map(str::trim).filter(|l| l.starts_with(&mine)) {
+                    self.session.engine.note_tag(image);
+                }
+            }
+        }
+        if self.session.registry.owned.is_none() {
+            match self.session.registry.delete_run_tags(&prefix) {
+                Ok(c) => {
+                    if !c.deleted.is_empty() {
+                        eprintln!(
+                            "cachebench: deleted this run's {} tag(s) from {}",
+                            c.deleted.len(),
+                            self.session.registry.repository
+                        );
+                    }
+                    for k in c.kept.iter().chain(&c.failed) {
+                        eprintln!("cachebench: warning: registry tag left: {k}");
+                    }
+                }
+                Err(e) => eprintln!(
+                    "cachebench: warning: {}",
+                    crate::redact::text(&format!("{e:#}"))
+                ),
+            }
         }
     }
 }
@@ -423,6 +499,7 @@ pub async fn run_matrix(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut records = Vec::new();
+    let mut policy = crate::policy::FailurePolicy::new();
     'cells: for cell in cells {
         let key = cell.key().to_string();
         if let Some(reason) = &cell.skip {
@@ -446,9 +523,26 @@ pub async fn run_matrix(
                 break 'cells;
             }
             bar.set_message(format!("{key} {kind} {rep}"));
-            let r = setup.session.run(cell, rep, kind).await;
+            let not_run = match &setup.engine_dead {
+                Some(cause) => Some((RunStatus::Failed, format!("{ENGINE_GONE}{cause}"))),
+                None => policy
+                    .give_up(&cell.strategy.to_string())
+                    .map(|why| (RunStatus::Skipped, why)),
+            };
+            let ran = not_run.is_none();
+            let r = match not_run {
+                Some((status, why)) => {
+                    let mut r = setup.session.skipped(cell, &why);
+                    r.rep = rep;
+                    r.kind = kind;
+                    r.status = status;
+                    r
+                }
+                None => setup.session.run(cell, rep, kind).await,
+            };
+            policy.observe(&r);
             writer.append(&r)?;
-            let line = console::run_line(&r);
+            let line = crate::redact::text(&console::run_line(&r)).into_owned();
             bar.suspend(|| eprintln!("{line}"));
             let interrupted = r.status == RunStatus::Interrupted;
             records.push(r);
@@ -456,20 +550,42 @@ pub async fn run_matrix(
             if interrupted {
                 break 'cells;
             }
-            if !setup.session.engine.healthy().await {
-                bar.suspend(|| {
-                    eprintln!("cachebench: the engine stopped answering; restarting it once")
-                });
-                if let Err(e) = setup.session.engine.revive().await {
-                    return Err(Error::Internal(
-                        e.context("the engine died and could not be restarted"),
-                    ));
+            if ran && !setup.session.engine.healthy().await {
+                let death = format!(
+                    "the engine stopped answering during {key} {kind} {rep} ({})",
+                    r_reason_short(&records)
+                );
+                if setup.revived >= 1 {
+                    let cause = format!(
+                        "{death}, again after cachebench restarted it once; the remaining runs are not run"
+                    );
+                    bar.suspend(|| eprintln!("cachebench: {cause}"));
+                    setup.engine_dead = Some(cause);
+                } else {
+                    bar.suspend(|| eprintln!("cachebench: {death}; restarting it once"));
+                    setup.revived += 1;
+                    if let Err(e) = setup.session.engine.revive().await {
+                        let cause = format!("{death}, and could not be restarted: {e:#}");
+                        bar.suspend(|| eprintln!("cachebench: {cause}"));
+                        setup.engine_dead = Some(cause);
+                    }
                 }
             }
         }
     }
     bar.finish_and_clear();
     Ok(records)
+}
+
+/// The reason of the last record, shortened, for the engine-death message.
+fn r_reason_short(records: &[RunRecord]) -> String {
+    let reason = records.last().map(|r| r.reason.as_str()).unwrap_or("");
+    if reason.is_empty() {
+        "its run ended normally".to_string()
+    } else {
+        let short: String = reason.chars().take(160).collect();
+        format!("its run: {short}")
+    }
 }
 
 #[cfg(test)]

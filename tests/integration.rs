@@ -3,68 +3,22 @@
 //! workloads. `scripts/setup.sh` (run by `.ci/run`) installs and starts what they
 //! need; when it is missing these tests fail, they do not pass silently.
 
+#[path = "integration/common.rs"]
+mod common;
+#[path = "integration/faults.rs"]
+mod faults;
+#[path = "integration/input.rs"]
+mod input;
+#[path = "integration/interrupt.rs"]
+mod interrupt;
+#[path = "integration/isolation.rs"]
+mod isolation;
+#[path = "integration/secrets.rs"]
+mod secrets;
+
 use cachebench::record::{RunKind, RunRecord, RunStatus};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_cachebench"))
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn cachebench(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env_remove("DOCKER_HOST")
-        .output()
-        .expect("run cachebench")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn records(out: &Path) -> Vec<RunRecord> {
-    let (r, warning) = cachebench::results::read_runs(out).expect("runs.jsonl");
-    assert!(warning.is_none(), "{warning:?}");
-    r
-}
-
-/// A tiny copy of the synthetic workload (1 MB dependency layer).
-fn tiny_args(out: &Path) -> Vec<String> {
-    let ctx = repo().join("dockerfiles/synthetic");
-    vec![
-        "--context".into(),
-        ctx.display().to_string(),
-        "--source-file".into(),
-        "src/main.txt".into(),
-        "--deps-file".into(),
-        "deps.txt".into(),
-        "--build-arg".into(),
-        "DEPS_MB=1".into(),
-        "--build-arg".into(),
-        "DEPS_ROUNDS=1".into(),
-        "--reps".into(),
-        "1".into(),
-        "--timeout".into(),
-        "5m".into(),
-        "--out".into(),
-        out.display().to_string(),
-    ]
-}
-
-fn run(args: &[String]) -> Output {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    cachebench(&refs)
-}
+use common::*;
+use std::process::Command;
 
 fn step<'a>(r: &'a RunRecord, needle: &str) -> &'a cachebench::record::StepRecord {
     r.step_details
@@ -223,14 +177,6 @@ fn a_failed_build_is_recorded_and_the_matrix_goes_on() {
         let log = std::fs::read_to_string(out.join(&r.log)).unwrap();
         assert!(log.contains("about to fail"), "{log}");
     }
-}
-
-fn assert_usage_error(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(2), "{}", text(o));
-    let err = String::from_utf8_lossy(&o.stderr);
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line expected: {err}");
-    assert!(lines[0].contains(needle), "{needle:?} not in {err}");
 }
 
 #[test]
