@@ -9,6 +9,7 @@
 # mirror) and its own registry, exactly as documented in the README, and removes
 # them at the end. Output: a table per cell of hand median, cachebench median and
 # the difference, and the raw timings in $OUT (default results/fidelity-<time>).
+# SKIP_HAND=1 reuses $OUT/hand.csv and only runs the cachebench side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-3}
@@ -24,6 +25,7 @@ CELLS=(legacy:cold buildkit:cold load-push:cold push:cold registry-cache:cold lo
        inline-cache:cold layer-cache:cold registry-cache:warm-remote local-cache:warm-remote
        inline-cache:warm-remote)
 
+if [ "${SKIP_HAND:-0}" != 1 ]; then
 W=$(mktemp -d /tmp/fidelity-XXXXXX)
 BR=cbf$((RANDOM % 9000 + 1000))
 SOCK=$W/docker.sock
@@ -118,8 +120,11 @@ for cell in "${CELLS[@]}"; do
   done
 done
 cleanup; trap - EXIT
+unset DOCKER_HOST BUILDX_CONFIG
+fi
 
-# The same cells through cachebench.
+# The same cells through cachebench (its own engine and registry; the host engine
+# is only read, to seed the base image).
 for cell in "${CELLS[@]}"; do
   s=${cell%%:*}; st=${cell##*:}
   "$BIN" run --context "$CTX_SRC" --source-file src/main.txt "${ARGS[@]}" --strategy "$s" --state "$st" \
@@ -149,6 +154,10 @@ for key in sorted(set(hand) | set(cb)):
     worst = max(worst, abs(d))
     rows.append(f"| {key[0]} | {key[1]} | {hm/1000:.2f} s | {cm/1000:.2f} s | {d:+.1f}% |")
 table = "\n".join(rows)
+compared = sum(1 for k in hand if k in cb)
+if compared == 0:
+    print(table)
+    sys.exit("fidelity: no cell has both hand and cachebench timings; see cachebench.log")
 open(os.path.join(out, "fidelity.md"), "w").write(table + f"\n\nlargest difference: {worst:.1f}%\n")
 print(table)
 print(f"\nlargest difference: {worst:.1f}%")
