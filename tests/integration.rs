@@ -109,7 +109,7 @@ fn every_strategy_every_state_with_a_source_change() {
                 assert!(out.join(&r.log).is_file(), "{cell}: log {}", r.log);
                 // Cache reuse, from the build's own output.
                 let deps = step(r, "RUN dd");
-                let src = step(r, "RUN cat");
+                let src = step(r, "cat /app/src");
                 assert!(
                     !src.cached,
                     "{cell}: the step after the changed source must run"
