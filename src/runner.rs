@@ -345,15 +345,8 @@ impl Session {
         let must_reset = matches!(cell.state, State::Cold | State::WarmRemote);
         if must_reset || self.engine.is_owned() {
             let _ = writeln!(log, "== prepare: empty local state ==");
-            match self.engine.reset().await {
-                Ok(note) if !note.is_empty() => notes.push(note),
-                Ok(_) => {}
-                Err(e) => {
-                    return Err(Failure::failed(format!(
-                        "failed to empty local state: {e:#}"
-                    )))
-                }
-            }
+            let r = self.engine.reset().await;
+            keep_note(&mut notes, r, "failed to empty local state")?;
         }
         if cell.state == State::Cold {
             ws.apply(cell.change, &self.run_id)
@@ -387,33 +380,17 @@ impl Session {
             State::WarmLocal => {
                 if cell.strategy == Strategy::LayerCache {
                     let _ = writeln!(log, "== prepare: daemon restart, layer store kept ==");
-                    match self.engine.restart_keep().await {
-                        Ok(note) if !note.is_empty() => notes.push(note),
-                        Ok(_) => {}
-                        Err(e) => return Err(Failure::failed(format!("engine restart: {e:#}"))),
-                    }
+                    let r = self.engine.restart_keep().await;
+                    keep_note(&mut notes, r, "engine restart")?;
                 }
             }
             State::WarmRemote => {
                 let _ = writeln!(log, "== prepare: empty local state, keep remote ==");
                 if let Some(name) = &t.builder {
-                    let _ = self
-                        .engine
-                        .docker(
-                            &to_refs(&builder::remove_args(name)),
-                            Duration::from_secs(120),
-                        )
-                        .await;
+                    self.remove_builder(name).await;
                 }
-                match self.engine.reset().await {
-                    Ok(note) if !note.is_empty() => notes.push(note),
-                    Ok(_) => {}
-                    Err(e) => {
-                        return Err(Failure::failed(format!(
-                            "failed to empty local state: {e:#}"
-                        )))
-                    }
-                }
+                let r = self.engine.reset().await;
+                keep_note(&mut notes, r, "failed to empty local state")?;
             }
             State::Cold => unreachable!("handled above"),
         }
@@ -478,16 +455,17 @@ impl Session {
         }
     }
 
+    /// Removes a docker-container builder cachebench created (best effort).
+    async fn remove_builder(&mut self, name: &str) {
+        let args = builder::remove_args(name);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = self.engine.docker(&refs, Duration::from_secs(120)).await;
+    }
+
     /// Removes the run's builder, workspace and cache folder.
     async fn cleanup_run(&mut self, t: &RunTarget) {
         if let Some(name) = &t.builder {
-            let _ = self
-                .engine
-                .docker(
-                    &to_refs(&builder::remove_args(name)),
-                    Duration::from_secs(120),
-                )
-                .await;
+            self.remove_builder(name).await;
         }
         if let Some(ws) = t.context.parent() {
             let _ = std::fs::remove_dir_all(ws);
@@ -499,8 +477,21 @@ impl Session {
     }
 }
 
-fn to_refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
+/// Keeps the note of a state change that worked, or turns its error into the
+/// run's failure.
+fn keep_note(
+    notes: &mut Vec<String>,
+    r: anyhow::Result<String>,
+    what: &str,
+) -> Result<(), Failure> {
+    match r {
+        Ok(note) if !note.is_empty() => {
+            notes.push(note);
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::failed(format!("{what}: {e:#}"))),
+    }
 }
 
 /// Why preparation failed, as a run status and reason.
