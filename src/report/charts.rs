@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
-/// Cache footprint of one strategy (bytes kept by its cache), when measured.
+/// Registry footprint of one strategy (bytes one run leaves in the registry), when measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Footprint {
     pub strategy: String,
@@ -377,7 +377,7 @@ where
     root.present().map_err(e2s)
 }
 
-/// (4) Cache footprint per strategy.
+/// (4) Registry footprint per strategy.
 fn draw_footprint<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     fp: &[Footprint],
@@ -400,10 +400,10 @@ where
     let xmax = fp.iter().map(|f| f.bytes as f64 / 1e6).fold(0.0, f64::max) * 1.1;
     let mut chart = row_chart(
         &root,
-        format!("Cache footprint per strategy — {subj}"),
+        format!("Registry footprint per run — {subj}"),
         &labels,
         xmax,
-        "cache size (MB)",
+        "MB one run leaves in the registry (image, attestation and cache manifests and blobs)",
     )?;
     let rows = fp.len();
     chart
@@ -490,7 +490,7 @@ pub fn write_charts(
         plan.push((
             Kind::Footprint,
             "footprint",
-            "Cache footprint per strategy",
+            "Registry footprint per strategy",
             (CHART_WIDTH, row_height(fp.len())),
         ));
     }
