@@ -92,8 +92,8 @@ pub fn summarize(samples: &[u64]) -> Option<Summary> {
         stddev,
         min: sorted[0],
         max: sorted[n - 1],
-        p90: percentile_sorted(&sorted, 0.90),
-        p95: percentile_sorted(&sorted, 0.95),
+        p90: percentile_hdr(&sorted, 0.90),
+        p95: percentile_hdr(&sorted, 0.95),
         ci: median_ci_sorted(&sorted),
     })
 }
@@ -116,6 +116,33 @@ fn median_f64(values: &mut [f64]) -> f64 {
     } else {
         (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
+}
+
+/// Percentile from an HdrHistogram of the sample (3 significant digits): the
+/// histogram finds the bucket at quantile `q`, and the observed run time in that
+/// bucket is reported, so the value is always a real run time (the nearest-rank
+/// one, unless two runs fall within 0.1% of each other). Falls back to the exact
+/// nearest rank if the histogram cannot be built.
+pub fn percentile_hdr(sorted: &[u64], q: f64) -> u64 {
+    let max = sorted[sorted.len() - 1].max(2);
+    let hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, max, 3)
+        .ok()
+        .and_then(|mut h| {
+            for &x in sorted {
+                h.record(x.max(1)).ok()?;
+            }
+            Some(h)
+        });
+    let Some(h) = hist else {
+        return percentile_sorted(sorted, q);
+    };
+    let v = h.value_at_quantile(q);
+    sorted
+        .iter()
+        .rev()
+        .find(|&&x| h.equivalent(x.max(1), v))
+        .copied()
+        .unwrap_or_else(|| percentile_sorted(sorted, q))
 }
 
 /// Nearest-rank percentile of a sorted, non-empty slice: rank ⌈q·n⌉, 1-based.
@@ -352,5 +379,25 @@ mod tests {
         let v: Vec<u64> = (1..=20).collect();
         let ci = median_ci_sorted(&v).unwrap();
         assert_eq!((ci.lo, ci.hi), (6, 15));
+    }
+
+    #[test]
+    fn hdr_percentiles_match_nearest_rank_on_spread_samples() {
+        // Run times 1 s .. 60 s, 2% apart: no two in one 3-digit bucket.
+        for n in 1..=40usize {
+            let sorted: Vec<u64> = (0..n)
+                .map(|i| (1000.0 * 1.02f64.powi(i as i32 * 3)) as u64)
+                .collect();
+            for q in [0.5, 0.9, 0.95] {
+                assert_eq!(
+                    percentile_hdr(&sorted, q),
+                    percentile_sorted(&sorted, q),
+                    "n={n} q={q}"
+                );
+            }
+        }
+        // Always an observed value, also with near-equal samples.
+        let s = [15_240, 15_241, 15_243, 16_000];
+        assert!(s.contains(&percentile_hdr(&s, 0.9)));
     }
 }
