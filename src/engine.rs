@@ -31,6 +31,7 @@ pub struct OwnedEngine {
     /// Generation of the data-root; a reset starts the next one.
     pub generation: u32,
     pub socket: PathBuf,
+    bridge_deleted: bool,
 }
 
 #[derive(Debug)]
@@ -103,13 +104,11 @@ impl Engine {
             mirror,
             insecure,
             generation: 0,
+            bridge_deleted: false,
         };
         let host = format!("unix://{}", owned.socket.display());
-        if let Err(e) = owned.start().await {
-            owned.stop();
-            delete_bridge(&owned.bridge);
-            return Err(e);
-        }
+        // On failure, dropping `owned` stops dockerd and deletes the bridge.
+        owned.start().await?;
         let buildx_config = dir.join("buildx");
         std::fs::create_dir_all(&buildx_config)?;
         Ok(Engine {
@@ -231,8 +230,7 @@ impl Engine {
     /// removes the images cachebench tagged.
     pub async fn shutdown(&mut self) {
         if let Some(o) = self.owned.as_mut() {
-            o.stop();
-            delete_bridge(&o.bridge);
+            o.close();
         } else {
             self.remove_tagged().await;
         }
@@ -244,8 +242,7 @@ impl Engine {
             if let Some(p) = o.process.as_mut() {
                 p.stop(Duration::from_secs(2));
             }
-            o.process = None;
-            delete_bridge(&o.bridge);
+            o.close();
         }
     }
 
@@ -325,6 +322,23 @@ impl OwnedEngine {
         if let Some(mut p) = self.process.take() {
             p.stop(STOP_GRACE);
         }
+    }
+
+    /// Stops dockerd and deletes the bridge (once). Also run on drop, so every
+    /// early return after the engine started (a failed seed, a bad option found
+    /// late, an I/O error) still leaves no dockerd and no bridge behind.
+    fn close(&mut self) {
+        self.stop();
+        if !self.bridge_deleted {
+            delete_bridge(&self.bridge);
+            self.bridge_deleted = true;
+        }
+    }
+}
+
+impl Drop for OwnedEngine {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

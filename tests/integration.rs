@@ -306,3 +306,58 @@ fn docker_container_builder_runs_or_is_skipped_with_the_reason() {
         );
     }
 }
+
+/// Bridges named like cachebench's (`cb` + 8 hex) that no live dockerd uses.
+fn orphan_bridges() -> Vec<String> {
+    links()
+        .into_iter()
+        .filter(|l| {
+            l.len() == 10 && l.starts_with("cb") && l[2..].chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .filter(|l| processes_mentioning(&format!("--bridge={l}")).is_empty())
+        .collect()
+}
+
+/// A setup that fails after cachebench's engine started (here: a seed image the
+/// host engine does not have) exits 2 and leaves no dockerd, bridge or folder.
+#[test]
+fn a_setup_failure_after_the_engine_started_leaves_nothing_behind() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    args.extend([
+        "--strategy".into(),
+        "buildkit".into(),
+        "--state".into(),
+        "cold".into(),
+    ]);
+    args.extend([
+        "--seed-image".into(),
+        format!("cachebench-missing/{}:1", nonce()),
+    ]);
+    let o = run_env(&args, dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("failed to seed base image cachebench-missing/"),
+        "{}",
+        text(&o)
+    );
+    assert_no_leftovers(dir.path(), None);
+    // A bridge is orphaned only if it stays without a dockerd (other tests' engines
+    // create and delete theirs concurrently).
+    let mut orphans = orphan_bridges();
+    for _ in 0..20 {
+        if orphans.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let now = orphan_bridges();
+        orphans.retain(|b| now.contains(b));
+    }
+    assert!(
+        orphans.is_empty(),
+        "bridges left without an engine: {orphans:?}"
+    );
+}
