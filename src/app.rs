@@ -229,7 +229,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     let result = scheduler::run_matrix(&mut setup, &cells, &mut writer, &done, &sig_rx).await;
     let engine_dead = setup.engine_dead.clone();
     setup.teardown().await;
-    let records = result?;
+    result?;
     let interrupted_by = *sig_rx.borrow();
     let (all, warning) = results::read_runs(&out).map_err(Error::Internal)?;
     if let Some(w) = warning {
@@ -241,11 +241,9 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     }
     println!("results: {}", out.display());
     let outcome = scheduler::MatrixOutcome {
-        out,
         records: all,
         interrupted_by,
     };
-    let _ = records;
     if interrupted_by.is_none() {
         if let Some(cause) = engine_dead {
             eprintln!("cachebench: error: {cause}");

@@ -23,16 +23,6 @@ pub fn run_line(r: &RunRecord) -> String {
     s
 }
 
-fn median(v: &mut [u64]) -> f64 {
-    v.sort_unstable();
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2] as f64
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0
-    }
-}
-
 /// The end-of-run table: per cell, in run order, the median, min and max wall time
 /// of the measured runs that succeeded, and what happened to the others.
 pub fn summary_table(records: &[RunRecord]) -> String {
@@ -62,7 +52,7 @@ pub fn summary_table(records: &[RunRecord]) -> String {
         "cell", "n", "median", "min", "max", "biggest phases (share of wall)", "other runs"
     );
     for key in order {
-        let (mut v, others) = cells.remove(&key).unwrap_or_default();
+        let (v, others) = cells.remove(&key).unwrap_or_default();
         let others = if others.is_empty() {
             String::new()
         } else {
@@ -76,23 +66,20 @@ pub fn summary_table(records: &[RunRecord]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if v.is_empty() {
+        let Some(st) = crate::report::stats::summarize(&v) else {
             s.push_str(&format!(
                 "{key:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:<44}  {others}\n",
                 0, "-", "-", "-", ""
             ));
             continue;
-        }
+        };
         let shares = phase_shares(phase_runs.get(&key).map(Vec::as_slice).unwrap_or(&[]));
-        let min = *v.iter().min().unwrap_or(&0);
-        let max = *v.iter().max().unwrap_or(&0);
-        let n = v.len();
-        let med = median(&mut v);
         s.push_str(&format!(
-            "{key:<width$}  {n:>4}  {:>8.2}s  {:>8.2}s  {:>8.2}s  {shares:<44}  {others}\n",
-            med / 1000.0,
-            min as f64 / 1000.0,
-            max as f64 / 1000.0
+            "{key:<width$}  {:>4}  {:>8.2}s  {:>8.2}s  {:>8.2}s  {shares:<44}  {others}\n",
+            st.n,
+            st.median / 1000.0,
+            st.min as f64 / 1000.0,
+            st.max as f64 / 1000.0
         ));
     }
     s

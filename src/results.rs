@@ -148,32 +148,13 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
     ]
 }
 
-/// Reads `runs.jsonl`. A truncated or unparsable last line (a crash while
-/// writing) is ignored and reported in the second value; a bad line elsewhere is an
-/// error naming the file and line.
+/// Reads `runs.jsonl` with the report's tolerant loader
+/// ([`crate::report::load_runs`]): a truncated last line (a crash while writing)
+/// is ignored and reported in the second value; a bad line elsewhere is an error
+/// naming the file and line.
 pub fn read_runs(out: &Path) -> anyhow::Result<(Vec<RunRecord>, Option<String>)> {
-    let path = out.join(RUNS_JSONL);
-    let text =
-        std::fs::read(&path).with_context(|| format!("failed to read {}", path.display()))?;
-    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
-    let mut records = Vec::new();
-    let mut warning = None;
-    let last_nonempty = lines.iter().rposition(|l| !l.is_empty());
-    for (i, l) in lines.iter().enumerate() {
-        if l.is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<RunRecord>(l) {
-            Ok(r) => records.push(r),
-            Err(e) if Some(i) == last_nonempty => {
-                warning = Some(format!(
-                    "{}: line {} is incomplete ({e}); ignored",
-                    path.display(),
-                    i + 1
-                ));
-            }
-            Err(e) => anyhow::bail!("{}: line {}: {e}", path.display(), i + 1),
-        }
-    }
-    Ok((records, warning))
+    let loaded =
+        crate::report::load_runs(&out.join(RUNS_JSONL)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let warning = (!loaded.warnings.is_empty()).then(|| loaded.warnings.join("; "));
+    Ok((loaded.records, warning))
 }

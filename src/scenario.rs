@@ -126,8 +126,7 @@ pub fn load(path: &Path) -> Result<LoadedScenario> {
         .map_err(|e| Error::usage(format!("cannot read scenario file {}: {e}", path.display())))?;
     let scenario = parse(&bytes)
         .map_err(|msg| Error::usage(format!("invalid scenario file {}: {msg}", path.display())))?;
-    use sha2::Digest;
-    let sha256 = hex(&sha2::Sha256::digest(&bytes));
+    let sha256 = crate::report::env::sha256_hex(&bytes);
     Ok(LoadedScenario {
         path: path.to_path_buf(),
         scenario,
@@ -253,6 +252,7 @@ pub fn line_of(text: &str, dotted: &str) -> Option<usize> {
     header_line
 }
 
+/// Lowercase hex of bytes (digests).
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

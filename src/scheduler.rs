@@ -21,7 +21,6 @@ use tokio::sync::watch;
 /// How a matrix ended.
 #[derive(Debug)]
 pub struct MatrixOutcome {
-    pub out: PathBuf,
     pub records: Vec<RunRecord>,
     /// The signal that interrupted it, if one did.
     pub interrupted_by: Option<i32>,
@@ -484,7 +483,7 @@ pub async fn run_matrix(
     writer: &mut RecordWriter,
     done: &std::collections::HashSet<(String, u32, RunKind)>,
     signal: &watch::Receiver<Option<i32>>,
-) -> Result<Vec<RunRecord>> {
+) -> Result<()> {
     let opts = setup.session.opts.clone();
     let per_cell = u64::from(opts.warmup + opts.reps);
     let total: u64 = cells
@@ -574,7 +573,7 @@ pub async fn run_matrix(
         }
     }
     bar.finish_and_clear();
-    Ok(records)
+    Ok(())
 }
 
 /// The reason of the last record, shortened, for the engine-death message.

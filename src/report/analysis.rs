@@ -378,30 +378,15 @@ fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             (shares[n / 2 - 1] + shares[n / 2]) / 2.0
         }))
     };
-    let fp_runs: Vec<&&RunRecord> = measured
-        .iter()
-        .filter(|r| r.registry_bytes.is_some())
-        .collect();
-    let footprint =
-        median_u64(fp_runs.iter().filter_map(|r| r.registry_bytes).collect()).map(|bytes| {
-            FootprintStats {
-                manifests: median_u64(
-                    fp_runs
-                        .iter()
-                        .filter_map(|r| r.registry_manifests.map(u64::from))
-                        .collect(),
-                )
-                .unwrap_or(0) as u32,
-                attestations: median_u64(
-                    fp_runs
-                        .iter()
-                        .filter_map(|r| r.registry_attestations.map(u64::from))
-                        .collect(),
-                )
-                .unwrap_or(0) as u32,
-                bytes,
-            }
-        });
+    // Registry footprint: medians over the runs that measured one.
+    let fp_median = |f: fn(&RunRecord) -> Option<u64>| {
+        median_u64(measured.iter().filter_map(|r| f(r)).collect())
+    };
+    let footprint = fp_median(|r| r.registry_bytes).map(|bytes| FootprintStats {
+        manifests: fp_median(|r| r.registry_manifests.map(u64::from)).unwrap_or(0) as u32,
+        attestations: fp_median(|r| r.registry_attestations.map(u64::from)).unwrap_or(0) as u32,
+        bytes,
+    });
     CellStats {
         key,
         workloads,

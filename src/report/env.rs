@@ -232,10 +232,7 @@ pub fn ci_provider(is_set: impl Fn(&str) -> bool) -> Option<String> {
 
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::scenario::hex(&Sha256::digest(bytes))
 }
 
 fn read_trimmed(path: &str) -> Option<String> {

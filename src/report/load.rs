@@ -46,7 +46,8 @@ pub fn parse_runs(text: &str, file: &Path) -> Result<LoadedRuns> {
 
 /// Reads `path` (a `runs.jsonl`); see [`parse_runs`].
 pub fn load_runs(path: &Path) -> Result<LoadedRuns> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    // Lossy: a crash can cut the last line inside a multi-byte character.
+    let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::usage(format!(
                 "{}: no such file (not a results folder?)",
@@ -56,7 +57,7 @@ pub fn load_runs(path: &Path) -> Result<LoadedRuns> {
             Error::Internal(anyhow::Error::new(e).context(format!("reading {}", path.display())))
         }
     })?;
-    parse_runs(&text, path)
+    parse_runs(&String::from_utf8_lossy(&bytes), path)
 }
 
 /// Reads `env.json`; `Ok(None)` when the file does not exist.
