@@ -20,6 +20,12 @@ pub fn run_line(r: &RunRecord) -> String {
     if !r.reason.is_empty() {
         s.push_str(&format!(" ({})", r.reason));
     }
+    if r.state_failed() {
+        s.push_str(&format!(
+            " [state check failed, left out of statistics: {}]",
+            r.state_check
+        ));
+    }
     s
 }
 
@@ -39,6 +45,7 @@ pub fn summary_table(records: &[RunRecord]) -> String {
             continue;
         }
         match (r.status, r.wall_ms) {
+            (RunStatus::Ok, _) if r.state_failed() => e.1.push("state check failed".into()),
             (RunStatus::Ok, Some(ms)) => {
                 e.0.push(ms);
                 phase_runs.entry(r.cell().to_string()).or_default().push(r);

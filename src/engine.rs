@@ -45,6 +45,9 @@ pub struct Engine {
     pub buildx_config: PathBuf,
     /// Images cachebench tagged on an engine it does not own (removed at the end).
     pub tagged: Vec<String>,
+    /// Ids of the images cachebench built there: a rebuild under the same tag
+    /// leaves the previous one dangling, and cachebench removes those it made.
+    pub built: Vec<String>,
 }
 
 impl Engine {
@@ -117,6 +120,7 @@ impl Engine {
             allow_prune: true,
             buildx_config,
             tagged: vec![],
+            built: vec![],
         })
     }
 
@@ -130,6 +134,7 @@ impl Engine {
             allow_prune,
             buildx_config,
             tagged: vec![],
+            built: vec![],
         })
     }
 
@@ -180,13 +185,50 @@ impl Engine {
         }
     }
 
-    /// Removes the images cachebench tagged (only those).
+    /// Remembers the image `tag` now names, as one cachebench built, on an engine
+    /// it does not own. Call after every build that tags `tag`.
+    pub async fn note_built(&mut self, tag: &str) {
+        if self.owned.is_some() {
+            return;
+        }
+        self.note_tag(tag);
+        if let Ok(id) = self
+            .docker(
+                &["image", "inspect", "--format", "{{.Id}}", tag],
+                Duration::from_secs(30),
+            )
+            .await
+        {
+            let id = id.trim().to_string();
+            if !id.is_empty() && !self.built.contains(&id) {
+                self.built.push(id);
+            }
+        }
+    }
+
+    /// Removes the images cachebench tagged (only those), then the images it built
+    /// that no tag names any more (a rebuild under the same tag leaves one). An
+    /// image someone else tagged meanwhile is kept.
     pub async fn remove_tagged(&mut self) {
         let tags = std::mem::take(&mut self.tagged);
         for t in tags {
             let _ = self
                 .docker(&["image", "rm", &t], Duration::from_secs(60))
                 .await;
+        }
+        let ids = std::mem::take(&mut self.built);
+        for id in ids {
+            let tags = self
+                .docker(
+                    &["image", "inspect", "--format", "{{len .RepoTags}}", &id],
+                    Duration::from_secs(30),
+                )
+                .await;
+            if matches!(tags.as_deref().map(str::trim), Ok("0")) {
+                let _ = self
+                    .docker(&["image", "rm", &id], Duration::from_secs(60))
+                    .await;
+            }
         }
     }
 

@@ -63,12 +63,18 @@ pub struct Phases {
     pub cache_export_ms: Option<u64>,
     pub push_ms: Option<u64>,
     pub load_ms: Option<u64>,
+    /// Process start of a build command to its first progress event.
+    #[serde(default)]
+    pub client_start_ms: Option<u64>,
+    /// Its last progress event to the process exit.
+    #[serde(default)]
+    pub client_end_ms: Option<u64>,
     pub other_ms: Option<u64>,
 }
 
 impl Phases {
     /// Phase names in report order, paired with their values.
-    pub fn named(&self) -> [(&'static str, Option<u64>); 10] {
+    pub fn named(&self) -> [(&'static str, Option<u64>); 12] {
         [
             ("builder_create", self.builder_create_ms),
             ("context", self.context_ms),
@@ -79,6 +85,8 @@ impl Phases {
             ("cache_export", self.cache_export_ms),
             ("push", self.push_ms),
             ("load", self.load_ms),
+            ("client_start", self.client_start_ms),
+            ("client_end", self.client_end_ms),
             ("other", self.other_ms),
         ]
     }
@@ -151,6 +159,13 @@ pub struct RunRecord {
     /// cachebench does not own keeps state without a daemon restart).
     #[serde(default)]
     pub note: String,
+    /// `ok` when the run's own step records prove the state it claims (cold found
+    /// nothing cached, warm reused what comes before the change, the changed step
+    /// ran, warm-remote downloaded its cache), else why not; empty where nothing
+    /// was checked (skipped or failed runs). Statistics leave out runs whose check
+    /// failed.
+    #[serde(default)]
+    pub state_check: String,
     /// Per-step details (runs.jsonl only).
     #[serde(default)]
     pub step_details: Vec<StepRecord>,
@@ -160,6 +175,11 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// True when the run's state check failed (it is then left out of statistics).
+    pub fn state_failed(&self) -> bool {
+        !self.state_check.is_empty() && self.state_check != crate::state_check::OK
+    }
+
     /// The cell this run belongs to: strategy × builder × state × change.
     pub fn cell(&self) -> CellKey {
         CellKey {
@@ -225,4 +245,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "registry_manifests",
     "registry_attestations",
     "registry_bytes",
+    "state_check",
+    "client_start_ms",
+    "client_end_ms",
 ];

@@ -145,6 +145,9 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         opt(r.registry_manifests),
         opt(r.registry_attestations),
         opt(r.registry_bytes),
+        r.state_check.clone(),
+        opt(p.client_start_ms),
+        opt(p.client_end_ms),
     ]
 }
 

@@ -11,6 +11,7 @@ use crate::plan::Cell;
 use crate::process::{self, Ending, LineSink, Outcome, Spec};
 use crate::record::{CommandRecord, RunKind, RunRecord, RunStatus};
 use crate::registry::Registry;
+use crate::state_check;
 use crate::strategy::{self, DockerCommand, OutputFormat, RunTarget};
 use crate::workspace::Workspace;
 use chrono::{DateTime, Utc};
@@ -123,6 +124,7 @@ impl Session {
             registry_manifests: None,
             registry_attestations: None,
             registry_bytes: None,
+            state_check: String::new(),
             step_details: vec![],
             commands: vec![],
         }
@@ -171,10 +173,15 @@ impl Session {
             registry_cache_output: self.opts.registry_cache_output,
         };
         let deadline = self.opts.timeout.map(|t| Instant::now() + t);
+        // Unique across the whole invocation (and across --resume, whose run id
+        // differs): a change never repeats one an earlier run left cached.
+        let nonce = format!("{}-{n}", self.run_id);
 
         // ---- prepare (untimed) ----
         let t_prep = Instant::now();
-        let prep = self.prepare(cell, &target, &mut log, deadline).await;
+        let prep = self
+            .prepare(cell, &target, &nonce, &mut log, deadline)
+            .await;
         rec.prepare_ms = Some(t_prep.elapsed().as_millis() as u64);
         match prep {
             Ok(note) => rec.note = note,
@@ -236,6 +243,13 @@ impl Session {
                 })
             });
             if let Some(t) = timeline {
+                // The client's own start and end, around the progress stream.
+                if let Some(first) = t.first_event {
+                    extra.push(PhaseInterval::new(Phase::ClientStart, o.started, first));
+                }
+                if let Some(last) = t.last_event {
+                    extra.push(PhaseInterval::new(Phase::ClientEnd, last, o.ended));
+                }
                 timelines.push(t);
             }
             if !o.success() {
@@ -266,6 +280,12 @@ impl Session {
             }
         }
         rec.build_ms = (build_ms > 0).then_some(build_ms);
+        if failure.is_none() {
+            rec.state_check = self.check_state(cell, &rec);
+            if rec.state_check != state_check::OK {
+                let _ = writeln!(log, "cachebench: state check failed: {}", rec.state_check);
+            }
+        }
         if let Some((role, ending, detail)) = failure {
             rec.status = match ending {
                 Ending::TimedOut => RunStatus::Timeout,
@@ -282,8 +302,10 @@ impl Session {
                     .to_string();
             }
         }
+        if rec.commands.iter().any(|c| c.role == "build") {
+            self.engine.note_built(&target.image).await;
+        }
         if rec.status == RunStatus::Ok {
-            self.engine.note_tag(&target.image);
             // What the strategy left in the registry (untimed; loopback only).
             if self.registry.is_loopback() {
                 match self
@@ -306,6 +328,26 @@ impl Session {
         rec
     }
 
+    /// Proves the run's state from its own step records (see [`state_check`]).
+    fn check_state(&self, cell: &Cell, rec: &RunRecord) -> String {
+        let changed_file = match cell.change {
+            Change::None => None,
+            Change::Source => self.opts.source_file.as_deref(),
+            Change::Deps => self.opts.deps_file.as_deref(),
+        };
+        state_check::check(
+            &state_check::Claim {
+                state: cell.state,
+                change: cell.change,
+                changed_file,
+            },
+            &state_check::Evidence {
+                steps: &rec.step_details,
+                bytes_down: rec.bytes_down.unwrap_or(0),
+            },
+        )
+    }
+
     fn dockerfile_in(&self, ctx: &Path) -> PathBuf {
         if self.opts.dockerfile.is_absolute() {
             self.opts.dockerfile.clone()
@@ -320,6 +362,7 @@ impl Session {
         &mut self,
         cell: &Cell,
         t: &RunTarget,
+        nonce: &str,
         log: &mut std::fs::File,
         deadline: Option<Instant>,
     ) -> Result<String, Failure> {
@@ -349,7 +392,7 @@ impl Session {
             keep_note(&mut notes, r, "failed to empty local state")?;
         }
         if cell.state == State::Cold {
-            ws.apply(cell.change, &self.run_id)
+            ws.apply(cell.change, nonce)
                 .map_err(|e| Failure::failed(format!("{e:#}")))?;
             return Ok(notes.join("; "));
         }
@@ -373,6 +416,10 @@ impl Session {
                 return Err(Failure::from_outcome("warming build", &o));
             }
         }
+        // On an engine cachebench does not own, emptying local state must remove
+        // the warming build's image too, or a warm-remote run reuses its layers
+        // instead of downloading the cache.
+        self.engine.note_built(&t.image).await;
         if cell.strategy == Strategy::LocalCache {
             rotate_cache(t).map_err(|e| Failure::failed(format!("local cache rotation: {e}")))?;
         }
@@ -395,7 +442,7 @@ impl Session {
             State::Cold => unreachable!("handled above"),
         }
         if cell.change != Change::None {
-            ws.apply(cell.change, &self.run_id)
+            ws.apply(cell.change, nonce)
                 .map_err(|e| Failure::failed(format!("{e:#}")))?;
         }
         notes.dedup();

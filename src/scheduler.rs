@@ -34,7 +34,7 @@ impl MatrixOutcome {
         if self
             .records
             .iter()
-            .any(|r| matches!(r.status, RunStatus::Failed | RunStatus::Timeout))
+            .any(|r| matches!(r.status, RunStatus::Failed | RunStatus::Timeout) || r.state_failed())
         {
             exit::RUNS_FAILED
         } else {

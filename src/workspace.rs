@@ -13,7 +13,6 @@ pub struct Workspace {
     pub dir: PathBuf,
     pub source_file: Option<PathBuf>,
     pub deps_file: Option<PathBuf>,
-    nonce: u64,
 }
 
 impl Workspace {
@@ -36,13 +35,14 @@ impl Workspace {
             dir: dir.to_path_buf(),
             source_file: source_file.map(Path::to_path_buf),
             deps_file: deps_file.map(Path::to_path_buf),
-            nonce: 0,
         })
     }
 
-    /// Applies `change` to the copy: appends a line with a fresh nonce to the
-    /// source or deps file, so the layers that copy it (and those after) change.
-    pub fn apply(&mut self, change: Change, run_id: &str) -> anyhow::Result<()> {
+    /// Applies `change` to the copy: appends a line with `nonce` to the source or
+    /// deps file, so the layers that copy it (and those after) change. The caller
+    /// gives a nonce no earlier run used: a repeated one would be served from the
+    /// cache that run left.
+    pub fn apply(&mut self, change: Change, nonce: &str) -> anyhow::Result<()> {
         let file = match change {
             Change::None => return Ok(()),
             Change::Source => self.source_file.as_ref(),
@@ -51,14 +51,13 @@ impl Workspace {
         let Some(rel) = file else {
             anyhow::bail!("change `{change}` has no file to rewrite");
         };
-        self.nonce += 1;
         let path = self.dir.join(rel);
         let mut text =
             std::fs::read(&path).with_context(|| format!("failed to read {}", path.display()))?;
         if !text.is_empty() && !text.ends_with(b"\n") {
             text.push(b'\n');
         }
-        text.extend_from_slice(format!("# cachebench change {run_id}-{}\n", self.nonce).as_bytes());
+        text.extend_from_slice(format!("# cachebench change {nonce}\n").as_bytes());
         std::fs::write(&path, text).with_context(|| format!("failed to write {}", path.display()))
     }
 }
@@ -99,9 +98,9 @@ mod tests {
             Some(Path::new("deps.txt")),
         )
         .unwrap();
-        ws.apply(Change::Source, "r1").unwrap();
-        ws.apply(Change::Deps, "r1").unwrap();
-        ws.apply(Change::None, "r1").unwrap();
+        ws.apply(Change::Source, "r1-1").unwrap();
+        ws.apply(Change::Deps, "r1-2").unwrap();
+        ws.apply(Change::None, "r1-3").unwrap();
         assert_eq!(
             std::fs::read_to_string(src.path().join("src/a.txt")).unwrap(),
             "a"

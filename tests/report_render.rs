@@ -2,6 +2,7 @@
 //! make_fixture.py): snapshots of every exporter, chart structure, determinism,
 //! and compare.
 
+use cachebench::record::{RunKind, RunStatus};
 use cachebench::report::{
     compare, export::ReportData, exporters, load_env, load_runs, render_with, Analysis, Change,
     RenderOptions,
@@ -358,4 +359,37 @@ fn compare_refuses_different_workloads_unless_forced() {
     let o = compare(&base, &new, 10.0, true).unwrap();
     assert!(!o.regression);
     assert!(o.warnings.iter().any(|w| w.contains("--force")));
+}
+
+/// A run whose state check failed is counted and named, never sampled: the cell's
+/// statistics are those of the other runs.
+#[test]
+fn state_check_failures_are_counted_not_sampled() {
+    let (_d, out) = fixture_copy();
+    let (records, _) = cachebench::results::read_runs(&out).unwrap();
+    let before = cachebench::report::Analysis::from_records(&records);
+    let target = records
+        .iter()
+        .find(|r| r.status == RunStatus::Ok && r.kind == RunKind::Measured)
+        .unwrap()
+        .clone();
+    let key = target.cell();
+    let n_before = before.cell(&key).unwrap().wall.as_ref().unwrap().n;
+    let mut changed = records.clone();
+    for r in changed.iter_mut() {
+        if r.cell() == key && r.rep == target.rep && r.kind == RunKind::Measured {
+            r.state_check = "cold run found 3 of 5 steps cached".into();
+        }
+    }
+    let after = cachebench::report::Analysis::from_records(&changed);
+    let c = after.cell(&key).unwrap();
+    assert_eq!(c.counts.state_failed, 1);
+    assert_eq!(c.wall.as_ref().unwrap().n, n_before - 1);
+    assert!(
+        c.reasons
+            .iter()
+            .any(|r| r.contains("state check: cold run found")),
+        "{:?}",
+        c.reasons
+    );
 }

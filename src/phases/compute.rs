@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 /// Above this share of the wall time, `other` (unattributed time) deserves a warning.
 pub const OTHER_WARN_SHARE: f64 = 0.05;
 
+/// Every phase, then `other`.
+const SLOTS: usize = Phase::COUNT + 1;
+
 /// The phase split of one run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PhaseBreakdown {
@@ -63,7 +66,7 @@ pub fn compute_phases(
 ) -> PhaseBreakdown {
     let (lo, hi) = (to_ns(wall_start), to_ns(wall_end));
     let wall_ns = if hi > lo { hi - lo } else { 0 };
-    let all: Vec<(Phase, Ns, Ns)> = timelines
+    let mut all: Vec<(Phase, Ns, Ns)> = timelines
         .iter()
         .flat_map(|t| t.intervals.iter())
         .chain(extra.iter())
@@ -72,11 +75,12 @@ pub fn compute_phases(
             (i.phase, s, e)
         })
         .collect();
+    all.extend(timelines.iter().flat_map(setup_gaps));
     let per_phase = attribute(&all, lo, hi);
     let attributed: Ns = per_phase.iter().sum();
-    let mut ns = [0 as Ns; 10];
-    ns[..9].copy_from_slice(&per_phase);
-    ns[9] = (wall_ns - attributed).max(0);
+    let mut ns = [0 as Ns; SLOTS];
+    ns[..Phase::COUNT].copy_from_slice(&per_phase);
+    ns[Phase::COUNT] = (wall_ns - attributed).max(0);
     let wall_ms = ((wall_ns as i128 + 500_000) / 1_000_000) as u64;
     let ms = round_to_total(&ns, wall_ms);
 
@@ -91,7 +95,9 @@ pub fn compute_phases(
             cache_export_ms: Some(ms[6]),
             push_ms: Some(ms[7]),
             load_ms: Some(ms[8]),
-            other_ms: Some(ms[9]),
+            client_start_ms: Some(ms[9]),
+            client_end_ms: Some(ms[10]),
+            other_ms: Some(ms[Phase::COUNT]),
         },
         wall_ms,
         ..PhaseBreakdown::default()
@@ -117,11 +123,33 @@ pub fn compute_phases(
     b
 }
 
+/// The gaps inside one build's stream (between the end of one interval and the
+/// start of the next, where nothing runs) are the set-up of what comes next: the
+/// builder resolving, scheduling, or the engine preparing a push before its vertex
+/// shows. Each gap is given to the phase of the interval that starts where it
+/// ends (the one of highest precedence when several do).
+fn setup_gaps(t: &Timeline) -> Vec<(Phase, Ns, Ns)> {
+    let spans: Vec<(Ns, Ns)> = t.intervals.iter().map(|i| i.ns()).collect();
+    let merged = super::interval::union(spans);
+    merged
+        .windows(2)
+        .filter_map(|w| {
+            let (gap_start, gap_end) = (w[0].1, w[1].0);
+            t.intervals
+                .iter()
+                .filter(|i| i.ns().0 == gap_end)
+                .map(|i| i.phase)
+                .min_by_key(|p| p.rank())
+                .map(|p| (p, gap_start, gap_end))
+        })
+        .collect()
+}
+
 /// Whole ms per entry, summing to `total` exactly: floor everything, then hand
 /// the missing ms to the largest remainders (ties: earlier entry first).
-fn round_to_total(ns: &[Ns; 10], total: u64) -> [u64; 10] {
-    let mut out = [0u64; 10];
-    let mut rems: Vec<(Ns, usize)> = Vec::with_capacity(10);
+fn round_to_total(ns: &[Ns; SLOTS], total: u64) -> [u64; SLOTS] {
+    let mut out = [0u64; SLOTS];
+    let mut rems: Vec<(Ns, usize)> = Vec::with_capacity(SLOTS);
     for (i, v) in ns.iter().enumerate() {
         let v = (*v).max(0);
         out[i] = (v / 1_000_000) as u64;
@@ -131,13 +159,13 @@ fn round_to_total(ns: &[Ns; 10], total: u64) -> [u64; 10] {
     let mut sum: u64 = out.iter().sum();
     let mut k = 0;
     while sum < total {
-        out[rems[k % 10].1] += 1;
+        out[rems[k % SLOTS].1] += 1;
         sum += 1;
         k += 1;
     }
     // Only reachable with inconsistent input; take from `other` first, then the rest.
     while sum > total {
-        match (0..10).rev().find(|&i| out[i] > 0) {
+        match (0..SLOTS).rev().find(|&i| out[i] > 0) {
             Some(i) => {
                 out[i] -= 1;
                 sum -= 1;
@@ -224,6 +252,25 @@ mod tests {
                 .collect(),
             ..Timeline::default()
         }
+    }
+
+    #[test]
+    fn a_gap_between_intervals_is_the_set_up_of_what_follows() {
+        // context 0-10 ms, (gap 10-30), push 30-50, (gap 50-60), steps and load both
+        // start at 60: load wins by precedence. Outside the stream: other.
+        let t = tl(&[
+            (Phase::Context, 0, 10_000),
+            (Phase::Push, 30_000, 50_000),
+            (Phase::Steps, 60_000, 70_000),
+            (Phase::Load, 60_000, 65_000),
+        ]);
+        let b = compute_phases(at(0), at(80_000), &[t], &[]);
+        assert_eq!(b.phases.context_ms, Some(10));
+        assert_eq!(b.phases.push_ms, Some(40));
+        // The gap 50-60 and 60-65 (where load outranks steps) are load's.
+        assert_eq!(b.phases.load_ms, Some(15));
+        assert_eq!(b.phases.steps_ms, Some(5));
+        assert_eq!(b.phases.other_ms, Some(10));
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub fn union_len(spans: Vec<(Ns, Ns)>) -> Ns {
 /// Clips every interval to `[lo, hi)` and attributes each instant to the active
 /// phase of highest precedence ([`Phase::PRECEDENCE`]). Returns nanoseconds per
 /// phase, indexed by [`Phase::index`]. The sum never exceeds `hi - lo`.
-pub fn attribute(intervals: &[(Phase, Ns, Ns)], lo: Ns, hi: Ns) -> [Ns; 9] {
-    let mut out = [0; 9];
+pub fn attribute(intervals: &[(Phase, Ns, Ns)], lo: Ns, hi: Ns) -> [Ns; Phase::COUNT] {
+    let mut out = [0; Phase::COUNT];
     if hi <= lo {
         return out;
     }
@@ -44,7 +44,7 @@ pub fn attribute(intervals: &[(Phase, Ns, Ns)], lo: Ns, hi: Ns) -> [Ns; 9] {
         }
     }
     events.sort_unstable_by_key(|&(t, d, _)| (t, d));
-    let mut active = [0u32; 9];
+    let mut active = [0u32; Phase::COUNT];
     let mut prev: Option<Ns> = None;
     for (t, d, p) in events {
         if let Some(pt) = prev {

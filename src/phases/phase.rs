@@ -17,11 +17,19 @@ pub enum Phase {
     CacheExport,
     Push,
     Load,
+    /// The client's start: process start to the build's first progress event
+    /// (CLI start-up, connecting to the builder, session set-up).
+    ClientStart,
+    /// The client's end: the build's last progress event to the process exit.
+    ClientEnd,
 }
 
 impl Phase {
+    /// How many phases there are (`other` is not one: it is what none explains).
+    pub const COUNT: usize = 11;
+
     /// Every phase, in report order (the order of [`crate::record::Phases::named`]).
-    pub const ALL: [Phase; 9] = [
+    pub const ALL: [Phase; Phase::COUNT] = [
         Phase::BuilderCreate,
         Phase::Context,
         Phase::BasePull,
@@ -31,6 +39,8 @@ impl Phase {
         Phase::CacheExport,
         Phase::Push,
         Phase::Load,
+        Phase::ClientStart,
+        Phase::ClientEnd,
     ];
 
     /// Overlap precedence, highest first. When intervals of several phases cover
@@ -47,7 +57,7 @@ impl Phase {
     /// 8. `steps` – executed or cached `[n/m]` steps.
     /// 9. `image_export` – the broadest, enclosing vertex: it only keeps what is
     ///    left of `exporting to image` once pushes, loads and cache work are removed.
-    pub const PRECEDENCE: [Phase; 9] = [
+    pub const PRECEDENCE: [Phase; Phase::COUNT] = [
         Phase::BuilderCreate,
         Phase::Push,
         Phase::Load,
@@ -57,6 +67,8 @@ impl Phase {
         Phase::Context,
         Phase::Steps,
         Phase::ImageExport,
+        Phase::ClientStart,
+        Phase::ClientEnd,
     ];
 
     /// Report name (the `*_ms` column without its suffix).
@@ -71,6 +83,8 @@ impl Phase {
             Phase::CacheExport => "cache_export",
             Phase::Push => "push",
             Phase::Load => "load",
+            Phase::ClientStart => "client_start",
+            Phase::ClientEnd => "client_end",
         }
     }
 
@@ -102,11 +116,11 @@ mod tests {
     fn all_is_in_index_order_and_precedence_is_a_permutation() {
         for (i, p) in Phase::ALL.iter().enumerate() {
             assert_eq!(p.index(), i);
-            assert!(p.rank() < 9);
+            assert!(p.rank() < Phase::COUNT);
         }
         let mut ranks: Vec<_> = Phase::ALL.iter().map(|p| p.rank()).collect();
         ranks.sort();
-        assert_eq!(ranks, (0..9).collect::<Vec<_>>());
+        assert_eq!(ranks, (0..Phase::COUNT).collect::<Vec<_>>());
     }
 
     #[test]

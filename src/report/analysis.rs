@@ -20,6 +20,9 @@ pub struct StatusCounts {
     pub skipped: u32,
     pub interrupted: u32,
     pub warmup: u32,
+    /// Runs that ended ok but whose state check failed: counted, never sampled.
+    #[serde(default)]
+    pub state_failed: u32,
 }
 
 /// One measured, successful run of a cell.
@@ -315,7 +318,10 @@ fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         if r.status != RunStatus::Ok && !r.reason.is_empty() {
             push_unique(&mut reasons, &format!("{}: {}", r.status, r.reason));
         }
-        if r.status == RunStatus::Ok && r.wall_ms.is_some() {
+        if r.status == RunStatus::Ok && r.state_failed() {
+            counts.state_failed += 1;
+            push_unique(&mut reasons, &format!("state check: {}", r.state_check));
+        } else if r.status == RunStatus::Ok && r.wall_ms.is_some() {
             measured.push(r);
         }
     }

@@ -23,7 +23,7 @@ pub struct Footprint {
 /// Width of the PNG and SVG charts, px.
 pub const CHART_WIDTH: u32 = 1000;
 
-const PALETTE: [RGBColor; 10] = [
+const PALETTE: [RGBColor; 12] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -34,6 +34,8 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(174, 199, 232),
+    RGBColor(255, 187, 120),
 ];
 
 fn color(i: usize) -> RGBColor {

@@ -87,6 +87,7 @@ fn status_counts(c: &CellStats) -> String {
         (k.skipped, "skipped"),
         (k.interrupted, "interrupted"),
         (k.warmup, "warm-up"),
+        (k.state_failed, "state check failed"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {label}"));
