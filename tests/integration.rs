@@ -81,9 +81,13 @@ fn every_strategy_every_state_with_a_source_change() {
             *r = records(&again).remove(0);
         }
     }
-    if !flaked {
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    }
+    // With a flake, the first invocation exits 1 for that reason alone.
+    assert_eq!(
+        o.status.code(),
+        Some(if flaked { 1 } else { 0 }),
+        "{}",
+        text(&o)
+    );
     // 9 strategies x 3 states, one record each (1 rep, or 1 skipped record).
     assert_eq!(recs.len(), 27, "{recs:#?}");
     let csv = std::fs::read_to_string(out.join("runs.csv")).unwrap();
@@ -109,6 +113,7 @@ fn every_strategy_every_state_with_a_source_change() {
                 assert!(r.wall_ms.unwrap() > 0, "{cell}");
                 assert!(r.prepare_ms.is_some(), "{cell}");
                 assert!(out.join(&r.log).is_file(), "{cell}: log {}", r.log);
+                assert_eq!(r.state_check, "ok", "{cell}: {}", r.state_check);
                 // Cache reuse, from the build's own output.
                 let deps = step(r, "RUN dd");
                 let src = step(r, "cat /app/src");
