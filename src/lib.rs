@@ -29,5 +29,6 @@ pub mod results;
 pub mod runner;
 pub mod scenario;
 pub mod scheduler;
+pub mod store;
 pub mod strategy;
 pub mod workspace;

@@ -145,6 +145,7 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         opt(r.registry_manifests),
         opt(r.registry_attestations),
         opt(r.registry_bytes),
+        r.image_store.clone(),
     ]
 }
 

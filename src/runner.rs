@@ -123,6 +123,7 @@ impl Session {
             registry_manifests: None,
             registry_attestations: None,
             registry_bytes: None,
+            image_store: cell.image_store.to_string(),
             step_details: vec![],
             commands: vec![],
         }

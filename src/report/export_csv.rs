@@ -37,6 +37,7 @@ pub const SUMMARY_CSV_COLUMNS: &[&str] = &[
     "skipped",
     "interrupted",
     "warmup",
+    "image_store",
 ];
 
 /// Writes `summary.csv`.
@@ -91,6 +92,7 @@ fn row(c: &CellStats, metric: &str, s: Option<&Summary>, wall: bool) -> Vec<Stri
         counts.skipped.to_string(),
         counts.interrupted.to_string(),
         counts.warmup.to_string(),
+        c.key.image_store.clone(),
     ]
 }
 
