@@ -15,6 +15,8 @@ mod interrupt;
 mod isolation;
 #[path = "integration/secrets.rs"]
 mod secrets;
+#[path = "integration/stores.rs"]
+mod stores;
 
 use cachebench::record::{RunKind, RunRecord, RunStatus};
 use common::*;
