@@ -5,10 +5,19 @@
 #
 #   bash scripts/fidelity.sh [REPS]        (default 3; needs root, like cachebench)
 #
-# It starts its own dockerd (own data-root, bridge, containerd image store, registry
-# mirror) and its own registry, exactly as documented in the README, and removes
-# them at the end. Output: a table per cell of hand median, cachebench median and
-# the difference, and the raw timings in $OUT (default results/fidelity-<time>).
+# ENGINE=own (default): it starts its own dockerd (own data-root, bridge, containerd
+# image store, registry mirror) and its own registry, exactly as documented in the
+# README, and removes them at the end; cachebench runs on its own engine.
+# ENGINE=host: both sides use the existing engine at /var/run/docker.sock; a fresh
+# state is `docker buildx prune -af` plus removing the images this script tagged
+# (cachebench gets --docker-host ... --allow-prune). Base images are kept.
+#
+# CELLS (space separated `strategy:state[:builder]`) overrides the default cells.
+# docker-container cells need a BuildKit image (BUILDKIT_IMAGE, default the newest
+# cachebench/buildkit:* that scripts/build-buildkit-image.sh makes); on a cold or
+# warm-remote cell the builder is created inside the timed window, as cachebench does.
+# Output: a table per cell of hand median, cachebench median and the difference, and
+# the raw timings in $OUT (default results/fidelity-<time>).
 # SKIP_HAND=1 reuses $OUT/hand.csv and only runs the cachebench side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,20 +29,30 @@ BIN=${CACHEBENCH:-./target/release/cachebench}
 [ -x "$BIN" ] || cargo build --release --locked
 CTX_SRC=$PWD/dockerfiles/synthetic
 ARGS=(--build-arg DEPS_MB=32 --build-arg DEPS_ROUNDS=8 --build-arg SRC_ROUNDS=8)
-# Cells: every strategy cold; the remote-cache strategies warm-remote too.
-CELLS=(legacy:cold buildkit:cold load-push:cold push:cold registry-cache:cold local-cache:cold
-       inline-cache:cold layer-cache:cold registry-cache:warm-remote local-cache:warm-remote
-       inline-cache:warm-remote)
+export ENGINE=${ENGINE:-own}
+case $ENGINE in own|host) ;; *) echo "fidelity: ENGINE must be own or host" >&2; exit 2 ;; esac
+# Cells: every strategy cold; the remote-cache strategies warm-remote; warm-local with
+# a source change; and docker-container builders in each state.
+DEFAULT_CELLS="legacy:cold buildkit:cold load-push:cold push:cold registry-cache:cold local-cache:cold
+  inline-cache:cold layer-cache:cold registry-cache:warm-remote local-cache:warm-remote
+  inline-cache:warm-remote legacy:warm-local buildkit:warm-local registry-cache:warm-local
+  buildkit:cold:docker-container registry-cache:cold:docker-container
+  registry-cache:warm-local:docker-container registry-cache:warm-remote:docker-container"
+# shellcheck disable=SC2086
+read -r -a CELLS <<<"$(echo ${CELLS:-$DEFAULT_CELLS})"
+BUILDKIT_IMAGE=${BUILDKIT_IMAGE:-$(docker image ls --format '{{.Repository}}:{{.Tag}}' cachebench/buildkit | sort -V | tail -n1)}
 
 if [ "${SKIP_HAND:-0}" != 1 ]; then
 W=$(mktemp -d /tmp/fidelity-XXXXXX)
 BR=cbf$((RANDOM % 9000 + 1000))
 SOCK=$W/docker.sock
-export DOCKER_HOST=unix://$SOCK
+[ "$ENGINE" = own ] && export DOCKER_HOST=unix://$SOCK
 export BUILDX_CONFIG=$W/buildx
 REGPID=""
 DPID=""
 cleanup() {
+  for b in $(docker buildx ls --format '{{.Name}}' 2>/dev/null | grep '^fid-' || true); do docker buildx rm -f "$b" >/dev/null 2>&1 || true; done
+  if [ "$ENGINE" = host ] && type remove_own_images >/dev/null 2>&1; then remove_own_images; fi
   [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && sleep 2
   [ -n "$REGPID" ] && kill "$REGPID" 2>/dev/null
   ip link del "$BR" 2>/dev/null || true
@@ -53,6 +72,18 @@ EOF
 REGBIN=$(command -v docker-registry || command -v registry)
 "$REGBIN" serve "$W/reg/config.yml" >"$W/reg/log" 2>&1 &
 REGPID=$!
+cat >"$W/buildkitd.toml" <<TOML
+[registry."docker.io"]
+  mirrors = ["$REG"]
+[registry."$REG"]
+  http = true
+  insecure = true
+TOML
+# Only the images this script tagged (repository $REG/fidelity) are ever removed.
+remove_own_images() {
+  docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$REG/fidelity:" | xargs -r docker image rm >/dev/null 2>&1 || true
+}
+if [ "$ENGINE" = own ]; then
 ip link add "$BR" type bridge
 ip addr add 169.254.$((RANDOM % 100 + 100)).1/24 dev "$BR"
 cat >"$W/daemon.json" <<EOF
@@ -73,16 +104,24 @@ fresh_engine() {
   rm -rf "$W/root-$GEN"; GEN=$((GEN + 1)); start_engine
 }
 start_engine
-# Seed the base image into the registry under its docker.io mirror path.
-DOCKER_HOST= docker save local/busybox:latest | docker load -q >/dev/null
-docker tag local/busybox:latest "$REG/local/busybox:latest"
-docker push -q "$REG/local/busybox:latest" >/dev/null
+# Seed the base image (and the BuildKit image) into the registry under their
+# docker.io mirror paths, as cachebench does.
+for img in local/busybox:latest ${BUILDKIT_IMAGE:+$BUILDKIT_IMAGE}; do
+  DOCKER_HOST= docker save "$img" | docker load -q >/dev/null
+  docker tag "$img" "$REG/$img"
+  docker push -q "$REG/$img" >/dev/null
+  docker image rm "$REG/$img" >/dev/null
+done
+fresh_state() { fresh_engine; }
+else
+fresh_state() { docker buildx prune -af >/dev/null 2>&1; remove_own_images; }
+fi
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # The measured commands of a strategy, as the README's strategy table gives them.
-measured() { # strategy ctx tag
+measured() { # strategy ctx tag [builder]
   local s=$1 ctx=$2 img=$REG/fidelity:$3-img cache=$REG/fidelity:$3-cache d=$W/cache/$3
-  local b=(docker buildx build -f "$ctx/Dockerfile" "${ARGS[@]}" -t "$img")
+  local b=(docker buildx build ${4:+--builder "$4"} -f "$ctx/Dockerfile" "${ARGS[@]}" -t "$img")
   case $s in
     legacy) DOCKER_BUILDKIT=0 docker build -f "$ctx/Dockerfile" "${ARGS[@]}" -t "$img" "$ctx" ;;
     buildkit|layer-cache) "${b[@]}" --load "$ctx" ;;
@@ -95,27 +134,40 @@ measured() { # strategy ctx tag
   esac
 }
 rotate() { local d=$W/cache/$1; if [ -d "$d-new" ]; then rm -rf "$d"; mv "$d-new" "$d"; fi; }
+create_builder() { # name
+  docker buildx create --name "$1" --driver docker-container --driver-opt network=host \
+    --driver-opt "image=$BUILDKIT_IMAGE" --config "$W/buildkitd.toml" --bootstrap
+}
 
-echo "strategy,state,rep,wall_ms" >"$OUT/hand.csv"
+echo "strategy,state,builder,rep,wall_ms" >"$OUT/hand.csv"
 n=0
 for cell in "${CELLS[@]}"; do
-  s=${cell%%:*}; st=${cell##*:}
+  IFS=: read -r s st bk <<<"$cell"; bk=${bk:-docker}
   for rep in $(seq 1 "$REPS"); do
-    n=$((n + 1)); tag=$s-$st-$rep; ctx=$W/ctx-$n
+    n=$((n + 1)); tag=$s-$st-$bk-$rep; ctx=$W/ctx-$n
     rm -rf "$ctx"; cp -r "$CTX_SRC" "$ctx"; mkdir -p "$W/cache"
-    fresh_engine
-    if [ "$st" = warm-remote ]; then
-      measured "$s" "$ctx" "$tag" >>"$OUT/hand.log" 2>&1; rotate "$tag"
-      fresh_engine
+    b=""; [ "$bk" = docker-container ] && b=fid-$n
+    # cachebench empties local state before every cell on its own engine, and before
+    # cold and warm-remote cells on an existing one.
+    if [ "$ENGINE" = own ] || [ "$st" != warm-local ]; then fresh_state; fi
+    if [ "$st" != cold ]; then
+      { [ -z "$b" ] || create_builder "$b"; } >>"$OUT/hand.log" 2>&1
+      measured "$s" "$ctx" "$tag" "$b" >>"$OUT/hand.log" 2>&1; rotate "$tag"
+      if [ "$st" = warm-remote ]; then
+        if [ -n "$b" ]; then docker buildx rm -f "$b" >>"$OUT/hand.log" 2>&1; fi
+        fresh_state
+      fi
     fi
     echo "# fidelity change $n" >>"$ctx/src/main.txt"
     t0=$(ms)
-    if measured "$s" "$ctx" "$tag" >>"$OUT/hand.log" 2>&1; then
-      t1=$(ms); echo "$s,$st,$rep,$((t1 - t0))" >>"$OUT/hand.csv"
-      echo "hand  $s $st $rep: $((t1 - t0)) ms" >&2
+    if { [ -z "$b" ] || [ "$st" = warm-local ] || create_builder "$b"; } >>"$OUT/hand.log" 2>&1 &&
+       measured "$s" "$ctx" "$tag" "$b" >>"$OUT/hand.log" 2>&1; then
+      t1=$(ms); echo "$s,$st,$bk,$rep,$((t1 - t0))" >>"$OUT/hand.csv"
+      echo "hand  $s $st $bk $rep: $((t1 - t0)) ms" >&2
     else
-      echo "hand  $s $st $rep: FAILED (see $OUT/hand.log)" >&2
+      echo "hand  $s $st $bk $rep: FAILED (see $OUT/hand.log)" >&2
     fi
+    if [ -n "$b" ]; then docker buildx rm -f "$b" >>"$OUT/hand.log" 2>&1; fi
     rotate "$tag"; rm -rf "$ctx"
   done
 done
@@ -123,12 +175,15 @@ cleanup; trap - EXIT
 unset DOCKER_HOST BUILDX_CONFIG
 fi
 
-# The same cells through cachebench (its own engine and registry; the host engine
-# is only read, to seed the base image).
+# The same cells through cachebench (ENGINE=own: its own engine and registry, the
+# host engine only read to seed images; ENGINE=host: the existing engine).
+HOSTARGS=()
+[ "$ENGINE" = host ] && HOSTARGS=(--docker-host unix:///var/run/docker.sock --allow-prune)
 for cell in "${CELLS[@]}"; do
-  s=${cell%%:*}; st=${cell##*:}
+  IFS=: read -r s st bk <<<"$cell"; bk=${bk:-docker}
   "$BIN" run --context "$CTX_SRC" --source-file src/main.txt "${ARGS[@]}" --strategy "$s" --state "$st" \
-    --change source --reps "$REPS" --out "$OUT/cachebench-$s-$st" >/dev/null 2>>"$OUT/cachebench.log" || true
+    --builder "$bk" ${BUILDKIT_IMAGE:+--buildkit-image "$BUILDKIT_IMAGE"} "${HOSTARGS[@]}" \
+    --change source --reps "$REPS" --out "$OUT/cachebench-$s-$st-$bk" >/dev/null 2>>"$OUT/cachebench.log" || true
 done
 
 python3 - "$OUT" <<'PY'
@@ -136,29 +191,37 @@ import csv, glob, os, statistics, sys
 out = sys.argv[1]
 hand = {}
 for r in csv.DictReader(open(os.path.join(out, "hand.csv"))):
-    hand.setdefault((r["strategy"], r["state"]), []).append(int(r["wall_ms"]))
+    hand.setdefault((r["strategy"], r["state"], r.get("builder") or "docker"), []).append(int(r["wall_ms"]))
 cb = {}
+bad = []
 for f in glob.glob(os.path.join(out, "cachebench-*", "runs.csv")):
     for r in csv.DictReader(open(f)):
         if r["status"] == "ok" and r["kind"] == "measured":
-            cb.setdefault((r["strategy"], r["state"]), []).append(int(r["wall_ms"]))
-rows = ["| strategy | state | hand median | cachebench median | difference |", "|---|---|--:|--:|--:|"]
+            if r.get("state_check", "ok") not in ("", "ok"):
+                bad.append(f"{r['strategy']}/{r['builder']}/{r['state']} rep {r['rep']}: {r['state_check']}")
+                continue
+            cb.setdefault((r["strategy"], r["state"], r["builder"]), []).append(int(r["wall_ms"]))
+rows = ["| strategy | state | builder | hand median | cachebench median | difference |", "|---|---|---|--:|--:|--:|"]
 worst = 0.0
 for key in sorted(set(hand) | set(cb)):
     h, c = hand.get(key), cb.get(key)
     if not h or not c:
-        rows.append(f"| {key[0]} | {key[1]} | {statistics.median(h) if h else '–'} | {statistics.median(c) if c else '–'} | – |")
+        rows.append(f"| {key[0]} | {key[1]} | {key[2]} | {statistics.median(h) if h else '–'} | {statistics.median(c) if c else '–'} | – |")
         continue
     hm, cm = statistics.median(h), statistics.median(c)
     d = (cm - hm) / hm * 100
     worst = max(worst, abs(d))
-    rows.append(f"| {key[0]} | {key[1]} | {hm/1000:.2f} s | {cm/1000:.2f} s | {d:+.1f}% |")
+    rows.append(f"| {key[0]} | {key[1]} | {key[2]} | {hm/1000:.2f} s | {cm/1000:.2f} s | {d:+.1f}% |")
 table = "\n".join(rows)
 compared = sum(1 for k in hand if k in cb)
 if compared == 0:
     print(table)
     sys.exit("fidelity: no cell has both hand and cachebench timings; see cachebench.log")
-open(os.path.join(out, "fidelity.md"), "w").write(table + f"\n\nlargest difference: {worst:.1f}%\n")
+engine = os.environ.get("ENGINE", "own")
+notes = f"\nengine: {engine}\nlargest difference: {worst:.1f}%\n"
+if bad:
+    notes += "runs left out (state check failed):\n" + "".join(f"- {b}\n" for b in bad)
+open(os.path.join(out, "fidelity.md"), "w").write(table + "\n" + notes)
 print(table)
-print(f"\nlargest difference: {worst:.1f}%")
+print(notes)
 PY

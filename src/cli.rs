@@ -95,6 +95,10 @@ pub struct RunArgs {
     /// Builder driver (repeatable): docker, docker-container.
     #[arg(long = "builder", value_name = "docker|docker-container")]
     pub builders: Vec<String>,
+    /// Image store of cachebench's own engine (repeatable): containerd, classic
+    /// [default: containerd; with --docker-host, the engine's own].
+    #[arg(long = "image-store", value_name = "containerd|classic")]
+    pub image_stores: Vec<String>,
     /// BuildKit image for docker-container builders.
     #[arg(long, value_name = "IMAGE")]
     pub buildkit_image: Option<String>,

@@ -1,15 +1,17 @@
 //! The Docker engine builds run on.
 //!
 //! By default cachebench starts its own `dockerd` (own data-root, exec-root, socket,
-//! pidfile, managed containerd, containerd image store on, its own bridge with a
-//! link-local address and no iptables rules), so that emptying state never touches
-//! the user's engine: a cold state is a fresh data-root, a warm layer cache is a
-//! restart on the same data-root. With `--docker-host` it uses an existing engine,
+//! pidfile, managed containerd, the containerd image store or the classic overlay2
+//! store, its own bridge with a link-local address and no iptables rules), so that
+//! emptying state never touches the user's engine: a cold state is a fresh
+//! data-root, a warm layer cache is a restart on the same data-root, another image
+//! store is a fresh data-root with the other configuration. With `--docker-host` it uses an existing engine,
 //! where it empties the build cache only with `--allow-prune` and removes only
 //! images it tagged itself.
 
 use crate::error::Error;
 use crate::http;
+use crate::matrix::ImageStore;
 use crate::process::{self, Background, Spec};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -30,6 +32,8 @@ pub struct OwnedEngine {
     pub insecure: Vec<String>,
     /// Generation of the data-root; a reset starts the next one.
     pub generation: u32,
+    /// The image store dockerd is started with.
+    pub store: ImageStore,
     pub socket: PathBuf,
     bridge_deleted: bool,
 }
@@ -94,6 +98,7 @@ impl Engine {
         dir: &Path,
         mirror: Option<String>,
         insecure: Vec<String>,
+        store: ImageStore,
     ) -> anyhow::Result<Engine> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("failed to create {}", dir.display()))?;
@@ -107,6 +112,7 @@ impl Engine {
             mirror,
             insecure,
             generation: 0,
+            store,
             bridge_deleted: false,
         };
         let host = format!("unix://{}", owned.socket.display());
@@ -164,6 +170,28 @@ impl Engine {
         .await?;
         self.remove_tagged().await;
         Ok("external engine: build cache pruned; base images kept".into())
+    }
+
+    /// Puts cachebench's own engine on `store`: when it runs another store, a
+    /// fresh data-root started with that store's configuration (a reset). Returns
+    /// whether it switched. An engine cachebench does not own is never touched.
+    pub async fn switch_store(&mut self, store: ImageStore) -> anyhow::Result<bool> {
+        let Some(o) = self.owned.as_mut().filter(|o| o.store != store) else {
+            return Ok(false);
+        };
+        o.stop();
+        let (old_root, old_store) = (o.data_root(), o.store);
+        o.store = store;
+        o.generation += 1;
+        let _ = std::fs::remove_dir_all(&old_root);
+        if let Err(e) = o.start().await {
+            // Not on `store`: the next cell asking for it tries again.
+            o.store = old_store;
+            return Err(e.context(format!(
+                "failed to start cachebench's dockerd with the {store} image store"
+            )));
+        }
+        Ok(true)
     }
 
     /// Keeps the layer store across a daemon restart (CodeBuild's local layer cache
@@ -304,9 +332,13 @@ impl OwnedEngine {
 
     async fn start(&mut self) -> anyhow::Result<()> {
         let mut cfg = serde_json::json!({
-            "features": {"containerd-snapshotter": true},
+            "features": {"containerd-snapshotter": self.store == ImageStore::Containerd},
             "log-level": "warn",
         });
+        if self.store == ImageStore::Classic {
+            // What hosted runners use; never a silent fall-back to vfs.
+            cfg["storage-driver"] = serde_json::json!("overlay2");
+        }
         if let Some(m) = &self.mirror {
             cfg["registry-mirrors"] = serde_json::json!([format!("http://{m}")]);
         }

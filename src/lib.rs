@@ -30,5 +30,6 @@ pub mod runner;
 pub mod scenario;
 pub mod scheduler;
 pub mod state_check;
+pub mod store;
 pub mod strategy;
 pub mod workspace;

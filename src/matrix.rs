@@ -1,5 +1,5 @@
-//! The axes of the benchmark matrix: strategies, states, changes and builder drivers,
-//! with their stable names (a public interface: records and scenario files use them).
+//! The axes of the benchmark matrix: strategies, states, changes, builder drivers and
+//! image stores, with their stable names (a public interface: records and scenario files use them).
 
 use std::fmt;
 use std::str::FromStr;
@@ -100,6 +100,17 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// How the engine stores images: the containerd image store (snapshotters) or the
+    /// classic graphdriver store (overlay2), as on hosted CI runners and CodeBuild.
+    ImageStore, "image store", {
+        /// `"features": {"containerd-snapshotter": true}`.
+        Containerd => "containerd",
+        /// The overlay2 graphdriver, containerd snapshotter off.
+        Classic => "classic",
+    }
+);
+
 /// Export of the registry-cache strategy: `--load` (the usual ECR quick start) or `--push`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheOutput {
@@ -138,6 +149,9 @@ mod tests {
         }
         for b in BuilderKind::ALL {
             assert_eq!(b.name().parse::<BuilderKind>().unwrap(), *b);
+        }
+        for s in ImageStore::ALL {
+            assert_eq!(s.name().parse::<ImageStore>().unwrap(), *s);
         }
     }
 

@@ -6,7 +6,7 @@
 
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
-use crate::matrix::{BuilderKind, CacheOutput, Change, State, Strategy};
+use crate::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
 use crate::scenario::{self, LoadedScenario, Scenario};
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
@@ -36,6 +36,11 @@ pub struct Options {
     pub states: Vec<State>,
     pub changes: Vec<Change>,
     pub builders: Vec<BuilderKind>,
+    /// Image stores to run on, in order (all cells of one store run together).
+    pub image_stores: Vec<ImageStore>,
+    /// False when no store was named: then an engine cachebench does not own is
+    /// used with whichever store it has.
+    pub image_stores_given: bool,
     pub reps: u32,
     pub warmup: u32,
     pub out: Option<PathBuf>,
@@ -191,6 +196,14 @@ impl Options {
             &key("matrix.builders"),
             &[BuilderKind::Docker],
         )?;
+        let image_stores_given = !args.image_stores.is_empty() || sc.matrix.image_stores.is_some();
+        let image_stores: Vec<ImageStore> = names(
+            &args.image_stores,
+            sc.matrix.image_stores.as_ref(),
+            "--image-store",
+            &key("matrix.image_stores"),
+            &[ImageStore::Containerd],
+        )?;
         if changes.contains(&Change::Source) && source_file.is_none() {
             return Err(Error::usage(
                 "change `source` needs the file it rewrites: give --source-file PATH or workload.source_file",
@@ -299,6 +312,8 @@ impl Options {
             states,
             changes,
             builders,
+            image_stores,
+            image_stores_given,
             reps,
             warmup,
             out,
@@ -333,6 +348,10 @@ impl Options {
                 states: Some(self.states.iter().map(|s| s.to_string()).collect()),
                 changes: Some(self.changes.iter().map(|s| s.to_string()).collect()),
                 builders: Some(self.builders.iter().map(|s| s.to_string()).collect()),
+                // On an engine cachebench does not own and no store named, the
+                // engine's own store is used (env.json and the records say which).
+                image_stores: (self.image_stores_given || self.docker_host.is_none())
+                    .then(|| self.image_stores.iter().map(|s| s.to_string()).collect()),
             },
             run: RunSection {
                 reps: Some(i64::from(self.reps)),
@@ -552,6 +571,8 @@ mod tests {
         assert_eq!(o.strategies, Strategy::ALL.to_vec());
         assert_eq!(o.states, State::ALL.to_vec());
         assert_eq!(o.changes, vec![Change::Source]);
+        assert_eq!(o.image_stores, vec![ImageStore::Containerd]);
+        assert!(!o.image_stores_given);
         assert_eq!(o.reps, 3);
         assert_eq!(o.scenario_name, "adhoc");
     }
@@ -647,6 +668,43 @@ mod tests {
         )
         .unwrap();
         assert!(Options::resolve(Some(&path), &RunArgs::default()).is_err());
+    }
+
+    #[test]
+    fn image_stores_from_flags_and_file() {
+        let d = ctx();
+        let mut a = args(d.path());
+        a.image_stores = vec!["classic".into(), "containerd".into()];
+        let o = Options::merge(None, &a).unwrap();
+        assert_eq!(
+            o.image_stores,
+            vec![ImageStore::Classic, ImageStore::Containerd]
+        );
+        assert!(o.image_stores_given);
+        assert!(o
+            .to_toml()
+            .contains("image_stores = [\"classic\", \"containerd\"]"));
+        a.image_stores = vec!["btrfs".into()];
+        let e = Options::merge(None, &a).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "--image-store: unknown image store `btrfs`; expected one of: containerd, classic"
+            ),
+            "{e}"
+        );
+        let path = d.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "[workload]\ncontext = \".\"\nsource_file = \"src/a.txt\"\n[matrix]\nimage_stores = [\"classic\", \"zfs\"]\n",
+        )
+        .unwrap();
+        let e = Options::resolve(Some(&path), &RunArgs::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("s.toml: line 5: matrix.image_stores[1]: unknown image store `zfs`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The expanded matrix: every cell (builder × strategy × state × change) in run
-//! order, with the reason when a cell is planned as skipped instead of run.
+//! The expanded matrix: every cell (image store × builder × strategy × state ×
+//! change) in run order, with the reason when a cell is planned as skipped instead
+//! of run.
 
-use crate::matrix::{BuilderKind, Change, State, Strategy};
+use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
 use crate::options::Options;
 use crate::record::CellKey;
 
@@ -12,6 +13,7 @@ pub struct Cell {
     pub builder: BuilderKind,
     pub state: State,
     pub change: Change,
+    pub image_store: ImageStore,
     /// Why the cell is not run, when it is not.
     pub skip: Option<String>,
 }
@@ -23,15 +25,21 @@ impl Cell {
             builder: self.builder.to_string(),
             state: self.state.to_string(),
             change: self.change.to_string(),
+            image_store: self.image_store.to_string(),
         }
     }
 
-    /// A short, file-name-safe id: `push-docker-cold-source`.
+    /// A short, file-name-safe id: `push-docker-cold-source`, with `-classic`
+    /// appended on the classic store.
     pub fn slug(&self) -> String {
-        format!(
+        let base = format!(
             "{}-{}-{}-{}",
             self.strategy, self.builder, self.state, self.change
-        )
+        );
+        match self.image_store {
+            ImageStore::Containerd => base,
+            s => format!("{base}-{s}"),
+        }
     }
 }
 
@@ -43,6 +51,11 @@ pub struct Facts {
     pub container_builder_unavailable: Option<String>,
     /// Why the gha cache cannot be used (no ACTIONS_CACHE_URL / token).
     pub gha_unavailable: Option<String>,
+    /// The host and image store of an engine cachebench does not own.
+    pub external_store: Option<(String, ImageStore)>,
+    /// Run cells the engine cannot run, to record the real failure
+    /// ([`crate::store::UNSUPPORTED_CELLS_ENV`]).
+    pub run_unsupported: bool,
 }
 
 impl Facts {
@@ -52,6 +65,8 @@ impl Facts {
         let has = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
         Facts {
             container_builder_unavailable: None,
+            external_store: None,
+            run_unsupported: crate::store::run_unsupported_from_env(),
             gha_unavailable: if has("ACTIONS_RUNTIME_TOKEN")
                 && (has("ACTIONS_CACHE_URL") || has("ACTIONS_RESULTS_URL"))
             {
@@ -101,32 +116,55 @@ pub fn static_skip(strategy: Strategy, builder: BuilderKind, state: State) -> Op
     None
 }
 
-/// Expands the matrix in run order: builder, strategy, state, change.
+/// Expands the matrix in run order: image store (so that cells of one store run
+/// together and the engine switches store at most once per store), builder,
+/// strategy, state, change.
 pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
     let mut cells = Vec::new();
-    for &builder in &o.builders {
-        for &strategy in &o.strategies {
-            for &state in &o.states {
-                for &change in &o.changes {
-                    let mut skip = static_skip(strategy, builder, state);
-                    if skip.is_none() && builder == BuilderKind::DockerContainer {
-                        skip = facts.container_builder_unavailable.clone();
+    let external = facts.external_store.as_ref().map(|(_, s)| *s);
+    for image_store in crate::store::planned(&o.image_stores, o.image_stores_given, external) {
+        for &builder in &o.builders {
+            for &strategy in &o.strategies {
+                for &state in &o.states {
+                    for &change in &o.changes {
+                        let mut skip = static_skip(strategy, builder, state);
+                        if let (None, Some((host, has))) = (&skip, &facts.external_store) {
+                            skip = crate::store::foreign_store_skip(host, *has, image_store);
+                        }
+                        if skip.is_none() && !facts.run_unsupported {
+                            skip = crate::store::engine_skip(strategy, builder, image_store);
+                        }
+                        if skip.is_none() && builder == BuilderKind::DockerContainer {
+                            skip = facts.container_builder_unavailable.clone();
+                        }
+                        if skip.is_none() && strategy == Strategy::GhaCache {
+                            skip = facts.gha_unavailable.clone();
+                        }
+                        cells.push(Cell {
+                            strategy,
+                            builder,
+                            state,
+                            change,
+                            image_store,
+                            skip,
+                        });
                     }
-                    if skip.is_none() && strategy == Strategy::GhaCache {
-                        skip = facts.gha_unavailable.clone();
-                    }
-                    cells.push(Cell {
-                        strategy,
-                        builder,
-                        state,
-                        change,
-                        skip,
-                    });
                 }
             }
         }
     }
     cells
+}
+
+/// The image stores of the cells that run, in run order.
+pub fn stores_run(cells: &[Cell]) -> Vec<ImageStore> {
+    let mut v: Vec<ImageStore> = Vec::new();
+    for c in cells.iter().filter(|c| c.skip.is_none()) {
+        if !v.contains(&c.image_store) {
+            v.push(c.image_store);
+        }
+    }
+    v
 }
 
 /// True when running `cells` needs emptying local build state (a cold or
@@ -159,5 +197,68 @@ mod tests {
         )
         .is_some());
         assert!(static_skip(Strategy::Push, BuilderKind::Docker, State::WarmLocal).is_none());
+    }
+
+    fn opts(stores: &[&str]) -> (tempfile::TempDir, Options) {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let a = crate::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            strategies: vec!["registry-cache".into(), "push".into()],
+            states: vec!["cold".into()],
+            changes: vec!["none".into()],
+            image_stores: stores.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let o = Options::merge(None, &a).unwrap();
+        (d, o)
+    }
+
+    #[test]
+    fn stores_run_together_and_classic_cache_export_is_skipped() {
+        let (_d, o) = opts(&["classic", "containerd"]);
+        let cells = expand(&o, &Facts::default());
+        let order: Vec<String> = cells.iter().map(|c| c.key().to_string()).collect();
+        assert_eq!(
+            order,
+            [
+                "registry-cache/docker/cold/none/classic",
+                "push/docker/cold/none/classic",
+                "registry-cache/docker/cold/none",
+                "push/docker/cold/none",
+            ]
+        );
+        let r = cells[0].skip.as_deref().unwrap();
+        assert!(r.contains(crate::store::CLASSIC_CACHE_EXPORT_ERROR), "{r}");
+        assert!(cells[1..].iter().all(|c| c.skip.is_none()));
+        assert_eq!(cells[1].slug(), "push-docker-cold-none-classic");
+        assert_eq!(cells[3].slug(), "push-docker-cold-none");
+        assert_eq!(
+            stores_run(&cells),
+            vec![ImageStore::Classic, ImageStore::Containerd]
+        );
+        let facts = Facts {
+            run_unsupported: true,
+            ..Facts::default()
+        };
+        assert!(expand(&o, &facts)[0].skip.is_none());
+    }
+
+    #[test]
+    fn an_engine_not_owned_is_used_with_its_own_store() {
+        let facts = Facts {
+            external_store: Some(("tcp://h:2375".into(), ImageStore::Classic)),
+            ..Facts::default()
+        };
+        let (_d, o) = opts(&[]);
+        let cells = expand(&o, &facts);
+        assert!(cells.iter().all(|c| c.image_store == ImageStore::Classic));
+        let (_d, o) = opts(&["containerd"]);
+        let cells = expand(&o, &facts);
+        let r = cells[1].skip.as_deref().unwrap();
+        assert!(
+            r.starts_with("the engine at tcp://h:2375 uses the classic image store"),
+            "{r}"
+        );
     }
 }

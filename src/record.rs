@@ -166,6 +166,10 @@ pub struct RunRecord {
     /// failed.
     #[serde(default)]
     pub state_check: String,
+    /// Image store of the engine the run used: `containerd` or `classic`. Records
+    /// written before the store was an axis were all on the containerd store.
+    #[serde(default = "default_image_store")]
+    pub image_store: String,
     /// Per-step details (runs.jsonl only).
     #[serde(default)]
     pub step_details: Vec<StepRecord>,
@@ -180,15 +184,23 @@ impl RunRecord {
         !self.state_check.is_empty() && self.state_check != crate::state_check::OK
     }
 
-    /// The cell this run belongs to: strategy × builder × state × change.
+    /// The cell this run belongs to: strategy × builder × state × change × image store.
     pub fn cell(&self) -> CellKey {
         CellKey {
             strategy: self.strategy.clone(),
             builder: self.builder.clone(),
             state: self.state.clone(),
             change: self.change.clone(),
+            image_store: self.image_store.clone(),
         }
     }
+}
+
+/// The image store of records that do not name one (all were on containerd).
+pub const DEFAULT_IMAGE_STORE: &str = "containerd";
+
+fn default_image_store() -> String {
+    DEFAULT_IMAGE_STORE.to_string()
 }
 
 /// Identifies a cell of the matrix.
@@ -198,15 +210,33 @@ pub struct CellKey {
     pub builder: String,
     pub state: String,
     pub change: String,
+    #[serde(default = "default_image_store")]
+    pub image_store: String,
 }
 
+impl CellKey {
+    /// `strategy/builder/state/change/store`, the store always named.
+    pub fn with_store(&self) -> String {
+        format!(
+            "{}/{}/{}/{}/{}",
+            self.strategy, self.builder, self.state, self.change, self.image_store
+        )
+    }
+}
+
+/// `strategy/builder/state/change`, plus `/store` when the store is not the
+/// default one, so keys (and log names) of containerd cells read as they always did.
 impl fmt::Display for CellKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}/{}/{}",
-            self.strategy, self.builder, self.state, self.change
-        )
+        if self.image_store == DEFAULT_IMAGE_STORE {
+            write!(
+                f,
+                "{}/{}/{}/{}",
+                self.strategy, self.builder, self.state, self.change
+            )
+        } else {
+            f.write_str(&self.with_store())
+        }
     }
 }
 
@@ -248,4 +278,22 @@ pub const CSV_COLUMNS: &[&str] = &[
     "state_check",
     "client_start_ms",
     "client_end_ms",
+    "image_store",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_records_are_on_the_containerd_store() {
+        let line = r#"{"scenario":"s","workload":"w","strategy":"push","builder":"docker","state":"cold","change":"none","rep":1,"kind":"measured","status":"ok","reason":"","started_at":"t","wall_ms":1,"build_ms":1,"prepare_ms":1,"steps_total":1,"steps_cached":0,"bytes_down":0,"bytes_up":0,"log":"l"}"#;
+        let r: RunRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(r.image_store, "containerd");
+        assert_eq!(r.cell().to_string(), "push/docker/cold/none");
+        let mut k = r.cell();
+        k.image_store = "classic".into();
+        assert_eq!(k.to_string(), "push/docker/cold/none/classic");
+        assert_eq!(r.cell().with_store(), "push/docker/cold/none/containerd");
+    }
+}

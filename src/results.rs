@@ -148,6 +148,7 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         r.state_check.clone(),
         opt(p.client_start_ms),
         opt(p.client_end_ms),
+        r.image_store.clone(),
     ]
 }
 

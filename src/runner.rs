@@ -125,6 +125,7 @@ impl Session {
             registry_attestations: None,
             registry_bytes: None,
             state_check: String::new(),
+            image_store: cell.image_store.to_string(),
             step_details: vec![],
             commands: vec![],
         }

@@ -51,6 +51,8 @@ pub struct Matrix {
     pub states: Option<Vec<String>>,
     pub changes: Option<Vec<String>>,
     pub builders: Option<Vec<String>>,
+    /// `containerd` and/or `classic`: the image store of cachebench's own engine.
+    pub image_stores: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -247,9 +247,20 @@ pub async fn setup(
                     insecure.push(ext.host);
                 }
             }
-            Engine::start_owned(&work.path().join("engine"), mirror_host.clone(), insecure)
-                .await
-                .map_err(|e| Error::Missing(format!("{e:#}")))?
+            // The first store of the plan; `run_matrix` switches to the next.
+            let store = opts
+                .image_stores
+                .first()
+                .copied()
+                .unwrap_or(crate::matrix::ImageStore::Containerd);
+            Engine::start_owned(
+                &work.path().join("engine"),
+                mirror_host.clone(),
+                insecure,
+                store,
+            )
+            .await
+            .map_err(|e| Error::Missing(format!("{e:#}")))?
         }
     };
     if !engine.healthy().await {
@@ -260,6 +271,15 @@ pub async fn setup(
     }
 
     let mut facts = Facts::from_env();
+    if !engine.is_owned() {
+        // Used as it is: cells asking for the other store are planned skipped.
+        let info = engine
+            .docker(&["info", "--format", "{{json .}}"], Duration::from_secs(30))
+            .await
+            .unwrap_or_default();
+        facts.external_store =
+            crate::store::parse_docker_info(&info).map(|s| (engine.host.clone(), s));
+    }
     // Seed base images (and the BuildKit image) into our registry from the host engine.
     if engine.is_owned() {
         let reg = own_registry.as_ref().expect("own registry with own engine");
@@ -510,6 +530,11 @@ pub async fn run_matrix(
             bar.inc(1);
             continue;
         }
+        // All cells of one store are planned together: the engine switches once.
+        let store_failed = match setup.session.engine.switch_store(cell.image_store).await {
+            Ok(_) => None,
+            Err(e) => Some(format!("{e:#}")),
+        };
         let runs = (1..=opts.warmup)
             .map(|i| (i, RunKind::Warmup))
             .chain((1..=opts.reps).map(|i| (i, RunKind::Measured)));
@@ -522,9 +547,10 @@ pub async fn run_matrix(
                 break 'cells;
             }
             bar.set_message(format!("{key} {kind} {rep}"));
-            let not_run = match &setup.engine_dead {
-                Some(cause) => Some((RunStatus::Failed, format!("{ENGINE_GONE}{cause}"))),
-                None => policy
+            let not_run = match (&setup.engine_dead, &store_failed) {
+                (Some(cause), _) => Some((RunStatus::Failed, format!("{ENGINE_GONE}{cause}"))),
+                (None, Some(cause)) => Some((RunStatus::Failed, cause.clone())),
+                (None, None) => policy
                     .give_up(&cell.strategy.to_string())
                     .map(|why| (RunStatus::Skipped, why)),
             };

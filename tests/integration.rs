@@ -17,6 +17,8 @@ mod isolation;
 mod secrets;
 #[path = "integration/state.rs"]
 mod state;
+#[path = "integration/stores.rs"]
+mod stores;
 
 use cachebench::record::{RunKind, RunRecord, RunStatus};
 use common::*;

@@ -116,6 +116,78 @@ fn verdicts_on_fixture() {
     assert_eq!(gha.counts.skipped, 2);
 }
 
+/// The fixture's runs once per image store (the classic copy 20% slower): every
+/// output tells the stores apart, and the verdicts are per store.
+#[test]
+fn two_image_stores_are_told_apart() {
+    let runs = load_runs(&fixture_dir().join("runs.jsonl")).unwrap();
+    let mut records = runs.records.clone();
+    for r in &runs.records {
+        let mut c = r.clone();
+        c.image_store = "classic".into();
+        c.wall_ms = c.wall_ms.map(|w| w * 6 / 5);
+        records.push(c);
+    }
+    let env = load_env(&fixture_dir().join("env.json")).unwrap();
+    let analysis = Analysis::from_records(&records);
+    assert_eq!(analysis.image_stores, vec!["containerd", "classic"]);
+    assert_eq!(
+        analysis.cells.len(),
+        2 * Analysis::from_records(&runs.records).cells.len()
+    );
+    assert!(analysis
+        .groups
+        .iter()
+        .any(|g| g.image_store == "classic" && g.state == "cold"));
+    let data = ReportData {
+        analysis: &analysis,
+        env: env.as_ref(),
+        charts: &[],
+        warnings: &[],
+    };
+    let out = |name: &str| {
+        let ex = exporters()
+            .into_iter()
+            .find(|e| e.file_name() == name)
+            .unwrap();
+        String::from_utf8(ex.export(&data).unwrap()).unwrap()
+    };
+    let md = out("report.md");
+    let verdicts: String = md
+        .split("## Verdict")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap()
+        .to_string();
+    insta::assert_snapshot!(verdicts);
+    assert!(
+        md.contains("### cold × none (containerd image store)"),
+        "{md}"
+    );
+    assert!(md.contains("### cold × none (classic image store)"), "{md}");
+    assert!(
+        md.contains("- registry/default/cold/src/classic: the first measured run"),
+        "{md}"
+    );
+    let bench = out("benchmark.json");
+    assert!(bench.contains("\"local [default] cold / none\""), "{bench}");
+    assert!(
+        bench.contains("\"local [default, classic] cold / none\""),
+        "{bench}"
+    );
+    let csv = out("summary.csv");
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",warmup,state_failed,image_store"));
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with("1,local,") && l.ends_with(",classic")));
+}
+
 fn png_size(path: &Path) -> (u32, u32) {
     let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
     let mut reader = decoder.read_info().unwrap();
@@ -218,11 +290,13 @@ fn footprint_chart_when_data_exists() {
             strategy: "registry".into(),
             builder: "default".into(),
             bytes: 310_000_000,
+            image_store: "containerd".into(),
         },
         cachebench::report::Footprint {
             strategy: "local".into(),
             builder: "default".into(),
             bytes: 450_000_000,
+            image_store: "containerd".into(),
         },
     ];
     let o = render_with(

@@ -1,7 +1,7 @@
 //! From records to per-cell statistics and verdicts: which runs are samples, status
 //! counts and reasons, wall-time and per-phase statistics, outliers, the slow-first-run
-//! hint, speed relative to the fastest strategy of the same builder × state × change,
-//! and the verdict (winner, or a tie) of each such group.
+//! hint, speed relative to the fastest strategy of the same image store × builder ×
+//! state × change, and the verdict (winner, or a tie) of each such group.
 //!
 //! Samples are measured runs with status `ok` and a `wall_ms`; warm-ups are counted
 //! but never sampled. Order is that of first appearance in the records (the order the
@@ -45,7 +45,8 @@ pub struct PhaseStats {
 /// Speed of a cell relative to the fastest strategy of its group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Relative {
-    /// The fastest strategy (lowest median) of the same builder × state × change.
+    /// The fastest strategy (lowest median) of the same image store × builder ×
+    /// state × change.
     pub fastest: String,
     /// This median / fastest median, with the interval from the CI bounds.
     pub ratio: Ratio,
@@ -125,13 +126,19 @@ pub enum Verdict {
     },
 }
 
-/// A builder × state × change group and its verdict.
+/// An image store × builder × state × change group and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub builder: String,
     pub state: String,
     pub change: String,
     pub verdict: Verdict,
+    #[serde(default = "default_store")]
+    pub image_store: String,
+}
+
+fn default_store() -> String {
+    crate::record::DEFAULT_IMAGE_STORE.to_string()
 }
 
 /// The analysis of a whole results folder.
@@ -143,6 +150,9 @@ pub struct Analysis {
     pub builders: Vec<String>,
     pub states: Vec<String>,
     pub changes: Vec<String>,
+    /// Image stores, in order of first appearance (`containerd` for old records).
+    #[serde(default)]
+    pub image_stores: Vec<String>,
     pub cells: Vec<CellStats>,
     pub groups: Vec<Group>,
 }
@@ -167,6 +177,7 @@ impl Analysis {
             builders: vec![],
             states: vec![],
             changes: vec![],
+            image_stores: vec![],
             cells: vec![],
             groups: vec![],
         };
@@ -178,6 +189,7 @@ impl Analysis {
             push_unique(&mut a.builders, &r.builder);
             push_unique(&mut a.states, &r.state);
             push_unique(&mut a.changes, &r.change);
+            push_unique(&mut a.image_stores, &r.image_store);
             let k = r.cell();
             if !keys.contains(&k) {
                 keys.push(k);
@@ -185,6 +197,7 @@ impl Analysis {
         }
         keys.sort_by_key(|k| {
             (
+                pos(&a.image_stores, &k.image_store),
                 pos(&a.builders, &k.builder),
                 pos(&a.states, &k.state),
                 pos(&a.changes, &k.change),
@@ -203,9 +216,10 @@ impl Analysis {
     }
 
     fn compute_groups(&mut self) {
-        let mut groups: Vec<(String, String, String)> = vec![];
+        let mut groups: Vec<(String, String, String, String)> = vec![];
         for c in &self.cells {
             let g = (
+                c.key.image_store.clone(),
                 c.key.builder.clone(),
                 c.key.state.clone(),
                 c.key.change.clone(),
@@ -214,11 +228,14 @@ impl Analysis {
                 groups.push(g);
             }
         }
-        for (builder, state, change) in groups {
+        for (image_store, builder, state, change) in groups {
             let mut idx: Vec<usize> = (0..self.cells.len())
                 .filter(|&i| {
                     let k = &self.cells[i].key;
-                    k.builder == builder && k.state == state && k.change == change
+                    k.image_store == image_store
+                        && k.builder == builder
+                        && k.state == state
+                        && k.change == change
                 })
                 .filter(|&i| self.cells[i].wall.is_some())
                 .collect();
@@ -287,6 +304,7 @@ impl Analysis {
                 state,
                 change,
                 verdict,
+                image_store,
             });
         }
     }

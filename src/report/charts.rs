@@ -8,6 +8,7 @@
 use crate::report::analysis::{Analysis, CellStats};
 use crate::report::env::EnvInfo;
 use crate::report::export::ChartRef;
+use crate::report::labels;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -18,6 +19,8 @@ pub struct Footprint {
     pub strategy: String,
     pub builder: String,
     pub bytes: u64,
+    /// `containerd` or `classic`.
+    pub image_store: String,
 }
 
 /// Width of the PNG and SVG charts, px.
@@ -80,10 +83,9 @@ fn group_label(c: &CellStats) -> String {
 }
 
 fn series_label(a: &Analysis, c: &CellStats) -> String {
-    if a.builders.len() > 1 {
-        format!("{} [{}]", c.key.strategy, c.key.builder)
-    } else {
-        c.key.strategy.clone()
+    match labels::runs_on(a, &c.key.builder, &c.key.image_store) {
+        Some(on) => format!("{} [{on}]", c.key.strategy),
+        None => c.key.strategy.clone(),
     }
 }
 
@@ -388,7 +390,7 @@ where
 fn draw_footprint<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     fp: &[Footprint],
-    multi_builder: bool,
+    a: &Analysis,
     subj: &str,
 ) -> DrawResult
 where
@@ -396,12 +398,9 @@ where
 {
     let labels: Vec<String> = fp
         .iter()
-        .map(|f| {
-            if multi_builder {
-                format!("{} [{}]", f.strategy, f.builder)
-            } else {
-                f.strategy.clone()
-            }
+        .map(|f| match labels::runs_on(a, &f.builder, &f.image_store) {
+            Some(on) => format!("{} [{on}]", f.strategy),
+            None => f.strategy.clone(),
         })
         .collect();
     let xmax = fp.iter().map(|f| f.bytes as f64 / 1e6).fold(0.0, f64::max) * 1.1;
@@ -448,7 +447,7 @@ where
         Kind::Medians => draw_medians(root, a, subj),
         Kind::Phases => draw_phases(root, a, subj),
         Kind::Runs => draw_runs(root, a, subj),
-        Kind::Footprint => draw_footprint(root, fp, a.builders.len() > 1, subj),
+        Kind::Footprint => draw_footprint(root, fp, a, subj),
     }
 }
 

@@ -32,8 +32,13 @@ pub struct EnvInfo {
     pub containerd_version: Option<String>,
     /// BuildKit driver of the builder (`docker`, `docker-container`, …).
     pub driver: Option<String>,
-    /// `containerd-snapshotter` or `graphdriver:<name>`.
+    /// `containerd-snapshotter` or `graphdriver:<name>`: the engine's store when
+    /// env.json was written (the first store of the matrix).
     pub image_store: Option<String>,
+    /// The image stores the matrix ran on (`containerd`, `classic`), in run order;
+    /// absent in files written before the store was an axis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub image_stores: Vec<String>,
     pub kernel: Option<String>,
     pub cpu_model: Option<String>,
     pub cpu_cores: Option<u32>,

@@ -42,10 +42,7 @@ impl Exporter for BenchmarkJson {
                 };
                 let k = &c.counts;
                 Some(BenchmarkEntry {
-                    name: format!(
-                        "{} [{}] {} / {}",
-                        c.key.strategy, c.key.builder, c.key.state, c.key.change
-                    ),
+                    name: crate::report::labels::benchmark_name(&c.key),
                     unit: "ms",
                     value: w.median,
                     range,

@@ -38,6 +38,7 @@ pub const SUMMARY_CSV_COLUMNS: &[&str] = &[
     "interrupted",
     "warmup",
     "state_failed",
+    "image_store",
 ];
 
 /// Writes `summary.csv`.
@@ -93,6 +94,7 @@ fn row(c: &CellStats, metric: &str, s: Option<&Summary>, wall: bool) -> Vec<Stri
         counts.interrupted.to_string(),
         counts.warmup.to_string(),
         counts.state_failed.to_string(),
+        c.key.image_store.clone(),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! `report.md`: a verdict per builder × state × change first (winner, by how much,
+//! `report.md`: a verdict per image store × builder × state × change first (winner, by how much,
 //! how sure — or a tie), then per-cell tables, phase tables, the charts twice (as
 //! images by relative path, and as Mermaid `xychart-beta` blocks that render where
 //! images do not, e.g. in a GitHub job summary), the methods, then the environment.
@@ -8,6 +8,7 @@ use crate::report::analysis::OTHER_FLAG_SHARE;
 use crate::report::analysis::{Analysis, CellStats, Group, Verdict};
 use crate::report::export::{fmt_ms, fmt_ratio, Exporter, ReportData};
 use crate::report::export_json::{METHOD_CI, METHOD_OUTLIERS, METHOD_PERCENTILES, METHOD_SAMPLES};
+use crate::report::labels;
 use crate::report::stats::Ratio;
 use std::fmt::Write;
 
@@ -27,10 +28,17 @@ fn ratio_with_interval(r: &Ratio) -> String {
 }
 
 fn group_title(a: &Analysis, g: &Group) -> String {
+    let mut on: Vec<String> = vec![];
     if a.builders.len() > 1 {
-        format!("{} × {} (builder {})", g.state, g.change, g.builder)
-    } else {
+        on.push(format!("builder {}", g.builder));
+    }
+    if labels::shows_store(a) {
+        on.push(format!("{} image store", g.image_store));
+    }
+    if on.is_empty() {
         format!("{} × {}", g.state, g.change)
+    } else {
+        format!("{} × {} ({})", g.state, g.change, on.join(", "))
     }
 }
 
@@ -74,7 +82,10 @@ pub fn verdict_sentence(g: &Group) -> String {
 
 fn cells_of<'a>(a: &'a Analysis, g: &'a Group) -> impl Iterator<Item = &'a CellStats> + 'a {
     a.cells.iter().filter(move |c| {
-        c.key.builder == g.builder && c.key.state == g.state && c.key.change == g.change
+        c.key.image_store == g.image_store
+            && c.key.builder == g.builder
+            && c.key.state == g.state
+            && c.key.change == g.change
     })
 }
 
@@ -207,9 +218,14 @@ impl Exporter for MarkdownReport {
             .env
             .and_then(|e| e.engine_version.clone())
             .unwrap_or_else(|| "unknown engine".to_string());
+        let stores = if labels::shows_store(a) {
+            format!(" ({} image store)", a.image_stores.join(" and "))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "Workload `{}` on Docker engine {engine}. Statistics count measured runs with status ok only.\n",
+            "Workload `{}` on Docker engine {engine}{stores}. Statistics count measured runs with status ok only.\n",
             a.workloads.join("`, `")
         );
 
@@ -230,7 +246,13 @@ impl Exporter for MarkdownReport {
             .cells
             .iter()
             .filter(|c| c.other_share.is_some_and(|s| s > OTHER_FLAG_SHARE))
-            .map(|c| format!("{} ({:.0}%)", c.key, c.other_share.unwrap_or(0.0) * 100.0))
+            .map(|c| {
+                format!(
+                    "{} ({:.0}%)",
+                    labels::cell(a, &c.key),
+                    c.other_share.unwrap_or(0.0) * 100.0
+                )
+            })
             .collect();
         if !big_other.is_empty() {
             warnings.push(format!(
@@ -241,7 +263,7 @@ impl Exporter for MarkdownReport {
         for c in a.cells.iter().filter(|c| c.slow_first_run) {
             warnings.push(format!(
                 "{}: the first measured run is much slower than the rest (an outlier); add warm-up runs",
-                c.key
+                labels::cell(a, &c.key)
             ));
         }
         if !warnings.is_empty() {
@@ -309,7 +331,7 @@ impl Exporter for MarkdownReport {
                     let _ = writeln!(
                         out,
                         "| {} | {} | {} | {} |",
-                        c.key,
+                        labels::cell(a, &c.key),
                         fp.manifests,
                         fp.attestations,
                         fmt_bytes(fp.bytes)

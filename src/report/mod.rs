@@ -10,6 +10,7 @@ pub mod export_benchmark;
 pub mod export_csv;
 pub mod export_json;
 pub mod export_markdown;
+pub mod labels;
 pub mod load;
 pub mod render;
 pub mod stats;

@@ -33,21 +33,23 @@ pub struct RenderOutcome {
     pub analysis: Analysis,
 }
 
-/// Per strategy × builder, the largest median registry footprint over its cells;
+/// Per strategy × builder × image store, the largest median registry footprint over its cells;
 /// `None` when no record measured one.
 pub fn footprint_from(a: &Analysis) -> Option<Vec<Footprint>> {
     let mut v: Vec<Footprint> = Vec::new();
     for c in &a.cells {
         let Some(fp) = &c.footprint else { continue };
-        match v
-            .iter_mut()
-            .find(|f| f.strategy == c.key.strategy && f.builder == c.key.builder)
-        {
+        match v.iter_mut().find(|f| {
+            f.strategy == c.key.strategy
+                && f.builder == c.key.builder
+                && f.image_store == c.key.image_store
+        }) {
             Some(f) => f.bytes = f.bytes.max(fp.bytes),
             None => v.push(Footprint {
                 strategy: c.key.strategy.clone(),
                 builder: c.key.builder.clone(),
                 bytes: fp.bytes,
+                image_store: c.key.image_store.clone(),
             }),
         }
     }
