@@ -89,17 +89,17 @@ impl Redactor {
     }
 
     /// A serialisable value with every string in it redacted (through JSON, so no
-    /// field is forgotten when one is added).
-    pub fn value<T>(&self, v: &T) -> T
+    /// field is forgotten when one is added). Fails closed: when the masked JSON no
+    /// longer parses (a secret that spans JSON punctuation), it is an error, never
+    /// the unmasked value.
+    pub fn value<T>(&self, v: &T) -> Result<T, RedactError>
     where
         T: serde::Serialize + serde::de::DeserializeOwned + Clone,
     {
         if self.is_empty() {
-            return v.clone();
+            return Ok(v.clone());
         }
-        let Ok(json) = serde_json::to_string(v) else {
-            return v.clone();
-        };
+        let json = serde_json::to_string(v).map_err(|_| RedactError)?;
         // A secret could contain characters JSON escapes; match the escaped form too.
         let escaped = Redactor {
             secrets: self
@@ -113,9 +113,17 @@ impl Redactor {
                 .collect(),
         };
         let red = escaped.redact(&json);
-        serde_json::from_str(&red).unwrap_or_else(|_| v.clone())
+        serde_json::from_str(&red).map_err(|_| RedactError)
     }
 }
+
+/// A value could not be redacted; it must not be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "refusing to write a record that could not be redacted (a secret's value spans JSON \
+     punctuation); unset the variable or shorten its value"
+)]
+pub struct RedactError;
 
 /// The redactor of this process, built once from its environment.
 pub fn global() -> &'static Redactor {
@@ -182,8 +190,24 @@ mod tests {
             a: "echo s3cr\"et-value".into(),
             b: vec!["--build-arg".into(), "K=s3cr\"et-value".into()],
         };
-        let red = r.value(&v);
+        let red = r.value(&v).unwrap();
         assert_eq!(red.a, "echo ***");
         assert_eq!(red.b[1], "K=***");
+    }
+
+    #[test]
+    fn a_value_whose_masking_breaks_json_is_refused_not_written_unmasked() {
+        #[derive(serde::Serialize, serde::Deserialize, Clone, PartialEq, Debug)]
+        struct R {
+            a: String,
+            b: String,
+        }
+        // A "secret" that spans the punctuation between two fields.
+        let r = Redactor::from_vars([("X_TOKEN", "x\",\"b\":\"y")]);
+        let v = R {
+            a: "x".into(),
+            b: "y".into(),
+        };
+        assert_eq!(r.value(&v), Err(RedactError));
     }
 }

@@ -61,7 +61,7 @@ impl RecordWriter {
     /// written with a single `write` so a crash leaves at most a truncated last line.
     pub fn append(&mut self, r: &RunRecord) -> anyhow::Result<()> {
         // Nothing that looks like a secret reaches the records (see crate::redact).
-        let redacted = crate::redact::global().value(r);
+        let redacted = crate::redact::global().value(r)?;
         let r = &redacted;
         let mut line = serde_json::to_vec(r)?;
         line.push(b'\n');
