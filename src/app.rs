@@ -202,11 +202,12 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
             out.join("scenario.toml").display()
         ))
     })?;
-    let env = crate::reporting::capture_env(
+    let mut env = crate::reporting::capture_env(
         &setup.session.engine.docker_env(),
         &opts,
         setup.session.registry.owned.is_some(),
     );
+    crate::network::record_env(&mut env, &setup.session.engine, &setup.probe);
     let _ = std::fs::write(
         out.join("env.json"),
         crate::redact::text(&serde_json::to_string_pretty(&env).unwrap_or_default()).as_bytes(),
