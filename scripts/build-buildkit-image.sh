@@ -55,28 +55,20 @@ elif [ -z "${CACHEBENCH_BUILDKIT_IMAGE:-}" ] && [ -n "$existing" ]; then
   exit 0
 fi
 
-# The Debian archive this machine already uses (a corporate mirror or proxy included):
-# the first URI of its Debian main archive, never a host written into this script.
-debian_mirror() {
-  local uri
-  uri=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list \
-          /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
-        | grep -v -e security -e cachebench \
-        | sed -E 's/^URIs:[[:space:]]*//; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' \
-        | awk '{print $1}' | grep -E '/debian/?$' | head -n1)
-  [ -n "$uri" ] || die "no Debian archive found in /etc/apt/sources.list*; add one"
-  echo "${uri%/}"
-}
+# The Debian archive this machine already uses: scripts/lib/apt-mirror.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-mirror.sh"
 
 add_trixie_src() {
   . /etc/os-release
   local f=/etc/apt/sources.list.d/cachebench-trixie-src.sources
   if ! apt-cache showsrc docker.io 2>/dev/null | grep -q '^Version: 26\.'; then
     if [ ! -f "$f" ]; then
-      log "adding a deb-src line for trixie ($f)"
+      local mirror
+      mirror=$(debian_mirror) || die "no Debian archive found in /etc/apt/sources.list*; add one"
+      log "adding a deb-src line for trixie ($f, $mirror)"
       cat >"$f" <<SRC
 Types: deb-src
-URIs: $(debian_mirror)
+URIs: ${mirror}
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

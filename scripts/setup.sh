@@ -25,6 +25,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 have() { command -v "$1" >/dev/null 2>&1; }
+# debian_mirror: the Debian archive this machine's apt uses.
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-mirror.sh"
 buildx_present() { docker buildx version >/dev/null 2>&1; }
 registry_present() { have docker-registry || have registry; }
 
@@ -42,10 +44,13 @@ add_trixie_source() {
     return 0 # the packages are in the release itself
   fi
   if [ ! -f /etc/apt/sources.list.d/cachebench-trixie.sources ]; then
-    log "adding a Debian trixie apt source pinned at priority 100"
-    $SUDO tee /etc/apt/sources.list.d/cachebench-trixie.sources >/dev/null <<'SRC'
+    # The same archive (mirror, proxy) as the machine's own Debian sources.
+    local mirror
+    mirror=$(debian_mirror) || die "no Debian archive found in /etc/apt/sources.list*; add one (a deb line or URIs: ending in /debian)"
+    log "adding a Debian trixie apt source ($mirror) pinned at priority 100"
+    $SUDO tee /etc/apt/sources.list.d/cachebench-trixie.sources >/dev/null <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: ${mirror}
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -67,6 +72,8 @@ install_missing() {
   registry_present || want+=(docker-registry)
   have tar || want+=(tar)
   have ip || want+=(iproute2)
+  # Egress rules of cachebench's own engine (NAT and forwarding for its bridge).
+  have iptables || want+=(iptables)
   # Charts: fonts found through fontconfig; building: fontconfig headers.
   { have fc-list && fc-list 2>/dev/null | grep -qi dejavu; } || want+=(fontconfig fonts-dejavu-core)
   { have pkg-config && pkg-config --exists fontconfig; } || want+=(pkg-config libfontconfig1-dev)

@@ -211,6 +211,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         .iter()
         .map(|s| s.to_string())
         .collect();
+    crate::network::record_env(&mut env, &setup.session.engine, &setup.probe);
     let _ = std::fs::write(
         out.join("env.json"),
         crate::redact::text(&serde_json::to_string_pretty(&env).unwrap_or_default()).as_bytes(),

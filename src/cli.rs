@@ -108,6 +108,11 @@ pub struct RunArgs {
     /// Image on the host engine to serve from cachebench's registry (repeatable).
     #[arg(long = "seed-image", value_name = "NAME")]
     pub seed_images: Vec<String>,
+    /// URL fetched from a container on the engine's network before the matrix, to
+    /// check builds can download (default: the machine's Debian archive); `none`
+    /// skips the check.
+    #[arg(long, value_name = "URL|none")]
+    pub egress_probe: Option<String>,
     /// Export of the registry-cache strategy: load (then nothing) or push.
     #[arg(long, value_name = "load|push")]
     pub registry_cache_output: Option<String>,

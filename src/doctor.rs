@@ -67,6 +67,19 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
         fix: format!("{setup}   # starts dockerd in the background"),
         required: true,
     });
+    let iptables = match which("iptables") {
+        Some(p) => process::output(&Spec::new(p.as_os_str()).arg("-V"), Duration::from_secs(10))
+            .await
+            .ok()
+            .map(|s| format!("{} (egress of cachebench's engine)", s.trim())),
+        None => None,
+    };
+    v.push(Check {
+        name: "iptables",
+        found: iptables,
+        fix: format!("{setup}   # or: apt-get install iptables (without it, builds on cachebench's engine get no network)"),
+        required: false,
+    });
     let store = out(&["info", "--format", "{{json .DriverStatus}}"], &env).await;
     v.push(Check {
         name: "containerd image store",

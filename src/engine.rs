@@ -2,16 +2,18 @@
 //!
 //! By default cachebench starts its own `dockerd` (own data-root, exec-root, socket,
 //! pidfile, managed containerd, the containerd image store or the classic overlay2
-//! store, its own bridge with a link-local address and no iptables rules), so that
-//! emptying state never touches the user's engine: a cold state is a fresh
-//! data-root, a warm layer cache is a restart on the same data-root, another image
-//! store is a fresh data-root with the other configuration. With `--docker-host` it uses an existing engine,
+//! store, its own bridge with a link-local address and egress rules scoped to it:
+//! [`crate::network`]), so that emptying state never touches the user's engine: a
+//! cold state is a fresh data-root, a warm layer cache is a restart on the same
+//! data-root, another image store is a fresh data-root with the other
+//! configuration. With `--docker-host` it uses an existing engine,
 //! where it empties the build cache only with `--allow-prune` and removes only
 //! images it tagged itself.
 
 use crate::error::Error;
 use crate::http;
 use crate::matrix::ImageStore;
+use crate::network;
 use crate::process::{self, Background, Spec};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -25,8 +27,8 @@ const STOP_GRACE: Duration = Duration::from_secs(15);
 pub struct OwnedEngine {
     pub dir: PathBuf,
     pub process: Option<Background>,
-    pub bridge: String,
-    pub bridge_cidr: String,
+    /// Its bridge (and the egress rules of that bridge).
+    pub bridge: network::Bridge,
     /// Registry mirror for docker.io (cachebench's registry serving seeded images).
     pub mirror: Option<String>,
     pub insecure: Vec<String>,
@@ -35,7 +37,6 @@ pub struct OwnedEngine {
     /// The image store dockerd is started with.
     pub store: ImageStore,
     pub socket: PathBuf,
-    bridge_deleted: bool,
 }
 
 #[derive(Debug)]
@@ -102,18 +103,16 @@ impl Engine {
     ) -> anyhow::Result<Engine> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("failed to create {}", dir.display()))?;
-        let (bridge, bridge_cidr) = create_bridge().await?;
+        let bridge = network::Bridge::create().await?;
         let mut owned = OwnedEngine {
             dir: dir.to_path_buf(),
             process: None,
             socket: dir.join("docker.sock"),
             bridge,
-            bridge_cidr,
             mirror,
             insecure,
             generation: 0,
             store,
-            bridge_deleted: false,
         };
         let host = format!("unix://{}", owned.socket.display());
         // On failure, dropping `owned` stops dockerd and deletes the bridge.
@@ -360,8 +359,10 @@ impl OwnedEngine {
             .arg(self.dir.join("docker.pid"))
             .arg("-H")
             .arg(format!("unix://{}", self.socket.display()))
-            .arg(format!("--bridge={}", self.bridge))
+            .arg(format!("--bridge={}", self.bridge.name))
+            // Egress is cachebench's own rules (crate::network), not dockerd's.
             .arg("--iptables=false")
+            .arg("--ip-forward=false")
             .arg("--ip6tables=false");
         let mut p = Background::spawn(&spec, "dockerd", &self.dir.join("dockerd.log"))
             .context("failed to start dockerd")?;
@@ -398,15 +399,13 @@ impl OwnedEngine {
         }
     }
 
-    /// Stops dockerd and deletes the bridge (once). Also run on drop, so every
-    /// early return after the engine started (a failed seed, a bad option found
-    /// late, an I/O error) still leaves no dockerd and no bridge behind.
+    /// Stops dockerd and deletes the bridge and its egress rules (once). Also run
+    /// on drop, so every early return after the engine started (a failed seed, a
+    /// bad option found late, an I/O error) still leaves no dockerd, no bridge and
+    /// no rule behind.
     fn close(&mut self) {
         self.stop();
-        if !self.bridge_deleted {
-            delete_bridge(&self.bridge);
-            self.bridge_deleted = true;
-        }
+        self.bridge.delete();
     }
 }
 
@@ -420,50 +419,4 @@ fn ping(socket: &Path) -> bool {
     http::unix("GET", socket, "/_ping", Duration::from_secs(2))
         .map(|r| r.status == 200)
         .unwrap_or(false)
-}
-
-/// Creates a bridge of cachebench's own with a free link-local /24.
-async fn create_bridge() -> anyhow::Result<(String, String)> {
-    let used = process::output(
-        &Spec::new("ip").args(["-o", "-4", "addr"]),
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap_or_default();
-    let seed = std::process::id() ^ (chrono::Utc::now().timestamp_subsec_nanos());
-    let name = format!("cb{:08x}", seed)[..10].to_string();
-    let mut third = 100 + (seed % 150);
-    for _ in 0..150 {
-        if !used.contains(&format!("169.254.{third}.")) {
-            break;
-        }
-        third = 100 + ((third - 100 + 1) % 150);
-    }
-    let cidr = format!("169.254.{third}.1/24");
-    process::output(
-        &Spec::new("ip").args(["link", "add", &name, "type", "bridge"]),
-        Duration::from_secs(10),
-    )
-    .await
-    .with_context(|| format!("failed to create bridge {name} for cachebench's dockerd"))?;
-    process::register_bridge(&name);
-    if let Err(e) = process::output(
-        &Spec::new("ip").args(["addr", "add", &cidr, "dev", &name]),
-        Duration::from_secs(10),
-    )
-    .await
-    {
-        delete_bridge(&name);
-        return Err(e.context(format!("failed to address bridge {name}")));
-    }
-    Ok((name, cidr))
-}
-
-fn delete_bridge(name: &str) {
-    process::unregister_bridge(name);
-    let _ = std::process::Command::new("ip")
-        .args(["link", "del", name])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
 }

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod matrix;
+pub mod network;
 pub mod options;
 pub mod phases;
 pub mod plan;

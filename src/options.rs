@@ -50,6 +50,8 @@ pub struct Options {
     pub buildkit_image: String,
     pub timeout: Option<Duration>,
     pub seed_images: Vec<String>,
+    /// `--egress-probe`: a URL, `none`, or unset (the machine's Debian archive).
+    pub egress_probe: Option<String>,
     pub registry_cache_output: CacheOutput,
     pub resume: Option<PathBuf>,
 }
@@ -275,6 +277,12 @@ impl Options {
             check_ref(s).map_err(|e| Error::usage(format!("seed image: {e}")))?;
         }
 
+        let egress_probe = args.egress_probe.clone().or(sc.engine.egress_probe.clone());
+        if let Some(u) = &egress_probe {
+            crate::network::probe::check(u)
+                .map_err(|e| Error::usage(format!("--egress-probe / engine.egress_probe: {e}")))?;
+        }
+
         let out = args
             .out
             .clone()
@@ -323,6 +331,7 @@ impl Options {
             buildkit_image,
             timeout,
             seed_images,
+            egress_probe,
             registry_cache_output,
             resume: args.resume.clone(),
         })
@@ -373,6 +382,7 @@ impl Options {
                 allow_prune: Some(self.allow_prune),
                 buildkit_image: Some(self.buildkit_image.clone()),
                 seed_images: Some(self.seed_images.clone()),
+                egress_probe: self.egress_probe.clone(),
             },
             registry: RegistrySection {
                 address: self.registry.clone(),

@@ -350,7 +350,7 @@ enum Leftover {
     Dir(std::path::PathBuf),
 }
 
-/// Remembers a network bridge to delete on a hasty exit.
+/// Remembers a network bridge to delete (with its egress rules) on a hasty exit.
 pub fn register_bridge(name: &str) {
     if let Ok(mut l) = LEFTOVERS.lock() {
         l.push(Leftover::Bridge(name.to_string()));
@@ -378,6 +378,7 @@ pub fn remove_registered_leftovers() {
     for item in items {
         match item {
             Leftover::Bridge(name) => {
+                crate::network::remove_rules(&name);
                 let _ = std::process::Command::new("ip")
                     .args(["link", "del", &name])
                     .stdout(Stdio::null())
@@ -387,6 +388,7 @@ pub fn remove_registered_leftovers() {
             Leftover::Dir(p) => remove_tree(&p),
         }
     }
+    crate::network::restore_forwarding();
 }
 
 /// Removes a folder cachebench created, even when a killed engine left mounts

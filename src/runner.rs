@@ -189,6 +189,7 @@ impl Session {
             Err(fail) => {
                 rec.status = fail.status;
                 rec.reason = fail.reason;
+                self.amend_network_reason(&mut rec);
                 self.cleanup_run(&target).await;
                 return rec;
             }
@@ -294,6 +295,7 @@ impl Session {
                 _ => RunStatus::Failed,
             };
             rec.reason = failure_reason(&role, &ending, &detail);
+            self.amend_network_reason(&mut rec);
         }
         let wall = rec.wall_ms.unwrap_or(0);
         if rec.status == RunStatus::Ok && cell.strategy == Strategy::LocalCache {
@@ -522,6 +524,18 @@ impl Session {
             let _ = std::fs::remove_dir_all(c);
         }
         let _ = self.interrupted();
+    }
+}
+
+impl Session {
+    /// A failed or timed-out run whose build could not reach the network says so,
+    /// with the host it tried ([`crate::network::diagnose`]).
+    fn amend_network_reason(&self, rec: &mut RunRecord) {
+        if matches!(rec.status, RunStatus::Failed | RunStatus::Timeout) && !rec.log.is_empty() {
+            let timed_out = rec.status == RunStatus::Timeout;
+            rec.reason =
+                crate::network::diagnose::amend(&rec.reason, &self.out.join(&rec.log), timed_out);
+        }
     }
 }
 

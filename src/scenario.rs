@@ -74,6 +74,8 @@ pub struct EngineSection {
     pub allow_prune: Option<bool>,
     pub buildkit_image: Option<String>,
     pub seed_images: Option<Vec<String>>,
+    /// URL of the egress probe, or `none`.
+    pub egress_probe: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

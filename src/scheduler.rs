@@ -180,6 +180,8 @@ pub struct Setup {
     pub engine_dead: Option<String>,
     /// How many times the engine was restarted after it died.
     pub revived: u32,
+    /// The egress probe run before the matrix.
+    pub probe: crate::network::probe::ProbeResult,
 }
 
 /// Environment variable naming the folder local-cache exports go to (default: the
@@ -292,6 +294,7 @@ pub async fn setup(
             })?;
         }
     }
+    let probe = crate::network::probe::run(&engine, opts.egress_probe.as_deref()).await;
     if opts.builders.contains(&BuilderKind::DockerContainer) {
         facts.container_builder_unavailable =
             buildkit_image_problem(&engine, own_registry.as_ref(), &opts.buildkit_image).await;
@@ -336,6 +339,7 @@ pub async fn setup(
         cache_dir,
         engine_dead: None,
         revived: 0,
+        probe,
     })
 }
 

@@ -13,6 +13,8 @@ mod input;
 mod interrupt;
 #[path = "integration/isolation.rs"]
 mod isolation;
+#[path = "integration/network.rs"]
+mod network;
 #[path = "integration/secrets.rs"]
 mod secrets;
 #[path = "integration/state.rs"]

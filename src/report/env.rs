@@ -47,6 +47,21 @@ pub struct EnvInfo {
     pub registry_kind: Option<String>,
     /// `github-actions`, `codebuild`, or `None`.
     pub ci_provider: Option<String>,
+    /// Whether builds on cachebench's own engine had egress (cachebench's NAT and
+    /// forwarding rules); `None` on an engine cachebench does not own.
+    pub egress: Option<bool>,
+    /// The subnet masqueraded for them (`169.254.N.0/24`).
+    pub egress_subnet: Option<String>,
+    /// The firewall tool of the rules (`iptables -V`), or why egress is off.
+    pub egress_detail: Option<String>,
+    /// Nameservers containers on that bridge get (the host's non-loopback ones).
+    pub egress_nameservers: Option<Vec<String>>,
+    /// URL of the egress probe run before the matrix (`None`: not run).
+    pub egress_probe_url: Option<String>,
+    /// Whether the probe reached its URL from a container on the engine's network.
+    pub egress_probe_ok: Option<bool>,
+    /// How the probe went (or why it did not run).
+    pub egress_probe_detail: Option<String>,
 }
 
 /// Commit of the build, set by `build.rs` when git was available.

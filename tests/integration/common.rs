@@ -287,6 +287,8 @@ pub fn assert_no_leftovers(tmpdir: &Path, bridge: Option<&str>) {
             "bridge {b} of the run left: {:?}",
             links()
         );
+        let rules = firewall_rules_of(b);
+        assert!(rules.is_empty(), "egress rules of {b} left: {rules:#?}");
     }
     let left = work_folders(tmpdir);
     assert!(left.is_empty(), "work folders left in {needle}: {left:?}");
@@ -582,4 +584,24 @@ pub fn small_args(ctx: &Path, out: &Path, strategies: &[&str]) -> Vec<String> {
 /// Records, tolerating (and returning) a warning about a truncated last line.
 pub fn records_lenient(out: &Path) -> Vec<RunRecord> {
     cachebench::results::read_runs(out).expect("runs.jsonl").0
+}
+
+/// Firewall rules (`iptables -S`, nat and filter) tagged `cachebench:BRIDGE`.
+pub fn firewall_rules_of(bridge: &str) -> Vec<String> {
+    let tag = format!("cachebench:{bridge}\"");
+    let mut v = vec![];
+    for table in ["nat", "filter"] {
+        let o = Command::new("iptables")
+            .args(["-w", "5", "-t", table, "-S"])
+            .output()
+            .expect("run iptables");
+        assert!(o.status.success(), "iptables -t {table} -S failed");
+        v.extend(
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| l.contains(&tag))
+                .map(|l| format!("{table}: {l}")),
+        );
+    }
+    v
 }

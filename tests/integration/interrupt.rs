@@ -32,6 +32,11 @@ fn sigint_keeps_finished_runs_cleans_up_and_resume_finishes() {
         logs_containing(&out, "slow-step").len() >= 2
     });
     let bridge = bridge_of_engine(&needle).expect("cachebench's dockerd and its bridge");
+    assert_eq!(
+        firewall_rules_of(&bridge).len(),
+        3,
+        "egress rules of {bridge}"
+    );
     std::thread::sleep(Duration::from_millis(1500));
     signal(&child, libc::SIGINT);
     let t0 = Instant::now();
@@ -115,6 +120,11 @@ fn a_second_sigterm_exits_at_once() {
         !logs_containing(&out, "long-step").is_empty()
     });
     let bridge = bridge_of_engine(&needle).expect("cachebench's dockerd and its bridge");
+    assert_eq!(
+        firewall_rules_of(&bridge).len(),
+        3,
+        "egress rules of {bridge}"
+    );
     std::thread::sleep(Duration::from_millis(1000));
     signal(&child, libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(300));
