@@ -11,7 +11,9 @@ use crate::scenario::{self, LoadedScenario, Scenario};
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-pub const DEFAULT_BUILDKIT_IMAGE: &str = "moby/buildkit:buildx-stable-1";
+/// `auto`: moby/buildkit:buildx-stable-1 where present, else the highest
+/// cachebench/buildkit:* (see [`crate::buildkit_image`]).
+pub const DEFAULT_BUILDKIT_IMAGE: &str = crate::buildkit_image::AUTO;
 pub const DEFAULT_SEED_IMAGE: &str = "local/busybox:latest";
 pub const MAX_REPS: u32 = 1000;
 pub const MAX_WARMUP: u32 = 100;

@@ -145,6 +145,8 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         opt(r.registry_manifests),
         opt(r.registry_attestations),
         opt(r.registry_bytes),
+        opt(r.builder_pull_ms),
+        opt(r.builder_boot_ms),
     ]
 }
 

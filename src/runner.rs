@@ -6,6 +6,7 @@ use crate::builder;
 use crate::engine::Engine;
 use crate::matrix::{BuilderKind, Change, State, Strategy};
 use crate::options::Options;
+use crate::phases::bootstrap::{Bootstrap, BootstrapParser};
 use crate::phases::{self, BuildOutputParser, Phase, PhaseInterval, Timeline};
 use crate::plan::Cell;
 use crate::process::{self, Ending, LineSink, Outcome, Spec};
@@ -59,13 +60,14 @@ impl Session {
         run_id: String,
         workload: String,
         cancel: watch::Receiver<bool>,
+        mirror_host: Option<&str>,
     ) -> anyhow::Result<Session> {
-        let mirror = registry.owned.is_some();
-        let buildkitd_config = builder::write_config(
-            &work.join("buildkitd"),
-            registry.is_loopback().then_some(registry.host.as_str()),
-            mirror,
-        )?;
+        let http: Vec<&str> = registry
+            .is_loopback()
+            .then_some(registry.host.as_str())
+            .into_iter()
+            .collect();
+        let buildkitd_config = builder::write_config(&work.join("buildkitd"), &http, mirror_host)?;
         Ok(Session {
             cache_root: work.join("cache"),
             opts,
@@ -123,6 +125,8 @@ impl Session {
             registry_manifests: None,
             registry_attestations: None,
             registry_bytes: None,
+            builder_pull_ms: None,
+            builder_boot_ms: None,
             step_details: vec![],
             commands: vec![],
         }
@@ -204,13 +208,21 @@ impl Session {
         let mut window: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
         let mut build_ms = 0u64;
         let mut failure: Option<(String, Ending, String)> = None;
+        let mut bootstrap: Option<Bootstrap> = None;
         for (i, c) in cmds.iter().enumerate() {
             let role = if create_builder && i == 0 {
                 "builder_create"
             } else {
                 c.role.name()
             };
-            let (o, timeline) = self.exec_parsed(c, &mut log, deadline).await;
+            let (o, timeline) = if role == "builder_create" {
+                let mut p = BootstrapParser::default();
+                let o = self.exec_into(c, &mut log, deadline, &mut p).await;
+                bootstrap = Some(p.finish());
+                (o, None)
+            } else {
+                self.exec_parsed(c, &mut log, deadline).await
+            };
             let ms = o.elapsed.as_millis() as u64;
             window = Some(match window {
                 None => (o.started, o.ended),
@@ -256,6 +268,11 @@ impl Session {
             rec.bytes_down = Some(b.bytes_down);
             rec.bytes_up = Some(b.bytes_up);
             rec.step_details = b.steps;
+            if let (Some(boot), Some(create)) = (&bootstrap, rec.phases.builder_create_ms) {
+                let (pull, rest) = boot.split(create);
+                rec.builder_pull_ms = Some(pull);
+                rec.builder_boot_ms = Some(rest);
+            }
             if !b.unclassified.is_empty() {
                 use std::io::Write;
                 let _ = writeln!(
@@ -420,22 +437,6 @@ impl Session {
         log: &mut std::fs::File,
         deadline: Option<Instant>,
     ) -> (Outcome, Option<Timeline>) {
-        let spec = Spec::new("docker")
-            .args(c.args.iter())
-            .envs(&self.engine.docker_env())
-            .envs(&c.env);
-        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        if timeout == Some(Duration::ZERO) {
-            let now: DateTime<Utc> = Utc::now();
-            let o = Outcome {
-                ending: Ending::TimedOut,
-                started: now,
-                ended: now,
-                elapsed: Duration::ZERO,
-                tail: vec![],
-            };
-            return (o, None);
-        }
         let parser = match c.format {
             OutputFormat::RawJson => Some(phases::parser_for(phases::OutputFormat::RawJson)),
             OutputFormat::Legacy => Some(phases::parser_for(phases::OutputFormat::Legacy)),
@@ -444,15 +445,39 @@ impl Session {
         match parser {
             Some(p) => {
                 let mut sink = ParserSink(p);
-                let o = process::run(&spec, log, &mut sink, timeout, &mut self.cancel).await;
+                let o = self.exec_into(c, log, deadline, &mut sink).await;
                 let t = sink.0.finish(o.ended);
                 (o, Some(t))
             }
-            None => (
-                process::run(&spec, log, &mut (), timeout, &mut self.cancel).await,
-                None,
-            ),
+            None => (self.exec_into(c, log, deadline, &mut ()).await, None),
         }
+    }
+
+    /// Runs one docker command within the run's deadline, feeding its output lines
+    /// to `sink`.
+    async fn exec_into(
+        &mut self,
+        c: &DockerCommand,
+        log: &mut std::fs::File,
+        deadline: Option<Instant>,
+        sink: &mut dyn LineSink,
+    ) -> Outcome {
+        let spec = Spec::new("docker")
+            .args(c.args.iter())
+            .envs(&self.engine.docker_env())
+            .envs(&c.env);
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if timeout == Some(Duration::ZERO) {
+            let now: DateTime<Utc> = Utc::now();
+            return Outcome {
+                ending: Ending::TimedOut,
+                started: now,
+                ended: now,
+                elapsed: Duration::ZERO,
+                tail: vec![],
+            };
+        }
+        process::run(&spec, log, sink, timeout, &mut self.cancel).await
     }
 
     /// Removes a docker-container builder cachebench created (best effort).
