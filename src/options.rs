@@ -38,6 +38,9 @@ pub struct Options {
     pub states: Vec<State>,
     pub changes: Vec<Change>,
     pub builders: Vec<BuilderKind>,
+    /// Of `strategies`, those run on docker-container builders
+    /// (`matrix.container_strategies`; `None`: all of them).
+    pub container_strategies: Option<Vec<Strategy>>,
     pub reps: u32,
     pub warmup: u32,
     pub out: Option<PathBuf>,
@@ -193,6 +196,16 @@ impl Options {
             &key("matrix.builders"),
             &[BuilderKind::Docker],
         )?;
+        let container_strategies: Option<Vec<Strategy>> = match &sc.matrix.container_strategies {
+            None => None,
+            Some(l) => Some(names(
+                &[],
+                Some(l),
+                "matrix.container_strategies",
+                &key("matrix.container_strategies"),
+                Strategy::ALL,
+            )?),
+        };
         if changes.contains(&Change::Source) && source_file.is_none() {
             return Err(Error::usage(
                 "change `source` needs the file it rewrites: give --source-file PATH or workload.source_file",
@@ -301,6 +314,7 @@ impl Options {
             states,
             changes,
             builders,
+            container_strategies,
             reps,
             warmup,
             out,
@@ -335,6 +349,10 @@ impl Options {
                 states: Some(self.states.iter().map(|s| s.to_string()).collect()),
                 changes: Some(self.changes.iter().map(|s| s.to_string()).collect()),
                 builders: Some(self.builders.iter().map(|s| s.to_string()).collect()),
+                container_strategies: self
+                    .container_strategies
+                    .as_ref()
+                    .map(|v| v.iter().map(|s| s.to_string()).collect()),
             },
             run: RunSection {
                 reps: Some(i64::from(self.reps)),
@@ -672,5 +690,41 @@ mod tests {
         a = args(d.path());
         a.registry = Some("https://x".into());
         assert!(Options::merge(None, &a).is_err());
+    }
+
+    #[test]
+    fn container_strategies_limit_docker_container_cells() {
+        let d = ctx();
+        let path = d.path().join("s.toml");
+        let base = "[workload]\ncontext = \".\"\nsource_file = \"src/a.txt\"\n[matrix]\nstrategies = [\"legacy\", \"buildkit\", \"push\"]\nstates = [\"cold\"]\nbuilders = [\"docker\", \"docker-container\"]\n";
+        std::fs::write(
+            &path,
+            format!("{base}container_strategies = [\"buildkit\", \"turbo\"]\n"),
+        )
+        .unwrap();
+        let e = Options::resolve(Some(&path), &RunArgs::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("matrix.container_strategies[1]: unknown strategy `turbo`"),
+            "{e}"
+        );
+        std::fs::write(
+            &path,
+            format!("{base}container_strategies = [\"buildkit\"]\n"),
+        )
+        .unwrap();
+        let o = Options::resolve(Some(&path), &RunArgs::default()).unwrap();
+        let cells = crate::plan::expand(&o, &crate::plan::Facts::default());
+        let dc: Vec<String> = cells
+            .iter()
+            .filter(|c| c.builder == BuilderKind::DockerContainer)
+            .map(|c| c.strategy.to_string())
+            .collect();
+        assert_eq!(dc, ["buildkit"]);
+        assert_eq!(cells.len(), 4);
+        assert!(o
+            .to_toml()
+            .contains("container_strategies = [\"buildkit\"]"));
     }
 }

@@ -106,6 +106,13 @@ pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
     let mut cells = Vec::new();
     for &builder in &o.builders {
         for &strategy in &o.strategies {
+            if builder == BuilderKind::DockerContainer
+                && o.container_strategies
+                    .as_ref()
+                    .is_some_and(|only| !only.contains(&strategy))
+            {
+                continue; // not asked for on docker-container builders
+            }
             for &state in &o.states {
                 for &change in &o.changes {
                     let mut skip = static_skip(strategy, builder, state);

@@ -51,6 +51,8 @@ pub struct Matrix {
     pub states: Option<Vec<String>>,
     pub changes: Option<Vec<String>>,
     pub builders: Option<Vec<String>>,
+    /// Of `strategies`, those also run on docker-container builders (default: all).
+    pub container_strategies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
