@@ -22,11 +22,15 @@ if [ ! -x "$BIN" ]; then
   cargo build --release --locked
 fi
 
+# A failed run (exit 1) is recorded and left out of the medians; the figures are
+# still printed, and the script exits with cachebench's code.
+status=0
 "$BIN" run --context dockerfiles/synthetic --source-file src/main.txt --deps-file deps.txt \
   --build-arg "DEPS_MB=$DEPS_MB" --build-arg DEPS_ROUNDS=1 --build-arg SRC_ROUNDS=1 \
   --builder docker --builder docker-container --strategy buildkit \
   --state cold --state warm-local --change source \
-  --reps "$REPS" --out "$OUT" >&2
+  --reps "$REPS" --out "$OUT" >&2 || status=$?
+[ -f "$OUT/runs.csv" ] || exit "$status"
 
 # Median of each column per cell (runs.csv has no commas inside these fields for
 # measured ok runs: the reason is empty).
@@ -56,3 +60,4 @@ awk -F, -v cols="wall_ms builder_create_ms builder_pull_ms builder_boot_ms load_
     }
   }' "$OUT/runs.csv"
 echo "results: $OUT" >&2
+exit "$status"
