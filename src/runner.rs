@@ -38,6 +38,10 @@ pub struct Session {
     /// `$CACHEBENCH_CACHE_DIR/cachebench-cache-*`).
     pub cache_root: PathBuf,
     counter: u32,
+    /// The image a warming build `--load`ed from a docker-container builder into an
+    /// engine cachebench does not own: the measured build's load takes its tag and
+    /// leaves it dangling, so the run's cleanup removes it.
+    warm_image_id: Option<String>,
 }
 
 /// Feeds a command's output lines to a build-output parser.
@@ -80,6 +84,7 @@ impl Session {
             cancel,
             buildkitd_config,
             counter: 0,
+            warm_image_id: None,
         })
     }
 
@@ -393,6 +398,9 @@ impl Session {
         if cell.strategy == Strategy::LocalCache {
             rotate_cache(t).map_err(|e| Failure::failed(format!("local cache rotation: {e}")))?;
         }
+        if t.builder.is_some() && !self.engine.is_owned() {
+            self.warm_image_id = self.image_id(&t.image).await;
+        }
         match cell.state {
             State::WarmLocal => {
                 if cell.strategy == Strategy::LayerCache {
@@ -487,8 +495,28 @@ impl Session {
         let _ = self.engine.docker(&refs, Duration::from_secs(120)).await;
     }
 
-    /// Removes the run's builder, workspace and cache folder.
+    /// The ID of `image` on the engine, if it is there.
+    async fn image_id(&self, image: &str) -> Option<String> {
+        let args = ["image", "inspect", "--format", "{{.Id}}", image];
+        let id = self
+            .engine
+            .docker(&args, Duration::from_secs(30))
+            .await
+            .ok()?;
+        Some(id.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    /// Removes the run's builder, workspace and cache folder, and the warming
+    /// build's image when the measured build's load left it untagged.
     async fn cleanup_run(&mut self, t: &RunTarget) {
+        if let Some(old) = self.warm_image_id.take() {
+            if self.image_id(&t.image).await.as_deref() != Some(old.as_str()) {
+                let _ = self
+                    .engine
+                    .docker(&["image", "rm", &old], Duration::from_secs(60))
+                    .await;
+            }
+        }
         if let Some(name) = &t.builder {
             self.remove_builder(name).await;
         }
