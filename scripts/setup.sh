@@ -12,6 +12,8 @@
 # Environment:
 #   CACHEBENCH_SKIP_INSTALL=1   never run apt-get (report what is missing and fail)
 #   CACHEBENCH_BASE_IMAGE       tag for the imported base image (default local/busybox:latest)
+#   CACHEBENCH_SKIP_BUILDKIT=1  do not build the BuildKit image for docker-container builders
+#                               (scripts/build-buildkit-image.sh; ~minutes the first time)
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -168,8 +170,32 @@ import_base_image() {
     -c 'CMD ["/bin/sh"]' - "$BASE_IMAGE" >/dev/null
 }
 
+# docker-container builders run a BuildKit image. moby/buildkit comes from Docker Hub,
+# which machines without its access cannot pull: build one offline from Debian's
+# packages when neither it nor an earlier cachebench/buildkit:* image is present.
+build_buildkit_image() {
+  if [ "${CACHEBENCH_SKIP_BUILDKIT:-0}" = 1 ]; then
+    log "CACHEBENCH_SKIP_BUILDKIT=1: not building the BuildKit image; docker-container cells are skipped unless one is present"
+    return 0
+  fi
+  if docker image inspect moby/buildkit:buildx-stable-1 >/dev/null 2>&1; then
+    log "BuildKit image moby/buildkit:buildx-stable-1 present"
+    return 0
+  fi
+  local existing
+  existing=$(docker image ls --format '{{.Repository}}:{{.Tag}}' cachebench/buildkit 2>/dev/null | grep -v ':<none>$' | head -n1 || true)
+  if [ -n "$existing" ]; then
+    log "BuildKit image $existing present"
+    return 0
+  fi
+  log "building the BuildKit image with scripts/build-buildkit-image.sh (CACHEBENCH_SKIP_BUILDKIT=1 skips this)"
+  bash "$(dirname "${BASH_SOURCE[0]}")/build-buildkit-image.sh" >&2 \
+    || die "scripts/build-buildkit-image.sh failed (see above); rerun it, or set CACHEBENCH_SKIP_BUILDKIT=1 to skip docker-container builders"
+}
+
 install_missing
 configure_engine
 start_engine
 import_base_image
+build_buildkit_image
 log "ready: $(docker version --format 'engine {{.Server.Version}}, client {{.Client.Version}}' 2>/dev/null), $(docker buildx version 2>/dev/null)"

@@ -34,7 +34,22 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn plan_cmd(c: &RunCmd) -> Result<i32> {
-    let opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    if opts
+        .builders
+        .contains(&crate::matrix::BuilderKind::DockerContainer)
+    {
+        // Show the image `run` would use (it resolves `auto` the same way).
+        let env: Vec<(String, String)> = opts
+            .docker_host
+            .iter()
+            .map(|h| ("DOCKER_HOST".to_string(), h.clone()))
+            .collect();
+        match runtime()?.block_on(crate::buildkit_image::resolve(&opts.buildkit_image, &env)) {
+            Ok(r) => opts.buildkit_image = r.image,
+            Err(why) => println!("note: docker-container cells will be skipped: {why}"),
+        }
+    }
     let cells = plan::expand(&opts, &Facts::from_env());
     println!(
         "scenario {} — workload {} — {} cells, {} warm-up + {} measured runs each",
@@ -212,6 +227,10 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         .map(|s| s.to_string())
         .collect();
     crate::network::record_env(&mut env, &setup.session.engine, &setup.probe);
+    if let Some(bk) = &setup.buildkit {
+        env.container_buildkit_image = Some(bk.image.clone());
+        env.container_buildkit_version = bk.version.clone();
+    }
     let _ = std::fs::write(
         out.join("env.json"),
         crate::redact::text(&serde_json::to_string_pretty(&env).unwrap_or_default()).as_bytes(),

@@ -8,28 +8,37 @@
 use crate::strategy::{DockerCommand, OutputFormat, Role};
 use std::path::{Path, PathBuf};
 
-/// The buildkitd.toml for a registry at `host` (HOST:PORT) that speaks plain HTTP,
-/// also used as the docker.io mirror when `mirror` is set.
-pub fn buildkitd_toml(host: Option<&str>, mirror: bool) -> String {
+/// The buildkitd.toml for loopback registries at `http_hosts` (HOST:PORT) that
+/// speak plain HTTP, with `mirror` (cachebench's own registry, which serves the
+/// seeded base images and the BuildKit image) as the docker.io mirror.
+pub fn buildkitd_toml(http_hosts: &[&str], mirror: Option<&str>) -> String {
     let mut s = String::from("# written by cachebench\n");
-    if let Some(h) = host {
-        if mirror {
+    if let Some(m) = mirror {
+        s.push_str(&format!(
+            "[registry.\"docker.io\"]\n  mirrors = [\"{m}\"]\n\n"
+        ));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for h in http_hosts.iter().copied().chain(mirror) {
+        if !seen.contains(&h) {
+            seen.push(h);
             s.push_str(&format!(
-                "[registry.\"docker.io\"]\n  mirrors = [\"{h}\"]\n\n"
+                "[registry.\"{h}\"]\n  http = true\n  insecure = true\n\n"
             ));
         }
-        s.push_str(&format!(
-            "[registry.\"{h}\"]\n  http = true\n  insecure = true\n"
-        ));
     }
     s
 }
 
 /// Writes the buildkitd.toml into `dir` and returns its path.
-pub fn write_config(dir: &Path, host: Option<&str>, mirror: bool) -> std::io::Result<PathBuf> {
+pub fn write_config(
+    dir: &Path,
+    http_hosts: &[&str],
+    mirror: Option<&str>,
+) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let p = dir.join("buildkitd.toml");
-    std::fs::write(&p, buildkitd_toml(host, mirror))?;
+    std::fs::write(&p, buildkitd_toml(http_hosts, mirror))?;
     Ok(p)
 }
 
@@ -68,11 +77,22 @@ mod tests {
 
     #[test]
     fn config_marks_the_registry_http_and_mirrors_docker_io() {
-        let t = buildkitd_toml(Some("127.0.0.1:5000"), true);
+        let t = buildkitd_toml(&["127.0.0.1:5000"], Some("127.0.0.1:5000"));
         assert!(t.contains("[registry.\"docker.io\"]\n  mirrors = [\"127.0.0.1:5000\"]"));
         assert!(t.contains("[registry.\"127.0.0.1:5000\"]\n  http = true"));
         let parsed: toml::Value = toml::from_str(&t).unwrap();
         assert!(parsed.get("registry").is_some());
+        // A separate benchmark registry and the mirror are both plain HTTP.
+        let t = buildkitd_toml(&["127.0.0.1:6000"], Some("127.0.0.1:5000"));
+        let parsed: toml::Value = toml::from_str(&t).unwrap();
+        let reg = parsed.get("registry").unwrap();
+        assert_eq!(reg["127.0.0.1:6000"]["http"].as_bool(), Some(true));
+        assert_eq!(reg["127.0.0.1:5000"]["http"].as_bool(), Some(true));
+        assert_eq!(
+            reg["docker.io"]["mirrors"][0].as_str(),
+            Some("127.0.0.1:5000")
+        );
+        assert!(!buildkitd_toml(&[], None).contains("[registry"));
     }
 
     #[test]

@@ -99,8 +99,9 @@ pub struct RunArgs {
     /// [default: containerd; with --docker-host, the engine's own].
     #[arg(long = "image-store", value_name = "containerd|classic")]
     pub image_stores: Vec<String>,
-    /// BuildKit image for docker-container builders.
-    #[arg(long, value_name = "IMAGE")]
+    /// BuildKit image for docker-container builders [default: auto: moby/buildkit:buildx-stable-1
+    /// where present, else the highest cachebench/buildkit:*].
+    #[arg(long, value_name = "IMAGE|auto")]
     pub buildkit_image: Option<String>,
     /// Time limit of one run (humantime: 90s, 10m).
     #[arg(long, value_name = "DURATION")]
@@ -126,8 +127,8 @@ pub struct DoctorCmd {
     /// Check this engine instead of the default one.
     #[arg(long, value_name = "URL")]
     pub docker_host: Option<String>,
-    /// BuildKit image that docker-container builders would use.
-    #[arg(long, value_name = "IMAGE")]
+    /// BuildKit image that docker-container builders would use [default: auto].
+    #[arg(long, value_name = "IMAGE|auto")]
     pub buildkit_image: Option<String>,
 }
 

@@ -118,14 +118,20 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
         fix: format!("{setup}   # imports it from Debian's busybox-static"),
         required: true,
     });
+    let bk = crate::buildkit_image::resolve(buildkit_image, &env).await;
     v.push(Check {
         name: "docker-container BuildKit image",
-        found: out(&["image", "inspect", "--format", "{{.Id}}", buildkit_image], &env)
-            .await
-            .map(|id| format!("{buildkit_image} {id}")),
-        fix: format!(
-            "docker pull {buildkit_image}   # or docker load it; without it docker-container cells are skipped"
-        ),
+        found: match &bk {
+            Ok(r) => out(&["image", "inspect", "--format", "{{.Id}}", &r.image], &env)
+                .await
+                .map(|id| match &r.version {
+                    Some(ver) => format!("{} (BuildKit {ver}) {id}", r.image),
+                    None => format!("{} {id}", r.image),
+                }),
+            Err(_) => None,
+        },
+        fix: "bash scripts/build-buildkit-image.sh   # or give --buildkit-image IMAGE; without one docker-container cells are skipped"
+            .to_string(),
         required: false,
     });
     // SAFETY: geteuid has no preconditions.

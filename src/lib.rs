@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod builder;
+pub mod buildkit_image;
 pub mod cli;
 pub mod console;
 pub mod doctor;

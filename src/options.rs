@@ -11,7 +11,9 @@ use crate::scenario::{self, LoadedScenario, Scenario};
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-pub const DEFAULT_BUILDKIT_IMAGE: &str = "moby/buildkit:buildx-stable-1";
+/// `auto`: moby/buildkit:buildx-stable-1 where present, else the highest
+/// cachebench/buildkit:* (see [`crate::buildkit_image`]).
+pub const DEFAULT_BUILDKIT_IMAGE: &str = crate::buildkit_image::AUTO;
 pub const DEFAULT_SEED_IMAGE: &str = "local/busybox:latest";
 pub const MAX_REPS: u32 = 1000;
 pub const MAX_WARMUP: u32 = 100;
@@ -41,6 +43,9 @@ pub struct Options {
     /// False when no store was named: then an engine cachebench does not own is
     /// used with whichever store it has.
     pub image_stores_given: bool,
+    /// Of `strategies`, those run on docker-container builders
+    /// (`matrix.container_strategies`; `None`: all of them).
+    pub container_strategies: Option<Vec<Strategy>>,
     pub reps: u32,
     pub warmup: u32,
     pub out: Option<PathBuf>,
@@ -206,6 +211,16 @@ impl Options {
             &key("matrix.image_stores"),
             &[ImageStore::Containerd],
         )?;
+        let container_strategies: Option<Vec<Strategy>> = match &sc.matrix.container_strategies {
+            None => None,
+            Some(l) => Some(names(
+                &[],
+                Some(l),
+                "matrix.container_strategies",
+                &key("matrix.container_strategies"),
+                Strategy::ALL,
+            )?),
+        };
         if changes.contains(&Change::Source) && source_file.is_none() {
             return Err(Error::usage(
                 "change `source` needs the file it rewrites: give --source-file PATH or workload.source_file",
@@ -322,6 +337,7 @@ impl Options {
             builders,
             image_stores,
             image_stores_given,
+            container_strategies,
             reps,
             warmup,
             out,
@@ -361,6 +377,10 @@ impl Options {
                 // engine's own store is used (env.json and the records say which).
                 image_stores: (self.image_stores_given || self.docker_host.is_none())
                     .then(|| self.image_stores.iter().map(|s| s.to_string()).collect()),
+                container_strategies: self
+                    .container_strategies
+                    .as_ref()
+                    .map(|v| v.iter().map(|s| s.to_string()).collect()),
             },
             run: RunSection {
                 reps: Some(i64::from(self.reps)),
@@ -738,5 +758,41 @@ mod tests {
         a = args(d.path());
         a.registry = Some("https://x".into());
         assert!(Options::merge(None, &a).is_err());
+    }
+
+    #[test]
+    fn container_strategies_limit_docker_container_cells() {
+        let d = ctx();
+        let path = d.path().join("s.toml");
+        let base = "[workload]\ncontext = \".\"\nsource_file = \"src/a.txt\"\n[matrix]\nstrategies = [\"legacy\", \"buildkit\", \"push\"]\nstates = [\"cold\"]\nbuilders = [\"docker\", \"docker-container\"]\n";
+        std::fs::write(
+            &path,
+            format!("{base}container_strategies = [\"buildkit\", \"turbo\"]\n"),
+        )
+        .unwrap();
+        let e = Options::resolve(Some(&path), &RunArgs::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("matrix.container_strategies[1]: unknown strategy `turbo`"),
+            "{e}"
+        );
+        std::fs::write(
+            &path,
+            format!("{base}container_strategies = [\"buildkit\"]\n"),
+        )
+        .unwrap();
+        let o = Options::resolve(Some(&path), &RunArgs::default()).unwrap();
+        let cells = crate::plan::expand(&o, &crate::plan::Facts::default());
+        let dc: Vec<String> = cells
+            .iter()
+            .filter(|c| c.builder == BuilderKind::DockerContainer)
+            .map(|c| c.strategy.to_string())
+            .collect();
+        assert_eq!(dc, ["buildkit"]);
+        assert_eq!(cells.len(), 4);
+        assert!(o
+            .to_toml()
+            .contains("container_strategies = [\"buildkit\"]"));
     }
 }

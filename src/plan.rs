@@ -125,6 +125,13 @@ pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
     for image_store in crate::store::planned(&o.image_stores, o.image_stores_given, external) {
         for &builder in &o.builders {
             for &strategy in &o.strategies {
+                if builder == BuilderKind::DockerContainer
+                    && o.container_strategies
+                        .as_ref()
+                        .is_some_and(|only| !only.contains(&strategy))
+                {
+                    continue; // not asked for on docker-container builders
+                }
                 for &state in &o.states {
                     for &change in &o.changes {
                         let mut skip = static_skip(strategy, builder, state);

@@ -155,6 +155,15 @@ pub struct RunRecord {
     /// Bytes of the distinct blobs and manifests the run's tags reference.
     #[serde(default)]
     pub registry_bytes: Option<u64>,
+    /// Of `builder_create_ms`: pulling the BuildKit image (`pulling image …` in
+    /// `docker buildx create --bootstrap`); 0 when the image was already there.
+    /// Not a phase: it is part of `builder_create_ms`, not added to the sum.
+    #[serde(default)]
+    pub builder_pull_ms: Option<u64>,
+    /// Of `builder_create_ms`: the rest, creating the container and booting
+    /// buildkitd (`builder_create_ms - builder_pull_ms`).
+    #[serde(default)]
+    pub builder_boot_ms: Option<u64>,
     /// Note on how the state was kept (for example layer-cache on an engine
     /// cachebench does not own keeps state without a daemon restart).
     #[serde(default)]
@@ -279,6 +288,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "client_start_ms",
     "client_end_ms",
     "image_store",
+    "builder_pull_ms",
+    "builder_boot_ms",
 ];
 
 #[cfg(test)]

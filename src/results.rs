@@ -149,6 +149,8 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         opt(p.client_start_ms),
         opt(p.client_end_ms),
         r.image_store.clone(),
+        opt(r.builder_pull_ms),
+        opt(r.builder_boot_ms),
     ]
 }
 

@@ -6,6 +6,7 @@ use crate::builder;
 use crate::engine::Engine;
 use crate::matrix::{BuilderKind, Change, State, Strategy};
 use crate::options::Options;
+use crate::phases::bootstrap::{Bootstrap, BootstrapParser};
 use crate::phases::{self, BuildOutputParser, Phase, PhaseInterval, Timeline};
 use crate::plan::Cell;
 use crate::process::{self, Ending, LineSink, Outcome, Spec};
@@ -38,6 +39,10 @@ pub struct Session {
     /// `$CACHEBENCH_CACHE_DIR/cachebench-cache-*`).
     pub cache_root: PathBuf,
     counter: u32,
+    /// The image a warming build `--load`ed from a docker-container builder into an
+    /// engine cachebench does not own: the measured build's load takes its tag and
+    /// leaves it dangling, so the run's cleanup removes it.
+    warm_image_id: Option<String>,
 }
 
 /// Feeds a command's output lines to a build-output parser.
@@ -60,13 +65,14 @@ impl Session {
         run_id: String,
         workload: String,
         cancel: watch::Receiver<bool>,
+        mirror_host: Option<&str>,
     ) -> anyhow::Result<Session> {
-        let mirror = registry.owned.is_some();
-        let buildkitd_config = builder::write_config(
-            &work.join("buildkitd"),
-            registry.is_loopback().then_some(registry.host.as_str()),
-            mirror,
-        )?;
+        let http: Vec<&str> = registry
+            .is_loopback()
+            .then_some(registry.host.as_str())
+            .into_iter()
+            .collect();
+        let buildkitd_config = builder::write_config(&work.join("buildkitd"), &http, mirror_host)?;
         Ok(Session {
             cache_root: work.join("cache"),
             opts,
@@ -79,6 +85,7 @@ impl Session {
             cancel,
             buildkitd_config,
             counter: 0,
+            warm_image_id: None,
         })
     }
 
@@ -126,6 +133,8 @@ impl Session {
             registry_bytes: None,
             state_check: String::new(),
             image_store: cell.image_store.to_string(),
+            builder_pull_ms: None,
+            builder_boot_ms: None,
             step_details: vec![],
             commands: vec![],
         }
@@ -213,13 +222,21 @@ impl Session {
         let mut window: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
         let mut build_ms = 0u64;
         let mut failure: Option<(String, Ending, String)> = None;
+        let mut bootstrap: Option<Bootstrap> = None;
         for (i, c) in cmds.iter().enumerate() {
             let role = if create_builder && i == 0 {
                 "builder_create"
             } else {
                 c.role.name()
             };
-            let (o, timeline) = self.exec_parsed(c, &mut log, deadline).await;
+            let (o, timeline) = if role == "builder_create" {
+                let mut p = BootstrapParser::default();
+                let o = self.exec_into(c, &mut log, deadline, &mut p).await;
+                bootstrap = Some(p.finish());
+                (o, None)
+            } else {
+                self.exec_parsed(c, &mut log, deadline).await
+            };
             let ms = o.elapsed.as_millis() as u64;
             window = Some(match window {
                 None => (o.started, o.ended),
@@ -272,6 +289,11 @@ impl Session {
             rec.bytes_down = Some(b.bytes_down);
             rec.bytes_up = Some(b.bytes_up);
             rec.step_details = b.steps;
+            if let (Some(boot), Some(create)) = (&bootstrap, rec.phases.builder_create_ms) {
+                let (pull, rest) = boot.split(create);
+                rec.builder_pull_ms = Some(pull);
+                rec.builder_boot_ms = Some(rest);
+            }
             if !b.unclassified.is_empty() {
                 use std::io::Write;
                 let _ = writeln!(
@@ -426,6 +448,9 @@ impl Session {
         if cell.strategy == Strategy::LocalCache {
             rotate_cache(t).map_err(|e| Failure::failed(format!("local cache rotation: {e}")))?;
         }
+        if t.builder.is_some() && !self.engine.is_owned() {
+            self.warm_image_id = self.image_id(&t.image).await;
+        }
         match cell.state {
             State::WarmLocal => {
                 if cell.strategy == Strategy::LayerCache {
@@ -470,22 +495,6 @@ impl Session {
         log: &mut std::fs::File,
         deadline: Option<Instant>,
     ) -> (Outcome, Option<Timeline>) {
-        let spec = Spec::new("docker")
-            .args(c.args.iter())
-            .envs(&self.engine.docker_env())
-            .envs(&c.env);
-        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        if timeout == Some(Duration::ZERO) {
-            let now: DateTime<Utc> = Utc::now();
-            let o = Outcome {
-                ending: Ending::TimedOut,
-                started: now,
-                ended: now,
-                elapsed: Duration::ZERO,
-                tail: vec![],
-            };
-            return (o, None);
-        }
         let parser = match c.format {
             OutputFormat::RawJson => Some(phases::parser_for(phases::OutputFormat::RawJson)),
             OutputFormat::Legacy => Some(phases::parser_for(phases::OutputFormat::Legacy)),
@@ -494,15 +503,39 @@ impl Session {
         match parser {
             Some(p) => {
                 let mut sink = ParserSink(p);
-                let o = process::run(&spec, log, &mut sink, timeout, &mut self.cancel).await;
+                let o = self.exec_into(c, log, deadline, &mut sink).await;
                 let t = sink.0.finish(o.ended);
                 (o, Some(t))
             }
-            None => (
-                process::run(&spec, log, &mut (), timeout, &mut self.cancel).await,
-                None,
-            ),
+            None => (self.exec_into(c, log, deadline, &mut ()).await, None),
         }
+    }
+
+    /// Runs one docker command within the run's deadline, feeding its output lines
+    /// to `sink`.
+    async fn exec_into(
+        &mut self,
+        c: &DockerCommand,
+        log: &mut std::fs::File,
+        deadline: Option<Instant>,
+        sink: &mut dyn LineSink,
+    ) -> Outcome {
+        let spec = Spec::new("docker")
+            .args(c.args.iter())
+            .envs(&self.engine.docker_env())
+            .envs(&c.env);
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if timeout == Some(Duration::ZERO) {
+            let now: DateTime<Utc> = Utc::now();
+            return Outcome {
+                ending: Ending::TimedOut,
+                started: now,
+                ended: now,
+                elapsed: Duration::ZERO,
+                tail: vec![],
+            };
+        }
+        process::run(&spec, log, sink, timeout, &mut self.cancel).await
     }
 
     /// Removes a docker-container builder cachebench created (best effort).
@@ -512,8 +545,28 @@ impl Session {
         let _ = self.engine.docker(&refs, Duration::from_secs(120)).await;
     }
 
-    /// Removes the run's builder, workspace and cache folder.
+    /// The ID of `image` on the engine, if it is there.
+    async fn image_id(&self, image: &str) -> Option<String> {
+        let args = ["image", "inspect", "--format", "{{.Id}}", image];
+        let id = self
+            .engine
+            .docker(&args, Duration::from_secs(30))
+            .await
+            .ok()?;
+        Some(id.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    /// Removes the run's builder, workspace and cache folder, and the warming
+    /// build's image when the measured build's load left it untagged.
     async fn cleanup_run(&mut self, t: &RunTarget) {
+        if let Some(old) = self.warm_image_id.take() {
+            if self.image_id(&t.image).await.as_deref() != Some(old.as_str()) {
+                let _ = self
+                    .engine
+                    .docker(&["image", "rm", &old], Duration::from_secs(60))
+                    .await;
+            }
+        }
         if let Some(name) = &t.builder {
             self.remove_builder(name).await;
         }

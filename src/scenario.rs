@@ -53,6 +53,8 @@ pub struct Matrix {
     pub builders: Option<Vec<String>>,
     /// `containerd` and/or `classic`: the image store of cachebench's own engine.
     pub image_stores: Option<Vec<String>>,
+    /// Of `strategies`, those also run on docker-container builders (default: all).
+    pub container_strategies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

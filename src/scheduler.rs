@@ -8,7 +8,7 @@ use crate::error::{exit, Error, Result};
 use crate::matrix::BuilderKind;
 use crate::options::Options;
 use crate::plan::{Cell, Facts};
-use crate::process::{self, Spec};
+use crate::process;
 use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::registry::Registry;
 use crate::results::RecordWriter;
@@ -173,6 +173,9 @@ pub struct Setup {
     pub mirror: Option<Registry>,
     pub work: tempfile::TempDir,
     pub facts: Facts,
+    /// The BuildKit image docker-container builders run (resolved from
+    /// `--buildkit-image`), when the plan has such builders and one was found.
+    pub buildkit: Option<crate::buildkit_image::Resolved>,
     /// The local-cache folder root, when `CACHEBENCH_CACHE_DIR` puts it elsewhere.
     pub cache_dir: Option<tempfile::TempDir>,
     /// Set when the engine died again after one restart (or could not be
@@ -295,9 +298,19 @@ pub async fn setup(
         }
     }
     let probe = crate::network::probe::run(&engine, opts.egress_probe.as_deref()).await;
+    let mut opts = opts.clone();
+    let mut buildkit = None;
     if opts.builders.contains(&BuilderKind::DockerContainer) {
-        facts.container_builder_unavailable =
-            buildkit_image_problem(&engine, own_registry.as_ref(), &opts.buildkit_image).await;
+        if let (false, Some(reg)) = (engine.is_owned(), own_registry.as_ref()) {
+            seed_from_external(&engine, reg, &opts.seed_images).await;
+        }
+        match buildkit_image(&engine, own_registry.as_ref(), &opts.buildkit_image).await {
+            Ok(r) => {
+                opts.buildkit_image = r.image.clone();
+                buildkit = Some(r);
+            }
+            Err(why) => facts.container_builder_unavailable = Some(why),
+        }
     }
 
     let (registry, mirror) = match &opts.registry {
@@ -325,8 +338,9 @@ pub async fn setup(
         out.to_path_buf(),
         work.path().to_path_buf(),
         run_id,
-        workload_id(opts),
+        workload_id(&opts),
         cancel,
+        mirror_host.as_deref(),
     )?;
     if let Some(d) = &cache_dir {
         session.cache_root = d.path().to_path_buf();
@@ -336,6 +350,7 @@ pub async fn setup(
         mirror,
         work,
         facts,
+        buildkit,
         cache_dir,
         engine_dead: None,
         revived: 0,
@@ -387,55 +402,84 @@ async fn seed(engine: &Engine, reg: &Registry, image: &str) -> anyhow::Result<()
             ))
         );
     }
+    push_to_mirror(engine, reg, image, &path).await
+}
+
+/// Pushes `image` from `engine` to cachebench's registry under its docker.io mirror
+/// `path` through a tag cachebench makes and removes (the image itself is kept).
+async fn push_to_mirror(
+    engine: &Engine,
+    reg: &Registry,
+    image: &str,
+    path: &str,
+) -> anyhow::Result<()> {
     let dest = format!("{}/{path}", reg.host);
     engine
         .docker(&["tag", image, &dest], Duration::from_secs(60))
         .await?;
-    engine
+    let pushed = engine
         .docker(&["push", "-q", &dest], Duration::from_secs(600))
-        .await?;
-    engine
+        .await;
+    let removed = engine
         .docker(&["image", "rm", &dest], Duration::from_secs(60))
-        .await?;
+        .await;
+    pushed?;
+    removed?;
     Ok(())
 }
 
-/// Why docker-container builders cannot run, if they cannot: the BuildKit image
-/// is neither on the engine nor seedable from the host engine.
-async fn buildkit_image_problem(
+/// On an engine cachebench does not own, docker-container builders pull base images
+/// through cachebench's registry (their docker.io mirror): serve the seed images
+/// there from that engine. A seed image the engine lacks is left to the builder's
+/// own fallback to docker.io, with a warning.
+async fn seed_from_external(engine: &Engine, reg: &Registry, images: &[String]) {
+    for image in images {
+        let Some(path) = mirror_path(image) else {
+            continue;
+        };
+        let r = match engine
+            .docker(
+                &["image", "inspect", "--format", "{{.Id}}", image],
+                Duration::from_secs(20),
+            )
+            .await
+        {
+            Ok(_) => push_to_mirror(engine, reg, image, &path).await,
+            Err(_) => Err(anyhow::anyhow!(
+                "it is not on the engine at {}",
+                engine.host
+            )),
+        };
+        if let Err(e) = r {
+            eprintln!(
+                "cachebench: warning: base image {image} is not served to docker-container builders \
+                 from cachebench's registry ({e:#}); they pull it from docker.io"
+            );
+        }
+    }
+}
+
+/// The BuildKit image docker-container builders run, resolved from `requested`
+/// (`auto` or a name) against the host engine (for cachebench's own engine, which
+/// then pulls it through its registry as a fresh runner pulls it from Docker Hub) or
+/// the engine given with --docker-host; `Err` is why those cells are skipped.
+async fn buildkit_image(
     engine: &Engine,
     reg: Option<&Registry>,
-    image: &str,
-) -> Option<String> {
-    let on_host = process::output(
-        &Spec::new("docker").args(["image", "inspect", "--format", "{{.Id}}", image]),
-        Duration::from_secs(20),
-    )
-    .await
-    .is_ok();
-    if engine.is_owned() {
-        if on_host {
-            if let Some(r) = reg {
-                return seed(engine, r, image)
-                    .await
-                    .err()
-                    .map(|e| format!("failed to seed the BuildKit image {image}: {e:#}"));
-            }
-        }
-    } else if engine
-        .docker(
-            &["image", "inspect", "--format", "{{.Id}}", image],
-            Duration::from_secs(20),
-        )
-        .await
-        .is_ok()
-    {
-        return None;
+    requested: &str,
+) -> std::result::Result<crate::buildkit_image::Resolved, String> {
+    let source_env = if engine.is_owned() {
+        Vec::new() // the host engine: the user's DOCKER_HOST or the default
+    } else {
+        engine.docker_env()
+    };
+    let r = crate::buildkit_image::resolve(requested, &source_env).await?;
+    if let (true, Some(reg)) = (engine.is_owned(), reg) {
+        seed(engine, reg, &r.image)
+            .await
+            .map_err(|e| format!("failed to seed the BuildKit image {}: {e:#}", r.image))?;
     }
-    Some(format!(
-        "the BuildKit image {image} that docker-container builders need is not on the engine and \
-         cannot be pulled here; `docker load` it on the host engine, or give --buildkit-image IMAGE"
-    ))
+    Ok(r)
 }
 
 impl Setup {

@@ -5,6 +5,8 @@
 
 #[path = "integration/common.rs"]
 mod common;
+#[path = "integration/container_builder.rs"]
+mod container_builder;
 #[path = "integration/faults.rs"]
 mod faults;
 #[path = "integration/input.rs"]
@@ -24,7 +26,6 @@ mod stores;
 
 use cachebench::record::{RunKind, RunRecord, RunStatus};
 use common::*;
-use std::process::Command;
 
 fn step<'a>(r: &'a RunRecord, needle: &str) -> &'a cachebench::record::StepRecord {
     r.step_details
@@ -272,50 +273,6 @@ fn an_engine_cachebench_does_not_own_is_not_pruned_without_consent() {
     let o = run(&args);
     assert_usage_error(&o, "--allow-prune");
     assert!(!out.join("runs.jsonl").exists());
-}
-
-/// docker-container builders: run where the BuildKit image is present, otherwise
-/// every such cell is recorded as skipped with the reason (and nothing crashes).
-#[test]
-fn docker_container_builder_runs_or_is_skipped_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let mut args = vec!["run".to_string()];
-    args.extend(tiny_args(&out));
-    args.extend(
-        [
-            "--builder",
-            "docker-container",
-            "--strategy",
-            "registry-cache",
-            "--state",
-            "cold",
-        ]
-        .map(String::from),
-    );
-    let o = run(&args);
-    let recs = records(&out);
-    assert_eq!(recs.len(), 1, "{}", text(&o));
-    let r = &recs[0];
-    let image_present = Command::new("docker")
-        .args(["image", "inspect", "moby/buildkit:buildx-stable-1"])
-        .env_remove("DOCKER_HOST")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if image_present {
-        assert_eq!(r.status, RunStatus::Ok, "{r:#?}");
-        assert!(r.phases.builder_create_ms.is_some(), "{r:#?}");
-    } else {
-        eprintln!("docker-container builder: skipped, moby/buildkit:buildx-stable-1 is not on this machine");
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        assert_eq!(r.status, RunStatus::Skipped);
-        assert!(
-            r.reason.contains("moby/buildkit:buildx-stable-1"),
-            "{}",
-            r.reason
-        );
-    }
 }
 
 /// Bridges named like cachebench's (`cb` + 8 hex) that no live dockerd uses.

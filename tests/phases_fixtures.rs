@@ -187,3 +187,19 @@ fn fixture_semantics() {
     assert!(synth.phases.load_ms.unwrap() > 0);
     assert_eq!(synth.bytes_down, 3_623_807);
 }
+
+/// `docker buildx create --bootstrap` output captured on this project's machine: the
+/// pull of the BuildKit image (cold runner) and the builder's boot are split apart.
+#[test]
+fn buildx_create_bootstrap_splits_pull_and_boot() {
+    use cachebench::phases::bootstrap::parse;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/buildx-create");
+    let cold = parse(&std::fs::read_to_string(dir.join("pull-and-boot.txt")).unwrap());
+    assert_eq!(cold.pull_ms, 1300);
+    assert_eq!(cold.done_ms, Some(1700));
+    // builder_create_ms of that run was 1821 ms.
+    assert_eq!(cold.split(1821), (1300, 521));
+    let present = parse(&std::fs::read_to_string(dir.join("image-present.txt")).unwrap());
+    assert_eq!(present.pull_ms, 0);
+    assert!(present.done_ms.is_some_and(|d| d > 0), "{present:?}");
+}

@@ -6,6 +6,7 @@
 //! `DOCKER_BUILDKIT=0 docker build`), take its [`Timeline`] with `finish`, then
 //! call [`compute_phases`] with the wall window of the run.
 
+pub mod bootstrap;
 pub mod classify;
 pub mod compute;
 pub mod interval;

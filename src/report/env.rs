@@ -32,6 +32,11 @@ pub struct EnvInfo {
     pub containerd_version: Option<String>,
     /// BuildKit driver of the builder (`docker`, `docker-container`, …).
     pub driver: Option<String>,
+    /// Image docker-container builders ran (`--buildkit-image`, `auto` resolved);
+    /// `None` when the matrix had none.
+    pub container_buildkit_image: Option<String>,
+    /// BuildKit version of that image (its `org.opencontainers.image.version` label).
+    pub container_buildkit_version: Option<String>,
     /// `containerd-snapshotter` or `graphdriver:<name>`: the engine's store when
     /// env.json was written (the first store of the matrix).
     pub image_store: Option<String>,
