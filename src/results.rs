@@ -164,3 +164,41 @@ pub fn read_runs(out: &Path) -> anyhow::Result<(Vec<RunRecord>, Option<String>)>
     let warning = (!loaded.warnings.is_empty()).then(|| loaded.warnings.join("; "));
     Ok((loaded.records, warning))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every CSV column holds the record's JSON field of the same name: a column
+    /// added to one list and not the other, or out of order, fails here.
+    #[test]
+    fn csv_row_matches_the_columns_field_by_field() {
+        let mut json = serde_json::json!({});
+        // Distinct values for every field, so a swapped column cannot go unnoticed.
+        for (i, c) in crate::record::CSV_COLUMNS.iter().enumerate() {
+            json[*c] = match *c {
+                "kind" => "measured".into(),
+                "status" => "ok".into(),
+                c if c.ends_with("_ms")
+                    || c.starts_with("steps_")
+                    || c.starts_with("bytes_")
+                    || c.starts_with("registry_")
+                    || c == "rep" =>
+                {
+                    (1000 + i as u64).into()
+                }
+                _ => format!("v{i}").into(),
+            };
+        }
+        let r: RunRecord = serde_json::from_value(json.clone()).unwrap();
+        let row = csv_row(&r);
+        assert_eq!(row.len(), crate::record::CSV_COLUMNS.len());
+        for (c, v) in crate::record::CSV_COLUMNS.iter().zip(&row) {
+            let want = match &json[*c] {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(v, &want, "column {c}");
+        }
+    }
+}

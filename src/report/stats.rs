@@ -9,9 +9,10 @@
 //! - **median**: the middle value, or the mean of the two middle values for even n.
 //! - **standard deviation**: the sample standard deviation (divisor n − 1); `None`
 //!   when n = 1, never 0.
-//! - **p90 / p95**: exact nearest-rank percentiles of the sorted sample: the value of
-//!   rank ⌈q·n⌉ (1-based). Samples are small (tens of builds), so no histogram
-//!   bucketing is applied and values are exactly observed run times.
+//! - **p90 / p95**: from an HdrHistogram of the run times (3 significant digits):
+//!   the bucket at quantile q, reported as the observed run time that falls in it
+//!   (the nearest-rank value of rank ⌈q·n⌉, 1-based), so values are always run times
+//!   that happened.
 //! - **95% CI of the median**: distribution-free, by order statistics. With
 //!   B ~ Binomial(n, ½), the interval [x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎] covers the median with
 //!   probability 1 − 2·P(B ≤ j − 1); the largest j whose coverage is ≥ 95% is taken.

@@ -58,7 +58,7 @@ impl Drop for Sentinels {
 /// With `--docker-host` (the host engine): refused without `--allow-prune`; with
 /// it, a cold + warm matrix removes only cachebench's own tags — the sentinel image
 /// and tag survive and the image list is exactly as before. (Its build cache is
-/// emptied: that is what `--allow-prune` allows, see docs/safety.md.)
+/// emptied: that is what `--allow-prune` allows, see the README's Safety section.)
 #[test]
 fn external_engine_keeps_everything_cachebench_did_not_create() {
     let _lock = host_lock();
