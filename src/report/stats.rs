@@ -397,8 +397,30 @@ mod tests {
                 );
             }
         }
-        // Always an observed value, also with near-equal samples.
-        let s = [15_240, 15_241, 15_243, 16_000];
-        assert!(s.contains(&percentile_hdr(&s, 0.9)));
+    }
+
+    #[test]
+    fn hdr_percentiles_in_a_shared_bucket_report_its_largest_observed_run() {
+        // Runs 0.01% apart: several share one 3-significant-digit bucket, so the
+        // value is the bucket's largest observed run, not the nearest rank.
+        let s: Vec<u64> = (0..10).map(|i| 100_000 + 10 * i).collect();
+        let nearest = percentile_sorted(&s, 0.5);
+        let got = percentile_hdr(&s, 0.5);
+        assert!(s.contains(&got), "{got} is not an observed run time");
+        assert_ne!(got, nearest, "the test data must make buckets collide");
+        assert!(
+            got > nearest && got - nearest <= nearest / 1000,
+            "{got} vs {nearest}"
+        );
+        let h = {
+            let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 200_000, 3).unwrap();
+            s.iter().for_each(|&x| h.record(x).unwrap());
+            h
+        };
+        assert!(h.equivalent(got, nearest));
+        assert!(s
+            .iter()
+            .filter(|&&x| x > got)
+            .all(|&x| !h.equivalent(x, got)));
     }
 }
