@@ -198,7 +198,7 @@ impl Registry {
                 "HEAD",
                 &self.host,
                 &format!("/v2/{repo}/manifests/{tag}"),
-                &[("Accept", MANIFEST_TYPES)],
+                &[("Accept", MANIFEST_MEDIA_TYPES)],
                 t,
             )?;
             if r.status != 200 {
@@ -263,10 +263,12 @@ impl Registry {
     }
 }
 
-/// Manifest media types asked for when resolving a tag to its digest.
-const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
-application/vnd.oci.image.manifest.v1+json, \
+/// The manifest media types cachebench asks a registry for (`Accept`), for tags
+/// resolved to digests and for footprints: indexes and image manifests, OCI and
+/// Docker v2. One list, also used by the tests.
+pub const MANIFEST_MEDIA_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
 /// What [`Registry::delete_run_tags`] did.
@@ -323,11 +325,6 @@ pub struct Footprint {
     pub bytes: u64,
 }
 
-const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
-application/vnd.docker.distribution.manifest.list.v2+json, \
-application/vnd.oci.image.manifest.v1+json, \
-application/vnd.docker.distribution.manifest.v2+json";
-
 impl Registry {
     /// Measures what `refs` (`REPOSITORY:TAG`, in this registry) hold. Only for a
     /// loopback registry (cachebench's own or a local one): it reads without
@@ -373,7 +370,7 @@ impl Registry {
             "GET",
             &self.host,
             &path,
-            &[("Accept", MANIFEST_ACCEPT)],
+            &[("Accept", MANIFEST_MEDIA_TYPES)],
             Duration::from_secs(10),
         )
         .with_context(|| format!("GET {}{path}", self.host))?;

@@ -92,12 +92,15 @@ pub struct FootprintStats {
 /// Share above which unattributed time is flagged.
 pub const OTHER_FLAG_SHARE: f64 = 0.05;
 
+/// The median of whole numbers (manifest counts, bytes), by the report's one
+/// median ([`stats::median`]: the mean of the middle pair for even n), rounded to
+/// the nearest whole number.
 fn median_u64(mut v: Vec<u64>) -> Option<u64> {
     if v.is_empty() {
         return None;
     }
     v.sort_unstable();
-    Some(v[(v.len() - 1) / 2])
+    Some(stats::median(&v).round() as u64)
 }
 
 /// What a builder × state × change group says.

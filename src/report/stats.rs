@@ -88,7 +88,7 @@ pub fn summarize(samples: &[u64]) -> Option<Summary> {
     });
     Some(Summary {
         n,
-        median: median_sorted(&sorted),
+        median: median(&sorted),
         mean: round3(mean),
         stddev,
         min: sorted[0],
@@ -99,8 +99,9 @@ pub fn summarize(samples: &[u64]) -> Option<Summary> {
     })
 }
 
-/// Median of a sorted, non-empty slice.
-fn median_sorted(sorted: &[u64]) -> f64 {
+/// The median of a sorted, non-empty slice: the middle value, or the mean of the two
+/// middle values for even n. The one median of every report statistic.
+pub fn median(sorted: &[u64]) -> f64 {
     let n = sorted.len();
     if n % 2 == 1 {
         sorted[n / 2] as f64
@@ -210,7 +211,7 @@ pub fn modified_z_scores(samples: &[u64]) -> Vec<f64> {
     }
     let mut sorted = samples.to_vec();
     sorted.sort_unstable();
-    let med = median_sorted(&sorted);
+    let med = median(&sorted);
     let mut dev: Vec<f64> = samples.iter().map(|&x| (x as f64 - med).abs()).collect();
     let mean_ad = dev.iter().sum::<f64>() / dev.len() as f64;
     let mad = median_f64(&mut dev);

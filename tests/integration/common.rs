@@ -400,12 +400,7 @@ impl TestRegistry {
             "HEAD",
             &self.host,
             &format!("/v2/{repo}/manifests/{tag}"),
-            &[(
-                "Accept",
-                "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, \
-                 application/vnd.docker.distribution.manifest.list.v2+json, \
-                 application/vnd.docker.distribution.manifest.v2+json",
-            )],
+            &[("Accept", cachebench::registry::MANIFEST_MEDIA_TYPES)],
             Duration::from_secs(5),
         )
         .map(|r| r.status)
