@@ -42,6 +42,20 @@ DEFAULT_CELLS="legacy:cold buildkit:cold load-push:cold push:cold registry-cache
 read -r -a CELLS <<<"$(echo ${CELLS:-$DEFAULT_CELLS})"
 BUILDKIT_IMAGE=${BUILDKIT_IMAGE:-$(docker image ls --format '{{.Repository}}:{{.Tag}}' cachebench/buildkit | sort -V | tail -n1)}
 
+# One rep of a cell through cachebench (ENGINE=own: its own engine and registry, the
+# host engine only read to seed images; ENGINE=host: the existing engine), in
+# OUT/cachebench-CELL/rep-N. The hand side's DOCKER_HOST and BUILDX_CONFIG are not
+# passed on.
+HOSTARGS=()
+[ "$ENGINE" = host ] && HOSTARGS=(--docker-host unix:///var/run/docker.sock --allow-prune)
+cachebench_rep() { # strategy state builder rep
+  env -u DOCKER_HOST -u BUILDX_CONFIG "$BIN" run --context "$CTX_SRC" --source-file src/main.txt "${ARGS[@]}" \
+    --strategy "$1" --state "$2" --builder "$3" ${BUILDKIT_IMAGE:+--buildkit-image "$BUILDKIT_IMAGE"} \
+    "${HOSTARGS[@]}" --change source --reps 1 --out "$OUT/cachebench-$1-$2-$3/rep-$4" \
+    >/dev/null 2>>"$OUT/cachebench.log" || true
+  echo "cachebench $1 $2 $3 $4: done" >&2
+}
+
 if [ "${SKIP_HAND:-0}" != 1 ]; then
 W=$(mktemp -d /tmp/fidelity-XXXXXX)
 BR=cbf$((RANDOM % 9000 + 1000))
@@ -56,7 +70,9 @@ cleanup() {
   [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && sleep 2
   [ -n "$REGPID" ] && kill "$REGPID" 2>/dev/null
   ip link del "$BR" 2>/dev/null || true
-  rm -rf "$W" 2>/dev/null || { umount -R -l "$W" 2>/dev/null; rm -rf "$W"; } || true
+  # Mounts a stopped dockerd left inside the folder (netns) are detached first.
+  awk -v w="$W/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$W" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -115,6 +131,11 @@ done
 fresh_state() { fresh_engine; }
 else
 fresh_state() { docker buildx prune -af >/dev/null 2>&1; remove_own_images; }
+# docker-container builders resolve docker.io through the script's registry (as
+# cachebench's do): serve the base image there too.
+docker tag local/busybox:latest "$REG/local/busybox:latest"
+docker push -q "$REG/local/busybox:latest" >/dev/null
+docker image rm "$REG/local/busybox:latest" >/dev/null
 fi
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -141,6 +162,8 @@ create_builder() { # name
 
 echo "strategy,state,builder,rep,wall_ms" >"$OUT/hand.csv"
 n=0
+# The two sides alternate rep by rep (hand, then cachebench, for the same cell), so
+# the machine's drift over the run falls on both alike instead of on one side.
 for cell in "${CELLS[@]}"; do
   IFS=: read -r s st bk <<<"$cell"; bk=${bk:-docker}
   for rep in $(seq 1 "$REPS"); do
@@ -169,22 +192,17 @@ for cell in "${CELLS[@]}"; do
     fi
     if [ -n "$b" ]; then docker buildx rm -f "$b" >>"$OUT/hand.log" 2>&1; fi
     rotate "$tag"; rm -rf "$ctx"
+    cachebench_rep "$s" "$st" "$bk" "$rep"
   done
 done
 cleanup; trap - EXIT
 unset DOCKER_HOST BUILDX_CONFIG
-fi
-
-# The same cells through cachebench (ENGINE=own: its own engine and registry, the
-# host engine only read to seed images; ENGINE=host: the existing engine).
-HOSTARGS=()
-[ "$ENGINE" = host ] && HOSTARGS=(--docker-host unix:///var/run/docker.sock --allow-prune)
+else
 for cell in "${CELLS[@]}"; do
   IFS=: read -r s st bk <<<"$cell"; bk=${bk:-docker}
-  "$BIN" run --context "$CTX_SRC" --source-file src/main.txt "${ARGS[@]}" --strategy "$s" --state "$st" \
-    --builder "$bk" ${BUILDKIT_IMAGE:+--buildkit-image "$BUILDKIT_IMAGE"} "${HOSTARGS[@]}" \
-    --change source --reps "$REPS" --out "$OUT/cachebench-$s-$st-$bk" >/dev/null 2>>"$OUT/cachebench.log" || true
+  for rep in $(seq 1 "$REPS"); do cachebench_rep "$s" "$st" "$bk" "$rep"; done
 done
+fi
 
 python3 - "$OUT" <<'PY'
 import csv, glob, os, statistics, sys
@@ -194,7 +212,7 @@ for r in csv.DictReader(open(os.path.join(out, "hand.csv"))):
     hand.setdefault((r["strategy"], r["state"], r.get("builder") or "docker"), []).append(int(r["wall_ms"]))
 cb = {}
 bad = []
-for f in glob.glob(os.path.join(out, "cachebench-*", "runs.csv")):
+for f in glob.glob(os.path.join(out, "cachebench-*", "**", "runs.csv"), recursive=True):
     for r in csv.DictReader(open(f)):
         if r["status"] == "ok" and r["kind"] == "measured":
             if r.get("state_check", "ok") not in ("", "ok"):
