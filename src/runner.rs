@@ -336,6 +336,7 @@ impl Session {
                 match self
                     .registry
                     .footprint(&[target.image.clone(), target.cache_ref.clone()])
+                    .await
                 {
                     Ok(fp) => {
                         rec.registry_manifests = Some(fp.manifests);
