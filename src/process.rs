@@ -98,6 +98,9 @@ pub struct Outcome {
     pub ending: Ending,
     pub started: DateTime<Utc>,
     pub ended: DateTime<Utc>,
+    /// Monotonic clock at the start (with `elapsed`, the monotonic end): durations
+    /// come from these, `started`/`ended` only timestamp.
+    pub began: Instant,
     pub elapsed: Duration,
     /// The last lines of output (stderr and stdout interleaved), for errors.
     pub tail: Vec<String>,
@@ -187,6 +190,7 @@ pub async fn run(
                 ending: Ending::SpawnFailed(msg),
                 started,
                 ended: Utc::now(),
+                began: t0,
                 elapsed: t0.elapsed(),
                 tail: vec![],
             };
@@ -265,7 +269,7 @@ pub async fn run(
                 }
             } => {
                 if let Some(pid) = pid { terminate_group(pid, &mut child).await; }
-                return Outcome { ending: Ending::TimedOut, started, ended: Utc::now(), elapsed: t0.elapsed(), tail: tail.into() };
+                return Outcome { ending: Ending::TimedOut, started, ended: Utc::now(), began: t0, elapsed: t0.elapsed(), tail: tail.into() };
             }
         };
         use std::os::unix::process::ExitStatusExt;
@@ -289,6 +293,7 @@ pub async fn run(
         ending,
         started,
         ended: Utc::now(),
+        began: t0,
         elapsed,
         tail: tail.into(),
     }
