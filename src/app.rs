@@ -204,7 +204,19 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     install_signal_handler(cancel_tx, sig_tx)?;
 
     let mut cells = plan::expand(&opts, &Facts::from_env());
-    let mut setup = scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await?;
+    let mut setup = match scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await
+    {
+        Ok(s) => s,
+        // Interrupted while setting up (seeding, engine start): what was started is
+        // already stopped; nothing ran, nothing was recorded.
+        Err(e) => match *sig_rx.borrow() {
+            Some(sig) => {
+                eprintln!("cachebench: interrupted during setup ({e}); nothing ran");
+                return Ok(128 + sig);
+            }
+            None => return Err(e),
+        },
+    };
     cells = plan::expand(&opts, &setup.facts);
 
     std::fs::write(
@@ -221,7 +233,8 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         &setup.session.engine.docker_env(),
         &opts,
         setup.session.registry.owned.is_some(),
-    );
+    )
+    .await;
     env.image_stores = plan::stores_run(&cells)
         .iter()
         .map(|s| s.to_string())

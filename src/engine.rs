@@ -148,7 +148,7 @@ impl Engine {
     /// images cachebench tagged. Returns a note for the record.
     pub async fn reset(&mut self) -> anyhow::Result<String> {
         if let Some(o) = self.owned.as_mut() {
-            o.stop();
+            o.stop().await;
             let old = o.data_root();
             o.generation += 1;
             o.start().await?;
@@ -178,7 +178,7 @@ impl Engine {
         let Some(o) = self.owned.as_mut().filter(|o| o.store != store) else {
             return Ok(false);
         };
-        o.stop();
+        o.stop().await;
         let (old_root, old_store) = (o.data_root(), o.store);
         o.store = store;
         o.generation += 1;
@@ -198,7 +198,7 @@ impl Engine {
     /// without a restart, and the note says so.
     pub async fn restart_keep(&mut self) -> anyhow::Result<String> {
         if let Some(o) = self.owned.as_mut() {
-            o.stop();
+            o.stop().await;
             o.start().await?;
             return Ok(String::new());
         }
@@ -270,7 +270,7 @@ impl Engine {
     /// True when the engine answers.
     pub async fn healthy(&self) -> bool {
         match &self.owned {
-            Some(o) => ping(&o.socket),
+            Some(o) => ping(&o.socket).await,
             None => self
                 .docker(
                     &["version", "--format", "{{.Server.Version}}"],
@@ -285,7 +285,7 @@ impl Engine {
     pub async fn revive(&mut self) -> anyhow::Result<()> {
         match self.owned.as_mut() {
             Some(o) => {
-                o.stop();
+                o.stop().await;
                 o.start().await
             }
             None => bail!(
@@ -299,19 +299,19 @@ impl Engine {
     /// removes the images cachebench tagged.
     pub async fn shutdown(&mut self) {
         if let Some(o) = self.owned.as_mut() {
-            o.close();
+            o.close().await;
         } else {
             self.remove_tagged().await;
         }
     }
 
-    /// Stops at once (second Ctrl-C): no waiting beyond a short grace.
-    pub fn kill_now(&mut self) {
+    /// Stops at once: no waiting beyond a short grace.
+    pub async fn kill_now(&mut self) {
         if let Some(o) = self.owned.as_mut() {
             if let Some(p) = o.process.as_mut() {
-                p.stop(Duration::from_secs(2));
+                p.stop(Duration::from_secs(2)).await;
             }
-            o.close();
+            o.close().await;
         }
     }
 
@@ -368,7 +368,7 @@ impl OwnedEngine {
             .context("failed to start dockerd")?;
         let t0 = Instant::now();
         loop {
-            if ping(&self.socket) {
+            if ping(&self.socket).await {
                 break;
             }
             if !p.alive() {
@@ -380,7 +380,7 @@ impl OwnedEngine {
             }
             if t0.elapsed() > START_LIMIT {
                 let tail = p.log_tail();
-                p.kill();
+                p.kill().await;
                 bail!(
                     "failed to start dockerd: no answer on {} within {}s{tail}",
                     self.socket.display(),
@@ -393,30 +393,36 @@ impl OwnedEngine {
         Ok(())
     }
 
-    fn stop(&mut self) {
+    /// SIGTERM, up to [`STOP_GRACE`] awaited (the runtime keeps serving signals),
+    /// then SIGKILL.
+    async fn stop(&mut self) {
         if let Some(mut p) = self.process.take() {
-            p.stop(STOP_GRACE);
+            p.stop(STOP_GRACE).await;
         }
     }
 
-    /// Stops dockerd and deletes the bridge and its egress rules (once). Also run
-    /// on drop, so every early return after the engine started (a failed seed, a
-    /// bad option found late, an I/O error) still leaves no dockerd, no bridge and
-    /// no rule behind.
-    fn close(&mut self) {
-        self.stop();
+    /// Stops dockerd and deletes the bridge and its egress rules (once).
+    async fn close(&mut self) {
+        self.stop().await;
         self.bridge.delete();
     }
 }
 
 impl Drop for OwnedEngine {
+    /// Every early return after the engine started (a failed seed, a bad option
+    /// found late, an I/O error) still leaves no dockerd, no bridge and no rule
+    /// behind: a dockerd not stopped yet is stopped here, blocking (best effort;
+    /// the async [`OwnedEngine::close`] is the normal path).
     fn drop(&mut self) {
-        self.close();
+        // Dropping the Background stops it (SIGTERM, grace, SIGKILL).
+        drop(self.process.take());
+        self.bridge.delete();
     }
 }
 
-fn ping(socket: &Path) -> bool {
+async fn ping(socket: &Path) -> bool {
     http::unix("GET", socket, "/_ping", Duration::from_secs(2))
+        .await
         .map(|r| r.status == 200)
         .unwrap_or(false)
 }

@@ -1,10 +1,20 @@
 //! A minimal HTTP/1.1 client over TCP and Unix sockets, for loopback only: the
 //! registry's `/v2/` API and the engine's `/_ping`. Plain HTTP, one request per
-//! connection, bodies read to the end; nothing here speaks TLS or carries
-//! credentials.
+//! connection (`Connection: close`), bodies read to the end; nothing here speaks TLS
+//! or carries credentials.
+//!
+//! It is async (tokio::net) and every exchange, connect included, runs under one
+//! deadline, so a silent socket never blocks the runtime the signal handler runs
+//! on. Why not a crate: hyper 1 with hyper-util would bring about ten crates
+//! (hyper, http, http-body, http-body-util, httparse, tower-service, …) and a
+//! connector of our own for the Unix socket, for three requests on loopback; ureq
+//! (2.x) has no Unix sockets and, run in `spawn_blocking`, would leave a thread
+//! stuck on a silent socket after its deadline (a blocking read cannot be
+//! cancelled). The protocol surface used here is tiny (status line, headers,
+//! identity or chunked body until close) and is covered by the tests below.
 
-use std::io::{Read, Write};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// A response: status code, lower-cased headers, body.
 #[derive(Debug, Clone)]
@@ -32,43 +42,65 @@ fn request_bytes(method: &str, host: &str, path: &str, headers: &[(&str, &str)])
     req.into_bytes()
 }
 
-fn exchange<S: Read + Write>(mut s: S, req: &[u8]) -> std::io::Result<Response> {
-    s.write_all(req)?;
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut s: S,
+    req: &[u8],
+) -> std::io::Result<Response> {
+    s.write_all(req).await?;
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf)?;
+    s.read_to_end(&mut buf).await?;
     parse(&buf)
 }
 
-/// `GET`/`HEAD`/`DELETE` against `host:port` over TCP.
-pub fn tcp(
+/// Runs `fut` under `timeout`: a timed-out exchange is an I/O error naming what.
+async fn within<T>(
+    timeout: Duration,
+    what: &str,
+    fut: impl std::future::Future<Output = std::io::Result<T>>,
+) -> std::io::Result<T> {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("{what}: no answer within {}ms", timeout.as_millis()),
+        )),
+    }
+}
+
+/// `GET`/`HEAD`/`DELETE` against `host:port` over TCP; `timeout` bounds the whole
+/// exchange (connect, request, response).
+pub async fn tcp(
     method: &str,
     host_port: &str,
     path: &str,
     headers: &[(&str, &str)],
     timeout: Duration,
 ) -> std::io::Result<Response> {
-    use std::net::ToSocketAddrs;
-    let addr = host_port
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| std::io::Error::other(format!("cannot resolve {host_port}")))?;
-    let s = std::net::TcpStream::connect_timeout(&addr, timeout)?;
-    s.set_read_timeout(Some(timeout))?;
-    s.set_write_timeout(Some(timeout))?;
-    exchange(s, &request_bytes(method, host_port, path, headers))
+    let req = request_bytes(method, host_port, path, headers);
+    within(timeout, &format!("{method} {host_port}{path}"), async {
+        let s = tokio::net::TcpStream::connect(host_port).await?;
+        exchange(s, &req).await
+    })
+    .await
 }
 
-/// A request over a Unix socket (the engine's API socket).
-pub fn unix(
+/// A request over a Unix socket (the engine's API socket), bounded by `timeout`.
+pub async fn unix(
     method: &str,
     socket: &std::path::Path,
     path: &str,
     timeout: Duration,
 ) -> std::io::Result<Response> {
-    let s = std::os::unix::net::UnixStream::connect(socket)?;
-    s.set_read_timeout(Some(timeout))?;
-    s.set_write_timeout(Some(timeout))?;
-    exchange(s, &request_bytes(method, "docker", path, &[]))
+    let req = request_bytes(method, "docker", path, &[]);
+    within(
+        timeout,
+        &format!("{method} {path} on {}", socket.display()),
+        async {
+            let s = tokio::net::UnixStream::connect(socket).await?;
+            exchange(s, &req).await
+        },
+    )
+    .await
 }
 
 fn parse(buf: &[u8]) -> std::io::Result<Response> {
@@ -136,8 +168,16 @@ mod tests {
         assert_eq!(r.body, b"abcde");
     }
 
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn talks_to_a_real_listener() {
+        use std::io::{Read, Write};
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap().to_string();
         let h = std::thread::spawn(move || {
@@ -150,9 +190,48 @@ mod tests {
             s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
                 .unwrap();
         });
-        let r = tcp("GET", &addr, "/v2/", &[], Duration::from_secs(5)).unwrap();
+        let r = rt()
+            .block_on(tcp("GET", &addr, "/v2/", &[], Duration::from_secs(5)))
+            .unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(r.body, b"{}");
+        h.join().unwrap();
+    }
+
+    /// A peer that accepts and never answers: the exchange ends at its deadline,
+    /// and the runtime keeps running other tasks meanwhile.
+    #[test]
+    fn a_silent_peer_times_out_without_blocking_the_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("silent.sock");
+        let l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let h = std::thread::spawn(move || {
+            let (s, _) = l.accept().unwrap();
+            std::thread::sleep(Duration::from_secs(3));
+            drop(s);
+        });
+        rt().block_on(async {
+            let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+            let t = ticks.clone();
+            let ticker = tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    t.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            let t0 = std::time::Instant::now();
+            let e = unix("GET", &sock, "/_ping", Duration::from_millis(600))
+                .await
+                .unwrap_err();
+            let took = t0.elapsed();
+            ticker.abort();
+            assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}");
+            assert!(e.to_string().contains("/_ping"), "{e}");
+            assert!(took < Duration::from_secs(2), "{took:?}");
+            // A blocking read would have starved the ticker for the whole wait.
+            let n = ticks.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(n >= 5, "the runtime was blocked: {n} ticks in {took:?}");
+        });
         h.join().unwrap();
     }
 }

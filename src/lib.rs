@@ -19,6 +19,7 @@ pub mod matrix;
 pub mod network;
 pub mod options;
 pub mod phases;
+pub mod pipe;
 pub mod plan;
 pub mod policy;
 pub mod process;

@@ -98,6 +98,9 @@ pub struct Outcome {
     pub ending: Ending,
     pub started: DateTime<Utc>,
     pub ended: DateTime<Utc>,
+    /// Monotonic clock at the start (with `elapsed`, the monotonic end): durations
+    /// come from these, `started`/`ended` only timestamp.
+    pub began: Instant,
     pub elapsed: Duration,
     /// The last lines of output (stderr and stdout interleaved), for errors.
     pub tail: Vec<String>,
@@ -187,6 +190,7 @@ pub async fn run(
                 ending: Ending::SpawnFailed(msg),
                 started,
                 ended: Utc::now(),
+                began: t0,
                 elapsed: t0.elapsed(),
                 tail: vec![],
             };
@@ -265,7 +269,7 @@ pub async fn run(
                 }
             } => {
                 if let Some(pid) = pid { terminate_group(pid, &mut child).await; }
-                return Outcome { ending: Ending::TimedOut, started, ended: Utc::now(), elapsed: t0.elapsed(), tail: tail.into() };
+                return Outcome { ending: Ending::TimedOut, started, ended: Utc::now(), began: t0, elapsed: t0.elapsed(), tail: tail.into() };
             }
         };
         use std::os::unix::process::ExitStatusExt;
@@ -289,6 +293,7 @@ pub async fn run(
         ending,
         started,
         ended: Utc::now(),
+        began: t0,
         elapsed,
         tail: tail.into(),
     }
@@ -325,10 +330,10 @@ fn unregister_group(pgid: i32) {
 }
 
 /// Keeps a child's process group registered while it runs.
-struct GroupGuard(i32);
+pub(crate) struct GroupGuard(i32);
 
 impl GroupGuard {
-    fn new(pgid: i32) -> GroupGuard {
+    pub(crate) fn new(pgid: i32) -> GroupGuard {
         register_group(pgid);
         GroupGuard(pgid)
     }
@@ -435,25 +440,93 @@ pub fn signal_group(pgid: i32, sig: i32) {
 }
 
 /// Runs a short helper command (docker info, inspect, …) and returns its stdout;
-/// the error carries the command line and its framed stderr.
+/// the error carries the command line and its framed stderr. The child runs in its
+/// own process group (registered for a second Ctrl-C); on timeout the whole group
+/// is killed (`docker buildx …` runs the plugin as a grandchild).
 pub async fn output(spec: &Spec, timeout: Duration) -> anyhow::Result<String> {
+    output_until(spec, timeout, None).await
+}
+
+/// [`output`], ended early (process group killed) when `cancel` turns true: the
+/// error is then [`Interrupted`].
+pub async fn output_or_cancel(
+    spec: &Spec,
+    timeout: Duration,
+    cancel: &mut watch::Receiver<bool>,
+) -> anyhow::Result<String> {
+    output_until(spec, timeout, Some(cancel)).await
+}
+
+/// The error of a wait that a Ctrl-C (the cancel channel) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Resolves once `cancel` holds `true` (never, when its sender is gone).
+pub async fn cancelled(cancel: &mut watch::Receiver<bool>) {
+    if cancel.wait_for(|v| *v).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn output_until(
+    spec: &Spec,
+    timeout: Duration,
+    cancel: Option<&mut watch::Receiver<bool>>,
+) -> anyhow::Result<String> {
     let mut cmd = tokio::process::Command::new(&spec.program);
     cmd.args(&spec.args)
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
     for (k, v) in &spec.env {
         cmd.env(k, v);
     }
-    let fut = cmd.output();
-    let out = match tokio::time::timeout(timeout, fut).await {
+    if let Some(d) = &spec.cwd {
+        cmd.current_dir(d);
+    }
+    let child = cmd
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("failed to run `{}`: {e}", spec.display()))?;
+    let pgid = child.id().map(|p| p as i32);
+    let _group = pgid.map(GroupGuard::new);
+    let kill = || {
+        if let Some(g) = pgid {
+            signal_group(g, libc::SIGKILL);
+        }
+    };
+    let waited = tokio::time::timeout(timeout, child.wait_with_output());
+    let out = match cancel {
+        Some(c) => tokio::select! {
+            r = waited => r,
+            _ = cancelled(c) => {
+                kill();
+                return Err(anyhow::Error::new(Interrupted)
+                    .context(format!("`{}` ended by the interruption", spec.display())));
+            }
+        },
+        None => waited.await,
+    };
+    let out = match out {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => anyhow::bail!("failed to run `{}`: {e}", spec.display()),
-        Err(_) => anyhow::bail!(
-            "`{}` did not finish within {}s",
-            spec.display(),
-            timeout.as_secs()
-        ),
+        Err(_) => {
+            kill();
+            anyhow::bail!(
+                "`{}` did not finish within {}s",
+                spec.display(),
+                timeout.as_secs()
+            )
+        }
     };
     if !out.status.success() {
         let lines = last_lines(&String::from_utf8_lossy(&out.stderr), TAIL_LINES);
@@ -584,22 +657,29 @@ mod tests {
     }
 }
 
+/// How long a killed background child gets to be reaped before cachebench stops
+/// waiting for it (it is in its own group, SIGKILLed: only a stuck kernel delays it).
+const REAP_LIMIT: Duration = Duration::from_secs(5);
+
 /// A long-lived child (dockerd, the registry) in its own process group, its output
-/// going to a log file. Stopped with SIGTERM, then SIGKILL after `grace`.
+/// going to a log file, registered for a second Ctrl-C until it is gone. Stopped
+/// with [`Background::stop`] (async: SIGTERM, wait up to `grace`, SIGKILL); the
+/// `Drop` of one not stopped is a blocking best-effort stop (error paths only).
 #[derive(Debug)]
 pub struct Background {
-    child: Option<std::process::Child>,
+    child: Option<tokio::process::Child>,
+    pgid: i32,
     pub what: String,
     pub log: std::path::PathBuf,
 }
 
 impl Background {
+    /// Starts `spec` (within a tokio runtime: the child is a tokio child).
     pub fn spawn(spec: &Spec, what: &str, log: &Path) -> anyhow::Result<Background> {
-        use std::os::unix::process::CommandExt;
         let logf = open_log(log)
             .map_err(|e| anyhow::anyhow!("failed to open log {}: {e}", log.display()))?;
         let logf2 = logf.try_clone()?;
-        let mut cmd = std::process::Command::new(&spec.program);
+        let mut cmd = tokio::process::Command::new(&spec.program);
         cmd.args(&spec.args)
             .stdin(Stdio::null())
             .stdout(logf)
@@ -611,16 +691,20 @@ impl Background {
         let child = cmd
             .spawn()
             .map_err(|e| anyhow::anyhow!("failed to start {what}: `{}`: {e}", spec.display()))?;
-        register_group(child.id() as i32);
+        let pgid = child.id().map(|p| p as i32).unwrap_or(0);
+        if pgid > 0 {
+            register_group(pgid);
+        }
         Ok(Background {
             child: Some(child),
+            pgid,
             what: what.to_string(),
             log: log.to_path_buf(),
         })
     }
 
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(|c| c.id())
+        self.child.as_ref().map(|_| self.pgid as u32)
     }
 
     /// True while the child has not exited.
@@ -637,37 +721,114 @@ impl Background {
         frame(&last_lines(&text, TAIL_LINES))
     }
 
-    /// SIGTERM to its group, SIGKILL after `grace`; waits for it.
-    pub fn stop(&mut self, grace: Duration) {
+    /// SIGTERM to its group, SIGKILL after `grace`; awaits its exit without
+    /// blocking the runtime (a second Ctrl-C meanwhile still kills the group: it
+    /// stays registered until it is gone).
+    pub async fn stop(&mut self, grace: Duration) {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let pgid = child.id() as i32;
-        unregister_group(pgid);
-        signal_group(pgid, libc::SIGTERM);
-        let t0 = Instant::now();
-        loop {
-            match child.try_wait() {
-                Ok(Some(_)) | Err(_) => break,
-                Ok(None) if t0.elapsed() >= grace => {
-                    signal_group(pgid, libc::SIGKILL);
-                    let _ = child.wait();
-                    break;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            }
+        let pgid = self.pgid;
+        if pgid > 0 {
+            signal_group(pgid, libc::SIGTERM);
         }
-        signal_group(pgid, libc::SIGKILL);
+        if tokio::time::timeout(grace, child.wait()).await.is_err() {
+            if pgid > 0 {
+                signal_group(pgid, libc::SIGKILL);
+            }
+            let _ = child.start_kill();
+            let _ = tokio::time::timeout(REAP_LIMIT, child.wait()).await;
+        }
+        if pgid > 0 {
+            // Stragglers of the group that outlived the leader.
+            signal_group(pgid, libc::SIGKILL);
+            unregister_group(pgid);
+        }
     }
 
-    /// SIGKILL at once (fault tests, a second Ctrl-C).
-    pub fn kill(&mut self) {
-        self.stop(Duration::ZERO)
+    /// SIGKILL at once (fault tests, a failed start).
+    pub async fn kill(&mut self) {
+        self.stop(Duration::ZERO).await
+    }
+
+    /// The blocking stop of `Drop`: SIGTERM, poll up to `grace`, SIGKILL.
+    fn stop_blocking(&mut self, grace: Duration) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let pgid = self.pgid;
+        if pgid <= 0 {
+            let _ = child.start_kill();
+            return;
+        }
+        signal_group(pgid, libc::SIGTERM);
+        let t0 = Instant::now();
+        while matches!(child.try_wait(), Ok(None)) {
+            if t0.elapsed() >= grace {
+                signal_group(pgid, libc::SIGKILL);
+                let t1 = Instant::now();
+                while matches!(child.try_wait(), Ok(None)) && t1.elapsed() < REAP_LIMIT {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        signal_group(pgid, libc::SIGKILL);
+        unregister_group(pgid);
     }
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
-        self.stop(KILL_GRACE);
+        self.stop_blocking(KILL_GRACE);
+    }
+}
+
+#[cfg(test)]
+mod background_tests {
+    use super::*;
+
+    /// A child that ignores SIGTERM: `stop` SIGKILLs it after the grace, and the
+    /// runtime keeps serving other tasks while it waits.
+    #[test]
+    fn stop_is_async_and_kills_after_the_grace() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let spec = Spec::new("sh").args(["-c", "trap '' TERM; sleep 30 & wait; sleep 30"]);
+            let mut b = Background::spawn(&spec, "stubborn", &dir.path().join("b.log")).unwrap();
+            let pgid = b.pid().unwrap() as i32;
+            assert!(GROUPS.lock().unwrap().contains(&pgid));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+            let t = ticks.clone();
+            let ticker = tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    t.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            let t0 = Instant::now();
+            b.stop(Duration::from_millis(800)).await;
+            let took = t0.elapsed();
+            ticker.abort();
+            assert!(took >= Duration::from_millis(700), "{took:?}");
+            assert!(took < Duration::from_secs(5), "{took:?}");
+            let n = ticks.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(n >= 8, "the runtime was blocked while stopping: {n} ticks");
+            assert!(!b.alive());
+            assert!(!GROUPS.lock().unwrap().contains(&pgid));
+            // SAFETY: kill(2) with signal 0 only probes the group.
+            let alive = || unsafe { libc::kill(-pgid, 0) } == 0;
+            let t1 = Instant::now();
+            while alive() && t1.elapsed() < Duration::from_secs(3) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(!alive(), "group {pgid} survived");
+        });
     }
 }

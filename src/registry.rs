@@ -58,7 +58,7 @@ pub fn free_port() -> std::io::Result<u16> {
 
 impl Registry {
     /// Starts cachebench's own registry with storage under `dir`.
-    pub fn start_owned(dir: &Path) -> anyhow::Result<Registry> {
+    pub async fn start_owned(dir: &Path) -> anyhow::Result<Registry> {
         let bin = find_binary().context(
             "no registry binary (docker-registry or registry) on PATH; run scripts/setup.sh \
              (apt-get install docker-registry) or give --registry HOST[:PORT]",
@@ -82,7 +82,7 @@ impl Registry {
             let spec = Spec::new(bin.as_os_str()).arg("serve").arg(&config);
             let mut process = Background::spawn(&spec, "registry", &dir.join("registry.log"))?;
             let host = format!("127.0.0.1:{port}");
-            match wait_ready(&host, &mut process, Duration::from_secs(15)) {
+            match wait_ready(&host, &mut process, Duration::from_secs(15)).await {
                 Ok(()) => {
                     return Ok(Registry {
                         repository: format!("{host}/cachebench"),
@@ -96,7 +96,7 @@ impl Registry {
                     })
                 }
                 Err(e) => {
-                    process.kill();
+                    process.kill().await;
                     last_err = Some(e);
                 }
             }
@@ -133,9 +133,10 @@ impl Registry {
     }
 
     /// Answers `GET /v2/` with 200 or 401.
-    pub fn ping(&self) -> bool {
+    pub async fn ping(&self) -> bool {
         self.is_loopback()
             && http::tcp("GET", &self.host, "/v2/", &[], Duration::from_secs(2))
+                .await
                 .map(|r| r.status == 200 || r.status == 401)
                 .unwrap_or(false)
     }
@@ -154,7 +155,7 @@ impl Registry {
     /// to is left alone (deleting it would delete that tag too). Only over plain
     /// HTTP on loopback; elsewhere the tags are left and the summary says so.
     /// Blobs stay until the registry's garbage collection runs.
-    pub fn delete_run_tags(&self, prefix: &str) -> anyhow::Result<TagCleanup> {
+    pub async fn delete_run_tags(&self, prefix: &str) -> anyhow::Result<TagCleanup> {
         let mut c = TagCleanup::default();
         if prefix.is_empty() {
             bail!("refusing to delete tags without a run prefix");
@@ -170,6 +171,7 @@ impl Registry {
         let repo = self.repo_name().to_string();
         let t = Duration::from_secs(10);
         let r = http::tcp("GET", &self.host, &format!("/v2/{repo}/tags/list"), &[], t)
+            .await
             .with_context(|| format!("failed to list tags of {}", self.repository))?;
         if r.status == 404 {
             return Ok(c);
@@ -193,29 +195,16 @@ impl Registry {
             .unwrap_or_default();
         let (mine, others): (Vec<String>, Vec<String>) =
             tags.into_iter().partition(|t| t.starts_with(prefix));
-        let digest_of = |tag: &str| -> anyhow::Result<Option<String>> {
-            let r = http::tcp(
-                "HEAD",
-                &self.host,
-                &format!("/v2/{repo}/manifests/{tag}"),
-                &[("Accept", MANIFEST_MEDIA_TYPES)],
-                t,
-            )?;
-            if r.status != 200 {
-                return Ok(None);
-            }
-            Ok(r.header("docker-content-digest").map(String::from))
-        };
         let mut foreign = std::collections::HashSet::new();
         if !mine.is_empty() {
             for o in &others {
-                if let Ok(Some(d)) = digest_of(o) {
+                if let Ok(Some(d)) = self.digest_of(&repo, o, t).await {
                     foreign.insert(d);
                 }
             }
         }
         for tag in mine {
-            let d = match digest_of(&tag) {
+            let d = match self.digest_of(&repo, &tag, t).await {
                 Ok(Some(d)) => d,
                 Ok(None) => {
                     c.failed.push(format!("{tag}: no manifest digest"));
@@ -237,7 +226,9 @@ impl Registry {
                 &format!("/v2/{repo}/manifests/{d}"),
                 &[],
                 t,
-            ) {
+            )
+            .await
+            {
                 Ok(r) if r.status == 202 || r.status == 200 || r.status == 404 => {
                     c.deleted.push(tag)
                 }
@@ -255,10 +246,31 @@ impl Registry {
         Ok(c)
     }
 
+    /// The digest `HEAD /v2/REPO/manifests/TAG` answers, if the tag exists.
+    async fn digest_of(
+        &self,
+        repo: &str,
+        tag: &str,
+        t: Duration,
+    ) -> anyhow::Result<Option<String>> {
+        let r = http::tcp(
+            "HEAD",
+            &self.host,
+            &format!("/v2/{repo}/manifests/{tag}"),
+            &[("Accept", MANIFEST_MEDIA_TYPES)],
+            t,
+        )
+        .await?;
+        if r.status != 200 {
+            return Ok(None);
+        }
+        Ok(r.header("docker-content-digest").map(String::from))
+    }
+
     /// Stops an owned registry (a no-op for an external one).
-    pub fn stop(&mut self) {
+    pub async fn stop(&mut self) {
         if let Some(o) = self.owned.as_mut() {
-            o.process.stop(Duration::from_secs(5));
+            o.process.stop(Duration::from_secs(5)).await;
         }
     }
 }
@@ -280,18 +292,18 @@ pub struct TagCleanup {
     pub failed: Vec<String>,
 }
 
-fn wait_ready(host: &str, process: &mut Background, limit: Duration) -> anyhow::Result<()> {
+async fn wait_ready(host: &str, process: &mut Background, limit: Duration) -> anyhow::Result<()> {
     let t0 = Instant::now();
     while t0.elapsed() < limit {
         if !process.alive() {
             bail!("registry exited at start{}", process.log_tail());
         }
-        if let Ok(r) = http::tcp("GET", host, "/v2/", &[], Duration::from_secs(1)) {
+        if let Ok(r) = http::tcp("GET", host, "/v2/", &[], Duration::from_secs(1)).await {
             if r.status == 200 {
                 return Ok(());
             }
         }
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     bail!(
         "registry did not answer on {host} within {}s{}",
@@ -329,7 +341,7 @@ impl Registry {
     /// Measures what `refs` (`REPOSITORY:TAG`, in this registry) hold. Only for a
     /// loopback registry (cachebench's own or a local one): it reads without
     /// credentials. Tags that do not exist count nothing.
-    pub fn footprint(&self, refs: &[String]) -> anyhow::Result<Footprint> {
+    pub async fn footprint(&self, refs: &[String]) -> anyhow::Result<Footprint> {
         anyhow::ensure!(
             self.is_loopback(),
             "footprint is measured on loopback registries only"
@@ -344,19 +356,27 @@ impl Registry {
             let repo = repo_full
                 .strip_prefix(&format!("{}/", self.host))
                 .ok_or_else(|| anyhow::anyhow!("reference {r} is not in {}", self.host))?;
-            self.walk(
-                repo,
-                tag,
-                false,
-                &mut fp,
-                &mut seen_manifests,
-                &mut seen_blobs,
-            )?;
+            // Manifests to read, depth first: (reference, is an attestation).
+            let mut todo = vec![(tag.to_string(), false)];
+            while let Some((reference, attestation)) = todo.pop() {
+                let children = self
+                    .walk(
+                        repo,
+                        &reference,
+                        attestation,
+                        &mut fp,
+                        &mut seen_manifests,
+                        &mut seen_blobs,
+                    )
+                    .await?;
+                todo.extend(children.into_iter().rev());
+            }
         }
         Ok(fp)
     }
 
-    fn walk(
+    /// Counts one manifest (once) and its blobs; returns the manifests it lists.
+    async fn walk(
         &self,
         repo: &str,
         reference: &str,
@@ -364,7 +384,8 @@ impl Registry {
         fp: &mut Footprint,
         seen_manifests: &mut std::collections::HashSet<String>,
         seen_blobs: &mut std::collections::HashSet<String>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Vec<(String, bool)>> {
+        let mut children_out = Vec::new();
         let path = format!("/v2/{repo}/manifests/{reference}");
         let resp = http::tcp(
             "GET",
@@ -373,9 +394,10 @@ impl Registry {
             &[("Accept", MANIFEST_MEDIA_TYPES)],
             Duration::from_secs(10),
         )
+        .await
         .with_context(|| format!("GET {}{path}", self.host))?;
         if resp.status == 404 {
-            return Ok(());
+            return Ok(children_out);
         }
         anyhow::ensure!(
             resp.status == 200,
@@ -388,7 +410,7 @@ impl Registry {
             .map(str::to_string)
             .unwrap_or_else(|| format!("{repo}@{reference}"));
         if !seen_manifests.insert(digest) {
-            return Ok(());
+            return Ok(children_out);
         }
         fp.manifests += 1;
         if attestation {
@@ -406,7 +428,7 @@ impl Registry {
                     .pointer("/annotations/vnd.docker.reference.type")
                     .and_then(|v| v.as_str())
                     == Some("attestation-manifest");
-                self.walk(repo, d, is_att, fp, seen_manifests, seen_blobs)?;
+                children_out.push((d.to_string(), is_att));
             }
         }
         let blobs = m.get("config").into_iter().chain(
@@ -425,6 +447,6 @@ impl Registry {
                 }
             }
         }
-        Ok(())
+        Ok(children_out)
     }
 }

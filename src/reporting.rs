@@ -8,7 +8,11 @@ use std::path::Path;
 
 /// Captures the environment of a run (a fixed list of fields; never the whole
 /// environment, never a credential).
-pub fn capture_env(docker_env: &[(String, String)], opts: &Options, own_registry: bool) -> EnvInfo {
+pub async fn capture_env(
+    docker_env: &[(String, String)],
+    opts: &Options,
+    own_registry: bool,
+) -> EnvInfo {
     let registry_kind = if own_registry {
         "cachebench's own (distribution, loopback)".to_string()
     } else {
@@ -30,6 +34,7 @@ pub fn capture_env(docker_env: &[(String, String)], opts: &Options, own_registry
         opts.scenario_path.as_deref(),
         Some(&registry_kind),
     )
+    .await
 }
 
 /// `cachebench report OUT`.

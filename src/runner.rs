@@ -219,7 +219,8 @@ impl Session {
         cmds.extend(strategy::commands(cell.strategy, &target));
         let mut timelines: Vec<Timeline> = Vec::new();
         let mut extra: Vec<PhaseInterval> = Vec::new();
-        let mut window: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        // (wall-clock start, monotonic start, monotonic end) of the measured commands.
+        let mut window: Option<(DateTime<Utc>, Instant, Instant)> = None;
         let mut build_ms = 0u64;
         let mut failure: Option<(String, Ending, String)> = None;
         let mut bootstrap: Option<Bootstrap> = None;
@@ -238,9 +239,10 @@ impl Session {
                 self.exec_parsed(c, &mut log, deadline).await
             };
             let ms = o.elapsed.as_millis() as u64;
+            let mono_end = o.began + o.elapsed;
             window = Some(match window {
-                None => (o.started, o.ended),
-                Some((s, _)) => (s, o.ended),
+                None => (o.started, o.began, mono_end),
+                Some((s, b, _)) => (s, b, mono_end),
             });
             match role {
                 "build" => build_ms += ms,
@@ -280,7 +282,11 @@ impl Session {
                 break;
             }
         }
-        if let Some((start, end)) = window {
+        if let Some((start, began, mono_end)) = window {
+            // wall_ms is the monotonic time of the measured commands; timestamps
+            // only attribute phases inside that window (a wall-clock step, NTP or
+            // manual, cannot stretch or shrink it), and the phases sum to it.
+            let end = start + monotonic_span(began, mono_end);
             let b = phases::compute_phases(start, end, &timelines, &extra);
             rec.wall_ms = Some(b.wall_ms);
             rec.phases = b.phases;
@@ -336,6 +342,7 @@ impl Session {
                 match self
                     .registry
                     .footprint(&[target.image.clone(), target.cache_ref.clone()])
+                    .await
                 {
                     Ok(fp) => {
                         rec.registry_manifests = Some(fp.manifests);
@@ -531,6 +538,7 @@ impl Session {
                 ending: Ending::TimedOut,
                 started: now,
                 ended: now,
+                began: Instant::now(),
                 elapsed: Duration::ZERO,
                 tail: vec![],
             };
@@ -677,9 +685,39 @@ fn rotate_cache(t: &RunTarget) -> std::io::Result<()> {
     std::fs::rename(new, &t.cache_dir)
 }
 
+/// `to - from` on the monotonic clock, as a chrono duration (0 if reversed).
+fn monotonic_span(from: Instant, to: Instant) -> chrono::Duration {
+    chrono::Duration::from_std(to.saturating_duration_since(from)).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The wall window is the monotonic span of the commands: phases attributed
+    /// from timestamps are clipped to it and, with `other`, sum to it exactly.
+    #[test]
+    fn wall_ms_is_the_monotonic_span() {
+        let began = Instant::now();
+        let span = monotonic_span(began, began + Duration::from_millis(1234));
+        assert_eq!(span.num_milliseconds(), 1234);
+        assert_eq!(
+            monotonic_span(began + Duration::from_secs(1), began),
+            chrono::Duration::zero()
+        );
+        let start: DateTime<Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+        // A push the wall clock says lasted 5 s (the clock stepped) is cut at the
+        // monotonic end.
+        let push = PhaseInterval::new(
+            Phase::Push,
+            start + chrono::Duration::milliseconds(1000),
+            start + chrono::Duration::milliseconds(6000),
+        );
+        let b = phases::compute_phases(start, start + span, &[], &[push]);
+        assert_eq!(b.wall_ms, 1234);
+        assert_eq!(b.sum_ms(), 1234);
+        assert_eq!(b.phases.push_ms, Some(234));
+    }
 
     #[test]
     fn failure_reason_picks_the_error_line() {

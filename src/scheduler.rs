@@ -231,16 +231,81 @@ pub async fn setup(
         std::process::id() & 0xffff
     );
 
-    // Registry: our own whenever we need a mirror (own engine) or no --registry.
-    let own_registry = if opts.registry.is_none() || opts.docker_host.is_none() {
-        Some(
-            Registry::start_owned(&work.path().join("registry"))
-                .map_err(|e| Error::missing(format!("failed to start the registry: {e:#}")))?,
+    let mut started = Started::default();
+    match start_parts(opts, &work, cancel.clone(), &mut started).await {
+        Ok(parts) => {
+            let (engine, own_registry) = started.take();
+            finish_setup(out, cancel, work, run_id, engine, own_registry, parts)
+        }
+        Err(e) => {
+            // Stopped here, awaited: a second Ctrl-C meanwhile still exits at once.
+            started.stop().await;
+            Err(e)
+        }
+    }
+}
+
+/// What setup started so far, stopped (awaited) when a later step fails or the run
+/// is interrupted during setup.
+#[derive(Default)]
+struct Started {
+    registry: Option<Registry>,
+    engine: Option<Engine>,
+}
+
+impl Started {
+    fn take(&mut self) -> (Engine, Option<Registry>) {
+        (
+            self.engine.take().expect("engine set by start_parts"),
+            self.registry.take(),
         )
-    } else {
-        None
-    };
-    let mirror_host = own_registry.as_ref().map(|r| r.host.clone());
+    }
+
+    async fn stop(&mut self) {
+        if let Some(mut e) = self.engine.take() {
+            e.shutdown().await;
+        }
+        if let Some(mut r) = self.registry.take() {
+            r.stop().await;
+        }
+    }
+}
+
+/// What setup found besides the engine and registry.
+struct Parts {
+    facts: Facts,
+    probe: crate::network::probe::ProbeResult,
+    opts: Options,
+    buildkit: Option<crate::buildkit_image::Resolved>,
+    mirror_host: Option<String>,
+}
+
+/// The error of a setup a signal interrupted (the caller exits 128 + signal).
+fn interrupted_setup() -> Error {
+    Error::Internal(anyhow::anyhow!("interrupted during setup; nothing ran"))
+}
+
+/// Starts the registry and engine into `started`, seeds base images, probes
+/// egress and resolves the BuildKit image; stops at the first step after a signal.
+async fn start_parts(
+    opts: &Options,
+    work: &tempfile::TempDir,
+    mut cancel: watch::Receiver<bool>,
+    started: &mut Started,
+) -> Result<Parts> {
+    let interrupted = |c: &watch::Receiver<bool>| *c.borrow();
+    // Registry: our own whenever we need a mirror (own engine) or no --registry.
+    if opts.registry.is_none() || opts.docker_host.is_none() {
+        started.registry = Some(
+            Registry::start_owned(&work.path().join("registry"))
+                .await
+                .map_err(|e| Error::missing(format!("failed to start the registry: {e:#}")))?,
+        );
+    }
+    let mirror_host = started.registry.as_ref().map(|r| r.host.clone());
+    if interrupted(&cancel) {
+        return Err(interrupted_setup());
+    }
 
     let engine = match &opts.docker_host {
         Some(h) => Engine::external(h, opts.allow_prune, work.path())?,
@@ -268,6 +333,10 @@ pub async fn setup(
             .map_err(|e| Error::Missing(format!("{e:#}")))?
         }
     };
+    let engine = &*started.engine.insert(engine);
+    if interrupted(&cancel) {
+        return Err(interrupted_setup());
+    }
     if !engine.healthy().await {
         return Err(Error::missing(format!(
             "the engine at {} does not answer; start it (scripts/setup.sh starts one) or fix --docker-host",
@@ -286,10 +355,14 @@ pub async fn setup(
             crate::store::parse_docker_info(&info).map(|s| (engine.host.clone(), s));
     }
     // Seed base images (and the BuildKit image) into our registry from the host engine.
+    let own_registry = started.registry.as_ref();
     if engine.is_owned() {
-        let reg = own_registry.as_ref().expect("own registry with own engine");
+        let reg = own_registry.expect("own registry with own engine");
         for img in &opts.seed_images {
-            seed(&engine, reg, img).await.map_err(|e| {
+            seed(engine, reg, img, &mut cancel).await.map_err(|e| {
+                if e.is::<process::Interrupted>() || interrupted(&cancel) {
+                    return interrupted_setup();
+                }
                 Error::missing(format!(
                     "failed to seed base image {img} into cachebench's registry: {e:#}\nhint: scripts/setup.sh \
                      imports local/busybox:latest into the host engine; give --seed-image NAME for your own base images"
@@ -297,14 +370,17 @@ pub async fn setup(
             })?;
         }
     }
-    let probe = crate::network::probe::run(&engine, opts.egress_probe.as_deref()).await;
+    if interrupted(&cancel) {
+        return Err(interrupted_setup());
+    }
+    let probe = crate::network::probe::run(engine, opts.egress_probe.as_deref()).await;
     let mut opts = opts.clone();
     let mut buildkit = None;
     if opts.builders.contains(&BuilderKind::DockerContainer) {
-        if let (false, Some(reg)) = (engine.is_owned(), own_registry.as_ref()) {
-            seed_from_external(&engine, reg, &opts.seed_images).await;
+        if let (false, Some(reg)) = (engine.is_owned(), own_registry) {
+            seed_from_external(engine, reg, &opts.seed_images).await;
         }
-        match buildkit_image(&engine, own_registry.as_ref(), &opts.buildkit_image).await {
+        match buildkit_image(engine, own_registry, &opts.buildkit_image, &mut cancel).await {
             Ok(r) => {
                 opts.buildkit_image = r.image.clone();
                 buildkit = Some(r);
@@ -312,7 +388,36 @@ pub async fn setup(
             Err(why) => facts.container_builder_unavailable = Some(why),
         }
     }
+    if interrupted(&cancel) {
+        return Err(interrupted_setup());
+    }
+    Ok(Parts {
+        facts,
+        probe,
+        opts,
+        buildkit,
+        mirror_host,
+    })
+}
 
+/// The rest of setup (nothing left to start): the session over `engine` and the
+/// registry. Errors here drop what was started (a blocking best-effort stop).
+fn finish_setup(
+    out: &Path,
+    cancel: watch::Receiver<bool>,
+    work: tempfile::TempDir,
+    run_id: String,
+    engine: Engine,
+    own_registry: Option<Registry>,
+    parts: Parts,
+) -> Result<Setup> {
+    let Parts {
+        facts,
+        probe,
+        opts,
+        buildkit,
+        mirror_host,
+    } = parts;
     let (registry, mirror) = match &opts.registry {
         Some(r) => (Registry::external(r), own_registry),
         None => (own_registry.expect("started above"), None),
@@ -362,28 +467,30 @@ pub async fn setup(
 /// cachebench's engine and pushes it to cachebench's registry under its docker.io
 /// mirror path, so `FROM image` resolves offline. Touches nothing on the host
 /// engine: it is only read (`docker save`).
-async fn seed(engine: &Engine, reg: &Registry, image: &str) -> anyhow::Result<()> {
+async fn seed(
+    engine: &Engine,
+    reg: &Registry,
+    image: &str,
+    cancel: &mut watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     let path = mirror_path(image).ok_or_else(|| {
         anyhow::anyhow!("{image} is not a docker.io image; a docker.io mirror cannot serve it")
     })?;
-    let mut save = std::process::Command::new("docker")
-        .args(["save", image])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| anyhow::anyhow!("failed to run `docker save {image}`: {e}"))?;
-    let mut load = std::process::Command::new("docker");
-    load.args(["load", "-q"]);
-    for (k, v) in engine.docker_env() {
-        load.env(k, v);
-    }
-    let save_out = save.stdout.take().expect("piped");
-    let load_out = load
-        .stdin(save_out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .output()?;
-    let save_done = save.wait_with_output()?;
+    let save = process::Spec::new("docker").args(["save", image]);
+    let load = process::Spec::new("docker")
+        .args(["load", "-q"])
+        .envs(&engine.docker_env());
+    let (save_done, load_out) = match crate::pipe::run(&save, &load, SEED_LIMIT, cancel).await? {
+        crate::pipe::PipeEnd::Done { first, second } => (first, second),
+        crate::pipe::PipeEnd::Interrupted => {
+            return Err(anyhow::Error::new(process::Interrupted)
+                .context(format!("seeding {image} was interrupted")))
+        }
+        crate::pipe::PipeEnd::TimedOut => anyhow::bail!(
+            "`docker save {image} | docker load` did not finish within {}s",
+            SEED_LIMIT.as_secs()
+        ),
+    };
     if !save_done.status.success() {
         anyhow::bail!(
             "`docker save {image}` on the host engine failed (is {image} there?){}",
@@ -402,8 +509,11 @@ async fn seed(engine: &Engine, reg: &Registry, image: &str) -> anyhow::Result<()
             ))
         );
     }
-    push_to_mirror(engine, reg, image, &path).await
+    push_to_mirror(engine, reg, image, &path, Some(cancel)).await
 }
+
+/// How long `docker save | docker load` of one seed image may take.
+const SEED_LIMIT: Duration = Duration::from_secs(900);
 
 /// Pushes `image` from `engine` to cachebench's registry under its docker.io mirror
 /// `path` through a tag cachebench makes and removes (the image itself is kept).
@@ -412,14 +522,23 @@ async fn push_to_mirror(
     reg: &Registry,
     image: &str,
     path: &str,
+    cancel: Option<&mut watch::Receiver<bool>>,
 ) -> anyhow::Result<()> {
     let dest = format!("{}/{path}", reg.host);
     engine
         .docker(&["tag", image, &dest], Duration::from_secs(60))
         .await?;
-    let pushed = engine
-        .docker(&["push", "-q", &dest], Duration::from_secs(600))
-        .await;
+    let push = ["push", "-q", dest.as_str()];
+    let limit = Duration::from_secs(600);
+    let pushed = match cancel {
+        Some(c) => {
+            let spec = process::Spec::new("docker")
+                .args(push)
+                .envs(&engine.docker_env());
+            process::output_or_cancel(&spec, limit, c).await
+        }
+        None => engine.docker(&push, limit).await,
+    };
     let removed = engine
         .docker(&["image", "rm", &dest], Duration::from_secs(60))
         .await;
@@ -444,7 +563,7 @@ async fn seed_from_external(engine: &Engine, reg: &Registry, images: &[String]) 
             )
             .await
         {
-            Ok(_) => push_to_mirror(engine, reg, image, &path).await,
+            Ok(_) => push_to_mirror(engine, reg, image, &path, None).await,
             Err(_) => Err(anyhow::anyhow!(
                 "it is not on the engine at {}",
                 engine.host
@@ -467,6 +586,7 @@ async fn buildkit_image(
     engine: &Engine,
     reg: Option<&Registry>,
     requested: &str,
+    cancel: &mut watch::Receiver<bool>,
 ) -> std::result::Result<crate::buildkit_image::Resolved, String> {
     let source_env = if engine.is_owned() {
         Vec::new() // the host engine: the user's DOCKER_HOST or the default
@@ -475,7 +595,7 @@ async fn buildkit_image(
     };
     let r = crate::buildkit_image::resolve(requested, &source_env).await?;
     if let (true, Some(reg)) = (engine.is_owned(), reg) {
-        seed(engine, reg, &r.image)
+        seed(engine, reg, &r.image, cancel)
             .await
             .map_err(|e| format!("failed to seed the BuildKit image {}: {e:#}", r.image))?;
     }
@@ -487,9 +607,9 @@ impl Setup {
     pub async fn teardown(mut self) {
         self.remove_run_artefacts().await;
         self.session.engine.shutdown().await;
-        self.session.registry.stop();
+        self.session.registry.stop().await;
         if let Some(m) = self.mirror.as_mut() {
-            m.stop();
+            m.stop().await;
         }
         if let Some(d) = self.cache_dir.take() {
             let _ = d.close();
@@ -522,7 +642,7 @@ impl Setup {
             }
         }
         if self.session.registry.owned.is_none() {
-            match self.session.registry.delete_run_tags(&prefix) {
+            match self.session.registry.delete_run_tags(&prefix).await {
                 Ok(c) => {
                     if !c.deleted.is_empty() {
                         eprintln!(

@@ -194,6 +194,14 @@ where
     root.present().map_err(e2s)
 }
 
+/// Width of the row-label area: wide enough for the longest label at 13 px
+/// (about 7 px a character in DejaVu Sans), so labels that name a store are not
+/// clipped; at most half the chart.
+fn row_label_width(labels: &[String]) -> u32 {
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    (chars * 7 + 24).clamp(120, CHART_WIDTH / 2)
+}
+
 /// Horizontal layout helper: rows top to bottom, `labels[i]` is row i.
 fn row_chart<'a, DB: DrawingBackend + 'a>(
     root: &'a DrawingArea<DB, plotters::coord::Shift>,
@@ -218,7 +226,7 @@ where
         .caption(title, ("sans-serif", 20))
         .margin(15)
         .x_label_area_size(45)
-        .y_label_area_size(230)
+        .y_label_area_size(row_label_width(labels))
         .build_cartesian_2d(0.0..xmax.max(1.0), -0.5..(rows as f64 - 0.5))
         .map_err(e2s)?;
     chart

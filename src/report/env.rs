@@ -3,14 +3,18 @@
 //! `docker buildx inspect` and /proc. The process environment is never captured as a
 //! whole; only the CI provider's name is derived from `GITHUB_ACTIONS` /
 //! `CODEBUILD_BUILD_ID`. No token, password or credential is ever read or stored.
-//! Anything that cannot be found is `None`, never an error.
+//! Anything that cannot be found is `None`, never an error: the docker commands run
+//! concurrently, each under [`DOCKER_LIMIT`], as tokio children in their own
+//! process groups, so an engine that does not answer costs at most that long and
+//! never blocks the runtime (a Ctrl-C meanwhile is still handled).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// How long each docker command of [`EnvInfo::capture`] may take.
+pub const DOCKER_LIMIT: Duration = Duration::from_secs(5);
 
 /// Version of the `env.json` layout.
 pub const ENV_SCHEMA_VERSION: u32 = 1;
@@ -76,14 +80,14 @@ impl EnvInfo {
     /// Captures the environment. `docker_env` is added to the environment of every
     /// docker command (e.g. `DOCKER_HOST`, `BUILDX_BUILDER`); `builder` is passed to
     /// `docker buildx inspect`; `scenario_file` is hashed; `registry_kind` is
-    /// recorded as given. Each command is given 20 s; failures give `None`s.
-    pub fn capture(
+    /// recorded as given. The commands run concurrently, each given
+    /// [`DOCKER_LIMIT`]; failures and timeouts give `None`s.
+    pub async fn capture(
         docker_env: &[(String, String)],
         builder: Option<&str>,
         scenario_file: Option<&Path>,
         registry_kind: Option<&str>,
     ) -> EnvInfo {
-        let docker = |args: &[&str]| run_capture("docker", args, docker_env);
         let mut env = EnvInfo {
             schema_version: ENV_SCHEMA_VERSION,
             cachebench_version: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -95,20 +99,26 @@ impl EnvInfo {
             ci_provider: ci_provider(|k| std::env::var_os(k).is_some()),
             ..EnvInfo::default()
         };
-        if let Some(out) = docker(&["version", "--format", "{{json .}}"]) {
-            env.apply_docker_version(&out);
-        }
-        if let Some(out) = docker(&["info", "--format", "{{json .}}"]) {
-            env.apply_docker_info(&out);
-        }
-        if let Some(out) = docker(&["buildx", "version"]) {
-            env.buildx_version = parse_buildx_version(&out);
-        }
         let mut inspect = vec!["buildx", "inspect"];
         if let Some(b) = builder {
             inspect.push(b);
         }
-        if let Some(out) = docker(&inspect) {
+        let (version, info, buildx, inspected) = tokio::join!(
+            run_capture("docker", &["version", "--format", "{{json .}}"], docker_env),
+            run_capture("docker", &["info", "--format", "{{json .}}"], docker_env),
+            run_capture("docker", &["buildx", "version"], docker_env),
+            run_capture("docker", &inspect, docker_env),
+        );
+        if let Some(out) = version {
+            env.apply_docker_version(&out);
+        }
+        if let Some(out) = info {
+            env.apply_docker_info(&out);
+        }
+        if let Some(out) = buildx {
+            env.buildx_version = parse_buildx_version(&out);
+        }
+        if let Some(out) = inspected {
             env.apply_buildx_inspect(&out);
         }
         env.kernel = read_trimmed("/proc/sys/kernel/osrelease").or(env.kernel);
@@ -267,36 +277,17 @@ fn read_trimmed(path: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Runs a command with a 20 s limit; its stdout when it exits 0.
-fn run_capture(program: &str, args: &[&str], extra_env: &[(String, String)]) -> Option<String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .envs(extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdout = child.stdout.take()?;
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    };
-    let out = reader.join().ok()?;
-    status.success().then_some(out)
+/// Runs a command (own process group, killed at [`DOCKER_LIMIT`]); its stdout
+/// when it exits 0 in time.
+async fn run_capture(
+    program: &str,
+    args: &[&str],
+    extra_env: &[(String, String)],
+) -> Option<String> {
+    let spec = crate::process::Spec::new(program)
+        .args(args.iter().copied())
+        .envs(extra_env);
+    crate::process::output(&spec, DOCKER_LIMIT).await.ok()
 }
 
 #[cfg(test)]
@@ -364,16 +355,51 @@ mod tests {
         assert_eq!(ci_provider(|_| false), None);
     }
 
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn capture_without_docker_gives_nones_not_errors() {
-        let env = EnvInfo::capture(
+        let env = rt().block_on(EnvInfo::capture(
             &[("PATH".to_string(), "/nonexistent".to_string())],
             None,
             None,
             Some("distribution"),
-        );
+        ));
         assert_eq!(env.schema_version, ENV_SCHEMA_VERSION);
         assert_eq!(env.registry_kind.as_deref(), Some("distribution"));
+        assert!(env.cachebench_version.is_some());
+    }
+
+    /// A docker that never answers (a stand-in script first on PATH): each command
+    /// is cut at the deadline, all of them concurrently, and the fields are `None`.
+    #[test]
+    fn a_hanging_docker_costs_one_deadline_not_four() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("docker");
+        std::fs::write(&fake, "#!/bin/sh\nsleep 60\n").unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:/usr/bin:/bin", dir.path().display());
+        let t0 = std::time::Instant::now();
+        let env = rt().block_on(EnvInfo::capture(
+            &[("PATH".to_string(), path)],
+            None,
+            None,
+            None,
+        ));
+        let took = t0.elapsed();
+        assert!(took >= DOCKER_LIMIT, "{took:?}");
+        assert!(
+            took < DOCKER_LIMIT * 2,
+            "commands ran one after another: {took:?}"
+        );
+        assert_eq!(env.engine_version, None);
+        assert_eq!(env.buildx_version, None);
         assert!(env.cachebench_version.is_some());
     }
 }

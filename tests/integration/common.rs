@@ -396,13 +396,13 @@ impl TestRegistry {
 
     /// HTTP status of the manifest `repo:tag`.
     pub fn manifest_status(&self, repo: &str, tag: &str) -> u16 {
-        cachebench::http::tcp(
+        block_on(cachebench::http::tcp(
             "HEAD",
             &self.host,
             &format!("/v2/{repo}/manifests/{tag}"),
             &[("Accept", cachebench::registry::MANIFEST_MEDIA_TYPES)],
             Duration::from_secs(5),
-        )
+        ))
         .map(|r| r.status)
         .unwrap_or(0)
     }
@@ -415,7 +415,22 @@ impl Drop for TestRegistry {
 }
 
 pub fn http(method: &str, host: &str, path: &str) -> std::io::Result<cachebench::http::Response> {
-    cachebench::http::tcp(method, host, path, &[], Duration::from_secs(5))
+    block_on(cachebench::http::tcp(
+        method,
+        host,
+        path,
+        &[],
+        Duration::from_secs(5),
+    ))
+}
+
+/// Runs one of cachebench's async helpers to completion (tests are synchronous).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(f)
 }
 
 /// A fault-injecting TCP proxy on a free loopback port, in front of a registry.
