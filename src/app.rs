@@ -1,11 +1,10 @@
 //! The subcommands, from parsed arguments to an exit code: `run`, `plan`, `doctor`,
-//! `report` and `compare`. `main` only maps what comes back to the process exit.
+//! `report`, `compare` and `clean`. `main` only maps what comes back to the process exit.
 
 use crate::cli::{Cli, Command, DoctorCmd, RunCmd};
 use crate::error::{exit, Error, Result};
 use crate::options::Options;
 use crate::plan::{self, Facts};
-use crate::record::{RunKind, RunStatus};
 use crate::results::{self, RecordWriter};
 use crate::scheduler;
 use crate::strategy::{self, RunTarget};
@@ -23,6 +22,7 @@ pub fn main(cli: Cli) -> Result<i32> {
         Command::Compare(c) => {
             crate::reporting::compare_cmd(&c.base, &c.new, &c.threshold, c.force)
         }
+        Command::Clean(c) => Ok(crate::leftovers::clean_cmd(c.dry_run)),
     }
 }
 
@@ -182,7 +182,10 @@ fn install_signal_handler(
 }
 
 async fn run_cmd(c: RunCmd) -> Result<i32> {
-    let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    let mut opts = match &c.args.resume {
+        Some(out) => crate::resume::options(c.scenario.as_deref(), &c.args, out)?,
+        None => Options::resolve(c.scenario.as_deref(), &c.args)?,
+    };
     let resuming = opts.resume.is_some();
     let out = opts
         .resume
@@ -194,7 +197,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     let resolved = opts.to_toml();
     let workload = scheduler::workload_id(&opts);
     let done = if resuming {
-        resume_state(&out, &resolved, &workload)?
+        crate::resume::done_runs(&out, &resolved, &workload)?
     } else {
         HashSet::new()
     };
@@ -204,6 +207,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     install_signal_handler(cancel_tx, sig_tx)?;
 
     let mut cells = plan::expand(&opts, &Facts::from_env());
+    crate::leftovers::sweep_before_run();
     let mut setup = scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await?;
     cells = plan::expand(&opts, &setup.facts);
 
@@ -275,56 +279,4 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         }
     }
     Ok(outcome.exit_code())
-}
-
-/// Which runs of an earlier matrix are complete; refuses when the scenario or
-/// workload changed since.
-fn resume_state(
-    out: &Path,
-    resolved: &str,
-    workload: &str,
-) -> Result<HashSet<(String, u32, RunKind)>> {
-    let previous = std::fs::read_to_string(out.join("scenario.toml")).map_err(|e| {
-        Error::usage(format!(
-            "--resume: {} has no scenario.toml ({e}); it is not a cachebench results folder",
-            out.display()
-        ))
-    })?;
-    // scenario.toml is written redacted: compare redacted with redacted.
-    if strip_out(&previous) != strip_out(&crate::redact::text(resolved)) {
-        return Err(Error::usage(format!(
-            "--resume: the scenario changed since {} was started (compare its scenario.toml); \
-             run it as a new matrix with --out instead",
-            out.display()
-        )));
-    }
-    let (records, warning) = if out.join(results::RUNS_JSONL).exists() {
-        results::read_runs(out).map_err(|e| Error::usage(format!("--resume: {e:#}")))?
-    } else {
-        (vec![], None)
-    };
-    if let Some(w) = warning {
-        eprintln!("cachebench: {w}");
-    }
-    if let Some(r) = records.iter().find(|r| r.workload != workload) {
-        return Err(Error::usage(format!(
-            "--resume: the workload changed since {} was started ({} then, {} now); run it as a new matrix",
-            out.display(),
-            r.workload,
-            workload
-        )));
-    }
-    Ok(records
-        .iter()
-        .filter(|r| r.status != RunStatus::Interrupted)
-        .map(|r| (r.cell().to_string(), r.rep, r.kind))
-        .collect())
-}
-
-fn strip_out(toml_text: &str) -> String {
-    toml_text
-        .lines()
-        .filter(|l| !l.starts_with("out ="))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

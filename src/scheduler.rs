@@ -185,6 +185,8 @@ pub struct Setup {
     pub revived: u32,
     /// The egress probe run before the matrix.
     pub probe: crate::network::probe::ProbeResult,
+    /// The lock on `work` that tells `cachebench clean` this run is alive.
+    _claim: crate::leftovers::Claim,
 }
 
 /// Environment variable naming the folder local-cache exports go to (default: the
@@ -225,6 +227,7 @@ pub async fn setup(
             Error::Internal(anyhow::anyhow!("failed to create a temporary folder: {e}"))
         })?;
     process::register_dir(work.path());
+    let claim = crate::leftovers::Claim::take(work.path()).map_err(Error::Internal)?;
     let run_id = format!(
         "{}{:04x}",
         chrono::Utc::now().format("%Y%m%d%H%M%S"),
@@ -241,6 +244,9 @@ pub async fn setup(
         None
     };
     let mirror_host = own_registry.as_ref().map(|r| r.host.clone());
+    if let Some(o) = own_registry.as_ref().and_then(|r| r.owned.as_ref()) {
+        crate::leftovers::note_pid("registry", o.process.pid());
+    }
 
     let engine = match &opts.docker_host {
         Some(h) => Engine::external(h, opts.allow_prune, work.path())?,
@@ -343,6 +349,7 @@ pub async fn setup(
         mirror_host.as_deref(),
     )?;
     if let Some(d) = &cache_dir {
+        crate::leftovers::note_cache_dir(d.path());
         session.cache_root = d.path().to_path_buf();
     }
     Ok(Setup {
@@ -355,6 +362,7 @@ pub async fn setup(
         engine_dead: None,
         revived: 0,
         probe,
+        _claim: claim,
     })
 }
 
