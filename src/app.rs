@@ -94,7 +94,10 @@ fn plan_cmd(c: &RunCmd) -> Result<i32> {
             builder_kind: cell.builder,
             registry_cache_output: opts.registry_cache_output,
         };
-        println!("       prepare: {}", prepare_text(cell));
+        println!(
+            "       prepare: {}",
+            prepare_text(cell, opts.docker_host.is_some())
+        );
         if let Some(b) = &t.builder {
             if cell.state != crate::matrix::State::WarmLocal {
                 println!(
@@ -115,14 +118,25 @@ fn plan_cmd(c: &RunCmd) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn prepare_text(cell: &plan::Cell) -> String {
+/// How a cell's state is prepared, in words: on cachebench's own engine a fresh
+/// data-root or a restart; on an engine given with --docker-host (never
+/// restarted) its build cache pruned and cachebench's images removed.
+fn prepare_text(cell: &plan::Cell, external: bool) -> String {
     use crate::matrix::{State, Strategy};
     let change = match cell.change {
         crate::matrix::Change::None => String::new(),
         c => format!(", then rewrite the {c} file"),
     };
+    let emptied = if external {
+        "build cache pruned (docker buildx prune --all --force), the images cachebench tagged removed"
+    } else {
+        "fresh data-root"
+    };
     match cell.state {
-        State::Cold => format!("empty local state (fresh data-root, new registry refs){change}"),
+        State::Cold => format!("empty local state ({emptied}, new registry refs){change}"),
+        State::WarmLocal if cell.strategy == Strategy::LayerCache && external => {
+            format!("warming build, layer store kept without a daemon restart (not cachebench's engine){change}")
+        }
         State::WarmLocal if cell.strategy == Strategy::LayerCache => {
             format!("warming build, then daemon restart keeping the layer store{change}")
         }
@@ -130,7 +144,7 @@ fn prepare_text(cell: &plan::Cell) -> String {
             format!("warming build with the same commands, local state kept{change}")
         }
         State::WarmRemote => {
-            format!("warming build, then empty local state (remote cache kept){change}")
+            format!("warming build, then empty local state ({emptied}; remote cache kept){change}")
         }
     }
 }
@@ -279,4 +293,43 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         }
     }
     Ok(outcome.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepare_words_say_what_happens_on_each_engine() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let args = crate::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            changes: vec!["none".into()],
+            strategies: vec!["buildkit".into(), "layer-cache".into()],
+            ..Default::default()
+        };
+        let o = Options::merge(None, &args).unwrap();
+        let cells = plan::expand(&o, &Facts::default());
+        let cold = cells
+            .iter()
+            .find(|c| c.key().to_string().contains("buildkit/docker/cold"))
+            .unwrap();
+        assert!(prepare_text(cold, false).contains("fresh data-root"));
+        let ext = prepare_text(cold, true);
+        assert!(
+            !ext.contains("data-root") && ext.contains("build cache pruned"),
+            "{ext}"
+        );
+        let layer = cells
+            .iter()
+            .find(|c| {
+                c.key()
+                    .to_string()
+                    .contains("layer-cache/docker/warm-local")
+            })
+            .unwrap();
+        assert!(prepare_text(layer, true).contains("without a daemon restart"));
+        assert!(prepare_text(layer, false).contains("daemon restart keeping"));
+    }
 }

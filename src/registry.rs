@@ -193,6 +193,8 @@ impl Registry {
             .unwrap_or_default();
         let (mine, others): (Vec<String>, Vec<String>) =
             tags.into_iter().partition(|t| t.starts_with(prefix));
+        // `Ok(None)`: the manifest is gone (HTTP 404), e.g. deleted with a tag of
+        // this run that shared its digest.
         let digest_of = |tag: &str| -> anyhow::Result<Option<String>> {
             let r = http::tcp(
                 "HEAD",
@@ -201,10 +203,14 @@ impl Registry {
                 &[("Accept", MANIFEST_TYPES)],
                 t,
             )?;
-            if r.status != 200 {
-                return Ok(None);
+            match r.status {
+                404 => Ok(None),
+                200 => r
+                    .header("docker-content-digest")
+                    .map(|d| Some(d.to_string()))
+                    .ok_or_else(|| anyhow::anyhow!("HEAD answered no Docker-Content-Digest")),
+                s => bail!("HEAD answered HTTP {s}"),
             }
-            Ok(r.header("docker-content-digest").map(String::from))
         };
         let mut foreign = std::collections::HashSet::new();
         if !mine.is_empty() {
@@ -214,11 +220,14 @@ impl Registry {
                 }
             }
         }
+        // Digests already deleted, with the answer: tags sharing one are deleted with it.
+        let mut done: std::collections::HashMap<String, bool> = Default::default();
         for tag in mine {
             let d = match digest_of(&tag) {
                 Ok(Some(d)) => d,
+                // Already gone: nothing left to delete, nothing to warn about.
                 Ok(None) => {
-                    c.failed.push(format!("{tag}: no manifest digest"));
+                    c.deleted.push(tag);
                     continue;
                 }
                 Err(e) => {
@@ -231,24 +240,32 @@ impl Registry {
                     .push(format!("{tag}: {d} is also tagged outside this run"));
                 continue;
             }
-            match http::tcp(
+            if let Some(ok) = done.get(&d) {
+                if *ok {
+                    c.deleted.push(tag);
+                } else {
+                    c.failed
+                        .push(format!("{tag}: {d} could not be deleted (above)"));
+                }
+                continue;
+            }
+            let outcome = match http::tcp(
                 "DELETE",
                 &self.host,
                 &format!("/v2/{repo}/manifests/{d}"),
                 &[],
                 t,
             ) {
-                Ok(r) if r.status == 202 || r.status == 200 || r.status == 404 => {
-                    c.deleted.push(tag)
-                }
+                Ok(r) if r.status == 202 || r.status == 200 || r.status == 404 => Ok(()),
                 Ok(r) if r.status == 405 => {
-                    c.failed.push(format!(
-                        "{tag}: the registry does not allow deletion (HTTP 405)"
-                    ));
+                    Err("the registry does not allow deletion (HTTP 405)".to_string())
                 }
-                Ok(r) => c
-                    .failed
-                    .push(format!("{tag}: DELETE answered HTTP {}", r.status)),
+                Ok(r) => Err(format!("DELETE answered HTTP {}", r.status)),
+                Err(e) => Err(e.to_string()),
+            };
+            done.insert(d, outcome.is_ok());
+            match outcome {
+                Ok(()) => c.deleted.push(tag),
                 Err(e) => c.failed.push(format!("{tag}: {e}")),
             }
         }
