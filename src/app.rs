@@ -1,11 +1,10 @@
 //! The subcommands, from parsed arguments to an exit code: `run`, `plan`, `doctor`,
-//! `report` and `compare`. `main` only maps what comes back to the process exit.
+//! `report`, `compare` and `clean`. `main` only maps what comes back to the process exit.
 
 use crate::cli::{Cli, Command, DoctorCmd, RunCmd};
 use crate::error::{exit, Error, Result};
 use crate::options::Options;
 use crate::plan::{self, Facts};
-use crate::record::{RunKind, RunStatus};
 use crate::results::{self, RecordWriter};
 use crate::scheduler;
 use crate::strategy::{self, RunTarget};
@@ -23,6 +22,7 @@ pub fn main(cli: Cli) -> Result<i32> {
         Command::Compare(c) => {
             crate::reporting::compare_cmd(&c.base, &c.new, &c.threshold, c.force)
         }
+        Command::Clean(c) => Ok(crate::leftovers::clean_cmd(c.dry_run)),
     }
 }
 
@@ -94,7 +94,10 @@ fn plan_cmd(c: &RunCmd) -> Result<i32> {
             builder_kind: cell.builder,
             registry_cache_output: opts.registry_cache_output,
         };
-        println!("       prepare: {}", prepare_text(cell));
+        println!(
+            "       prepare: {}",
+            prepare_text(cell, opts.docker_host.is_some())
+        );
         if let Some(b) = &t.builder {
             if cell.state != crate::matrix::State::WarmLocal {
                 println!(
@@ -115,14 +118,25 @@ fn plan_cmd(c: &RunCmd) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn prepare_text(cell: &plan::Cell) -> String {
+/// How a cell's state is prepared, in words: on cachebench's own engine a fresh
+/// data-root or a restart; on an engine given with --docker-host (never
+/// restarted) its build cache pruned and cachebench's images removed.
+fn prepare_text(cell: &plan::Cell, external: bool) -> String {
     use crate::matrix::{State, Strategy};
     let change = match cell.change {
         crate::matrix::Change::None => String::new(),
         c => format!(", then rewrite the {c} file"),
     };
+    let emptied = if external {
+        "build cache pruned (docker buildx prune --all --force), the images cachebench tagged removed"
+    } else {
+        "fresh data-root"
+    };
     match cell.state {
-        State::Cold => format!("empty local state (fresh data-root, new registry refs){change}"),
+        State::Cold => format!("empty local state ({emptied}, new registry refs){change}"),
+        State::WarmLocal if cell.strategy == Strategy::LayerCache && external => {
+            format!("warming build, layer store kept without a daemon restart (not cachebench's engine){change}")
+        }
         State::WarmLocal if cell.strategy == Strategy::LayerCache => {
             format!("warming build, then daemon restart keeping the layer store{change}")
         }
@@ -130,7 +144,7 @@ fn prepare_text(cell: &plan::Cell) -> String {
             format!("warming build with the same commands, local state kept{change}")
         }
         State::WarmRemote => {
-            format!("warming build, then empty local state (remote cache kept){change}")
+            format!("warming build, then empty local state ({emptied}; remote cache kept){change}")
         }
     }
 }
@@ -182,7 +196,10 @@ fn install_signal_handler(
 }
 
 async fn run_cmd(c: RunCmd) -> Result<i32> {
-    let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    let mut opts = match &c.args.resume {
+        Some(out) => crate::resume::options(c.scenario.as_deref(), &c.args, out)?,
+        None => Options::resolve(c.scenario.as_deref(), &c.args)?,
+    };
     let resuming = opts.resume.is_some();
     let out = opts
         .resume
@@ -194,7 +211,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     let resolved = opts.to_toml();
     let workload = scheduler::workload_id(&opts);
     let done = if resuming {
-        resume_state(&out, &resolved, &workload)?
+        crate::resume::done_runs(&out, &resolved, &workload)?
     } else {
         HashSet::new()
     };
@@ -204,6 +221,7 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     install_signal_handler(cancel_tx, sig_tx)?;
 
     let mut cells = plan::expand(&opts, &Facts::from_env());
+    crate::leftovers::sweep_before_run();
     let mut setup = match scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await
     {
         Ok(s) => s,
@@ -290,54 +308,41 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
     Ok(outcome.exit_code())
 }
 
-/// Which runs of an earlier matrix are complete; refuses when the scenario or
-/// workload changed since.
-fn resume_state(
-    out: &Path,
-    resolved: &str,
-    workload: &str,
-) -> Result<HashSet<(String, u32, RunKind)>> {
-    let previous = std::fs::read_to_string(out.join("scenario.toml")).map_err(|e| {
-        Error::usage(format!(
-            "--resume: {} has no scenario.toml ({e}); it is not a cachebench results folder",
-            out.display()
-        ))
-    })?;
-    // scenario.toml is written redacted: compare redacted with redacted.
-    if strip_out(&previous) != strip_out(&crate::redact::text(resolved)) {
-        return Err(Error::usage(format!(
-            "--resume: the scenario changed since {} was started (compare its scenario.toml); \
-             run it as a new matrix with --out instead",
-            out.display()
-        )));
-    }
-    let (records, warning) = if out.join(results::RUNS_JSONL).exists() {
-        results::read_runs(out).map_err(|e| Error::usage(format!("--resume: {e:#}")))?
-    } else {
-        (vec![], None)
-    };
-    if let Some(w) = warning {
-        eprintln!("cachebench: {w}");
-    }
-    if let Some(r) = records.iter().find(|r| r.workload != workload) {
-        return Err(Error::usage(format!(
-            "--resume: the workload changed since {} was started ({} then, {} now); run it as a new matrix",
-            out.display(),
-            r.workload,
-            workload
-        )));
-    }
-    Ok(records
-        .iter()
-        .filter(|r| r.status != RunStatus::Interrupted)
-        .map(|r| (r.cell().to_string(), r.rep, r.kind))
-        .collect())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn strip_out(toml_text: &str) -> String {
-    toml_text
-        .lines()
-        .filter(|l| !l.starts_with("out ="))
-        .collect::<Vec<_>>()
-        .join("\n")
+    #[test]
+    fn prepare_words_say_what_happens_on_each_engine() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let args = crate::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            changes: vec!["none".into()],
+            strategies: vec!["buildkit".into(), "layer-cache".into()],
+            ..Default::default()
+        };
+        let o = Options::merge(None, &args).unwrap();
+        let cells = plan::expand(&o, &Facts::default());
+        let cold = cells
+            .iter()
+            .find(|c| c.key().to_string().contains("buildkit/docker/cold"))
+            .unwrap();
+        assert!(prepare_text(cold, false).contains("fresh data-root"));
+        let ext = prepare_text(cold, true);
+        assert!(
+            !ext.contains("data-root") && ext.contains("build cache pruned"),
+            "{ext}"
+        );
+        let layer = cells
+            .iter()
+            .find(|c| {
+                c.key()
+                    .to_string()
+                    .contains("layer-cache/docker/warm-local")
+            })
+            .unwrap();
+        assert!(prepare_text(layer, true).contains("without a daemon restart"));
+        assert!(prepare_text(layer, false).contains("daemon restart keeping"));
+    }
 }

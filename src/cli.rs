@@ -36,6 +36,9 @@ pub enum Command {
     Report(ReportCmd),
     /// Compare two results folders cell by cell (exit 1 on a regression).
     Compare(CompareCmd),
+    /// Remove what runs killed outright (SIGKILL) left in $TMPDIR: their dockerd,
+    /// registry, bridge, firewall rules and work folder. Live runs are left alone.
+    Clean(CleanCmd),
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +133,13 @@ pub struct DoctorCmd {
     /// BuildKit image that docker-container builders would use [default: auto].
     #[arg(long, value_name = "IMAGE|auto")]
     pub buildkit_image: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanCmd {
+    /// List what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

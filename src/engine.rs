@@ -389,6 +389,7 @@ impl OwnedEngine {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        crate::leftovers::note_pid("dockerd", p.pid());
         self.process = Some(p);
         Ok(())
     }

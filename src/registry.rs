@@ -203,11 +203,14 @@ impl Registry {
                 }
             }
         }
+        // Digests already deleted, with the answer: tags sharing one are deleted with it.
+        let mut done: std::collections::HashMap<String, bool> = Default::default();
         for tag in mine {
             let d = match self.digest_of(&repo, &tag, t).await {
                 Ok(Some(d)) => d,
+                // Already gone: nothing left to delete, nothing to warn about.
                 Ok(None) => {
-                    c.failed.push(format!("{tag}: no manifest digest"));
+                    c.deleted.push(tag);
                     continue;
                 }
                 Err(e) => {
@@ -220,7 +223,16 @@ impl Registry {
                     .push(format!("{tag}: {d} is also tagged outside this run"));
                 continue;
             }
-            match http::tcp(
+            if let Some(ok) = done.get(&d) {
+                if *ok {
+                    c.deleted.push(tag);
+                } else {
+                    c.failed
+                        .push(format!("{tag}: {d} could not be deleted (above)"));
+                }
+                continue;
+            }
+            let outcome = match http::tcp(
                 "DELETE",
                 &self.host,
                 &format!("/v2/{repo}/manifests/{d}"),
@@ -229,24 +241,25 @@ impl Registry {
             )
             .await
             {
-                Ok(r) if r.status == 202 || r.status == 200 || r.status == 404 => {
-                    c.deleted.push(tag)
-                }
+                Ok(r) if r.status == 202 || r.status == 200 || r.status == 404 => Ok(()),
                 Ok(r) if r.status == 405 => {
-                    c.failed.push(format!(
-                        "{tag}: the registry does not allow deletion (HTTP 405)"
-                    ));
+                    Err("the registry does not allow deletion (HTTP 405)".to_string())
                 }
-                Ok(r) => c
-                    .failed
-                    .push(format!("{tag}: DELETE answered HTTP {}", r.status)),
+                Ok(r) => Err(format!("DELETE answered HTTP {}", r.status)),
+                Err(e) => Err(e.to_string()),
+            };
+            done.insert(d, outcome.is_ok());
+            match outcome {
+                Ok(()) => c.deleted.push(tag),
                 Err(e) => c.failed.push(format!("{tag}: {e}")),
             }
         }
         Ok(c)
     }
 
-    /// The digest `HEAD /v2/REPO/manifests/TAG` answers, if the tag exists.
+    /// The digest `HEAD /v2/REPO/manifests/TAG` answers; `Ok(None)` when the
+    /// manifest is gone (HTTP 404), e.g. deleted with a tag of this run that shared
+    /// its digest.
     async fn digest_of(
         &self,
         repo: &str,
@@ -261,10 +274,14 @@ impl Registry {
             t,
         )
         .await?;
-        if r.status != 200 {
-            return Ok(None);
+        match r.status {
+            404 => Ok(None),
+            200 => r
+                .header("docker-content-digest")
+                .map(|d| Some(d.to_string()))
+                .ok_or_else(|| anyhow::anyhow!("HEAD answered no Docker-Content-Digest")),
+            s => bail!("HEAD answered HTTP {s}"),
         }
-        Ok(r.header("docker-content-digest").map(String::from))
     }
 
     /// Stops an owned registry (a no-op for an external one).

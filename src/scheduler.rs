@@ -185,6 +185,8 @@ pub struct Setup {
     pub revived: u32,
     /// The egress probe run before the matrix.
     pub probe: crate::network::probe::ProbeResult,
+    /// The lock on `work` that tells `cachebench clean` this run is alive.
+    _claim: crate::leftovers::Claim,
 }
 
 /// Environment variable naming the folder local-cache exports go to (default: the
@@ -278,6 +280,8 @@ struct Parts {
     opts: Options,
     buildkit: Option<crate::buildkit_image::Resolved>,
     mirror_host: Option<String>,
+    /// The lock on the work folder that tells `cachebench clean` this run is alive.
+    claim: crate::leftovers::Claim,
 }
 
 /// The error of a setup a signal interrupted (the caller exits 128 + signal).
@@ -294,6 +298,7 @@ async fn start_parts(
     started: &mut Started,
 ) -> Result<Parts> {
     let interrupted = |c: &watch::Receiver<bool>| *c.borrow();
+    let claim = crate::leftovers::Claim::take(work.path()).map_err(Error::Internal)?;
     // Registry: our own whenever we need a mirror (own engine) or no --registry.
     if opts.registry.is_none() || opts.docker_host.is_none() {
         started.registry = Some(
@@ -303,6 +308,9 @@ async fn start_parts(
         );
     }
     let mirror_host = started.registry.as_ref().map(|r| r.host.clone());
+    if let Some(o) = started.registry.as_ref().and_then(|r| r.owned.as_ref()) {
+        crate::leftovers::note_pid("registry", o.process.pid());
+    }
     if interrupted(&cancel) {
         return Err(interrupted_setup());
     }
@@ -397,6 +405,7 @@ async fn start_parts(
         opts,
         buildkit,
         mirror_host,
+        claim,
     })
 }
 
@@ -417,6 +426,7 @@ fn finish_setup(
         opts,
         buildkit,
         mirror_host,
+        claim,
     } = parts;
     let (registry, mirror) = match &opts.registry {
         Some(r) => (Registry::external(r), own_registry),
@@ -448,6 +458,7 @@ fn finish_setup(
         mirror_host.as_deref(),
     )?;
     if let Some(d) = &cache_dir {
+        crate::leftovers::note_cache_dir(d.path());
         session.cache_root = d.path().to_path_buf();
     }
     Ok(Setup {
@@ -460,6 +471,7 @@ fn finish_setup(
         engine_dead: None,
         revived: 0,
         probe,
+        _claim: claim,
     })
 }
 

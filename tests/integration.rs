@@ -15,6 +15,8 @@ mod input;
 mod interrupt;
 #[path = "integration/isolation.rs"]
 mod isolation;
+#[path = "integration/leftovers.rs"]
+mod leftovers;
 #[path = "integration/network.rs"]
 mod network;
 #[path = "integration/secrets.rs"]

@@ -79,6 +79,7 @@ impl Bridge {
         .await
         .with_context(|| format!("failed to create bridge {name} for cachebench's dockerd"))?;
         process::register_bridge(&name);
+        crate::leftovers::note_bridge(&name, &subnet);
         let mut bridge = Bridge {
             name,
             cidr,

@@ -1,5 +1,6 @@
 //! Interruption and resume: SIGINT/SIGTERM during a build, a second signal, and
-//! `run --resume OUT` (including after a crash left a truncated last line).
+//! `run --resume OUT` alone or with the first run's flags (including after a crash
+//! left a truncated last line).
 
 use super::common::*;
 use cachebench::record::RunStatus;
@@ -52,9 +53,9 @@ fn sigint_keeps_finished_runs_cleans_up_and_resume_finishes() {
     assert!(csv.contains(",interrupted,"), "{csv}");
     assert_no_leftovers(dir.path(), Some(&bridge));
 
-    // Resume: only the interrupted cell runs again.
-    let mut resume = args.clone();
-    resume.extend(["--resume".into(), out.display().to_string()]);
+    // Resume with no other flag: OUT's scenario.toml says what to run; only the
+    // interrupted cell runs again.
+    let resume: Vec<String> = vec!["run".into(), "--resume".into(), out.display().to_string()];
     let o = run_env(&resume, dir.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let recs = records(&out);
@@ -62,11 +63,19 @@ fn sigint_keeps_finished_runs_cleans_up_and_resume_finishes() {
     assert_eq!(recs[2].strategy, "inline-cache");
     assert_eq!(recs[2].status, RunStatus::Ok, "{:#?}", recs[2]);
 
-    // A changed scenario or workload is refused; nothing runs.
+    // A flag that differs from the record, or a changed workload, is refused;
+    // nothing runs.
     let mut changed = resume.clone();
     changed.extend(["--warmup".into(), "1".into()]);
     let o = run_env(&changed, dir.path(), &[]);
-    assert_usage_error(&o, "--resume: the scenario changed since");
+    assert_usage_error(&o, "--resume: --warmup (run.warmup) is 1 now but 0 in");
+    let mut changed = resume.clone();
+    changed.extend(["--strategy".into(), "buildkit".into()]);
+    let o = run_env(&changed, dir.path(), &[]);
+    assert_usage_error(
+        &o,
+        "--resume: --strategy (matrix.strategies) is [\"buildkit\"] now",
+    );
     std::fs::write(
         ctx.join("Dockerfile"),
         "FROM local/busybox:latest\nRUN echo other\n",
@@ -97,7 +106,10 @@ fn sigint_keeps_finished_runs_cleans_up_and_resume_finishes() {
         "{}",
         text(&o)
     );
-    let o = run_env(&resume, dir.path(), &[]);
+    // The flags of the first run, given again with --resume, agree with the record.
+    let mut full = args.clone();
+    full.extend(["--resume".into(), out.display().to_string()]);
+    let o = run_env(&full, dir.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let recs = records(&out);
     assert_eq!(recs.len(), 3, "nothing left to run: {recs:#?}");

@@ -231,3 +231,49 @@ fn external_registry_keeps_unrelated_repositories_and_loses_the_run_tags() {
     let left = reg.tags("cachebench");
     assert!(left.is_empty(), "run tags left: {left:?}");
 }
+
+/// Two tags of a run that name one manifest (as a run's `-img` and `-cache` tags
+/// can): deleting the first deletes the manifest of both, and the second counts as
+/// deleted, not as a tag left "without a manifest digest".
+#[test]
+fn run_tags_sharing_a_manifest_are_deleted_without_a_warning() {
+    let reg = TestRegistry::start();
+    let run = format!("r{}", nonce());
+    let tags: Vec<String> = ["a-img", "a-cache"]
+        .iter()
+        .map(|s| format!("{}/cachebench:{run}-{s}", reg.host))
+        .collect();
+    let other = format!("{}/cachebench:someone-else", reg.host);
+    {
+        let _lock = host_lock();
+        let _cleanup = Sentinels(tags.clone());
+        for t in &tags {
+            host_docker_ok(&["tag", "local/busybox:latest", t]);
+            host_docker_ok(&["push", "-q", t]);
+        }
+    }
+    assert_eq!(reg.tags("cachebench").len(), 2);
+    let c = block_on(
+        cachebench::registry::Registry::external(&reg.host).delete_run_tags(&format!("{run}-")),
+    )
+    .unwrap();
+    assert!(c.failed.is_empty() && c.kept.is_empty(), "{c:?}");
+    assert_eq!(c.deleted.len(), 2, "{c:?}");
+    assert!(reg.tags("cachebench").is_empty());
+    // A tag outside the run on the same manifest keeps it, and says so.
+    {
+        let _lock = host_lock();
+        let _cleanup = Sentinels(vec![tags[0].clone(), other.clone()]);
+        for t in [&tags[0], &other] {
+            host_docker_ok(&["tag", "local/busybox:latest", t]);
+            host_docker_ok(&["push", "-q", t]);
+        }
+    }
+    let c = block_on(
+        cachebench::registry::Registry::external(&reg.host).delete_run_tags(&format!("{run}-")),
+    )
+    .unwrap();
+    assert!(c.deleted.is_empty() && c.failed.is_empty(), "{c:?}");
+    assert_eq!(c.kept.len(), 1, "{c:?}");
+    assert_eq!(reg.manifest_status("cachebench", "someone-else"), 200);
+}
