@@ -53,6 +53,10 @@ pub struct Engine {
     /// Ids of the images cachebench built there: a rebuild under the same tag
     /// leaves the previous one dangling, and cachebench removes those it made.
     pub built: Vec<String>,
+    /// Preparation commands and state changes since the runner last took them
+    /// (`$ docker …` with outcome and time; engine resets and restarts), for the
+    /// run's log.
+    pub journal: std::sync::Mutex<Vec<String>>,
 }
 
 impl Engine {
@@ -126,6 +130,7 @@ impl Engine {
             buildx_config,
             tagged: vec![],
             built: vec![],
+            journal: Default::default(),
         })
     }
 
@@ -140,6 +145,7 @@ impl Engine {
             buildx_config,
             tagged: vec![],
             built: vec![],
+            journal: Default::default(),
         })
     }
 
@@ -148,10 +154,17 @@ impl Engine {
     /// images cachebench tagged. Returns a note for the record.
     pub async fn reset(&mut self) -> anyhow::Result<String> {
         if let Some(o) = self.owned.as_mut() {
+            let t0 = Instant::now();
             o.stop().await;
             let old = o.data_root();
             o.generation += 1;
             o.start().await?;
+            let line = format!(
+                "engine reset: dockerd restarted on a fresh data-root {} in {:.3}s",
+                o.data_root().display(),
+                t0.elapsed().as_secs_f64()
+            );
+            self.note_journal(line);
             // Best effort: a leftover is removed with the whole folder at the end.
             let _ = std::fs::remove_dir_all(&old);
             return Ok(String::new());
@@ -198,8 +211,14 @@ impl Engine {
     /// without a restart, and the note says so.
     pub async fn restart_keep(&mut self) -> anyhow::Result<String> {
         if let Some(o) = self.owned.as_mut() {
+            let t0 = Instant::now();
             o.stop().await;
             o.start().await?;
+            let line = format!(
+                "engine restart: dockerd restarted on the same data-root in {:.3}s",
+                t0.elapsed().as_secs_f64()
+            );
+            self.note_journal(line);
             return Ok(String::new());
         }
         Ok("external engine: layer store kept without a daemon restart".into())
@@ -264,7 +283,35 @@ impl Engine {
         let spec = Spec::new("docker")
             .args(args.iter().copied())
             .envs(&self.docker_env());
-        process::output(&spec, timeout).await
+        let t0 = Instant::now();
+        let r = process::output(&spec, timeout).await;
+        let end = match &r {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("failed: {}", format!("{e:#}").lines().next().unwrap_or("")),
+        };
+        self.note_journal(format!(
+            "$ {} ({end}, {:.3}s)",
+            spec.display(),
+            t0.elapsed().as_secs_f64()
+        ));
+        r
+    }
+
+    fn note_journal(&self, line: String) {
+        if let Ok(mut j) = self.journal.lock() {
+            j.push(format!(
+                "{} {line}",
+                chrono::Utc::now().format("%H:%M:%S%.3f")
+            ));
+        }
+    }
+
+    /// Takes the journal's lines (see [`Engine::journal`]).
+    pub fn take_journal(&self) -> Vec<String> {
+        self.journal
+            .lock()
+            .map(|mut j| std::mem::take(&mut *j))
+            .unwrap_or_default()
     }
 
     /// True when the engine answers.

@@ -37,4 +37,5 @@ pub mod scheduler;
 pub mod state_check;
 pub mod store;
 pub mod strategy;
+pub mod transcript;
 pub mod workspace;

@@ -168,6 +168,7 @@ impl Session {
                 return rec;
             }
         };
+        let _ = self.engine.take_journal(); // setup's commands, not this run's
         let builder_name = (cell.builder == BuilderKind::DockerContainer)
             .then(|| format!("cachebench-{}-{n}", self.run_id));
         let target = RunTarget {
@@ -200,6 +201,8 @@ impl Session {
                 rec.reason = fail.reason;
                 self.amend_network_reason(&mut rec);
                 self.cleanup_run(&target).await;
+                self.journal_to(&mut log);
+                crate::transcript::write_beside(&self.out.join(&rec.log));
                 return rec;
             }
         }
@@ -357,7 +360,18 @@ impl Session {
         }
         let _ = writeln!(log, "== {} ({} ms) ==", rec.status, wall);
         self.cleanup_run(&target).await;
+        let _ = writeln!(log, "== cleanup ==");
+        self.journal_to(&mut log);
+        crate::transcript::write_beside(&self.out.join(&rec.log));
         rec
+    }
+
+    /// Writes the engine's preparation commands and state changes to the log.
+    fn journal_to(&self, log: &mut std::fs::File) {
+        use std::io::Write;
+        for l in self.engine.take_journal() {
+            let _ = writeln!(log, "cachebench: {}", crate::redact::text(&l));
+        }
     }
 
     /// Proves the run's state from its own step records (see [`state_check`]).
@@ -421,6 +435,7 @@ impl Session {
         if must_reset || self.engine.is_owned() {
             let _ = writeln!(log, "== prepare: empty local state ==");
             let r = self.engine.reset().await;
+            self.journal_to(log);
             keep_note(&mut notes, r, "failed to empty local state")?;
         }
         if cell.state == State::Cold {
@@ -463,6 +478,7 @@ impl Session {
                 if cell.strategy == Strategy::LayerCache {
                     let _ = writeln!(log, "== prepare: daemon restart, layer store kept ==");
                     let r = self.engine.restart_keep().await;
+                    self.journal_to(log);
                     keep_note(&mut notes, r, "engine restart")?;
                 }
             }
@@ -472,6 +488,7 @@ impl Session {
                     self.remove_builder(name).await;
                 }
                 let r = self.engine.reset().await;
+                self.journal_to(log);
                 keep_note(&mut notes, r, "failed to empty local state")?;
             }
             State::Cold => unreachable!("handled above"),

@@ -190,6 +190,23 @@ fn a_failed_build_is_recorded_and_the_matrix_goes_on() {
         assert!(r.reason.contains("exit"), "{}", r.reason);
         let log = std::fs::read_to_string(out.join(&r.log)).unwrap();
         assert!(log.contains("about to fail"), "{log}");
+        // The readable transcript beside it: the step, its status, its output.
+        let txt = out.join(&r.log).with_extension("txt");
+        let txt =
+            std::fs::read_to_string(&txt).unwrap_or_else(|e| panic!("{}: {e}", txt.display()));
+        if r.strategy == "buildkit" {
+            assert!(
+                txt.contains("RUN echo about to fail && exit 7: error"),
+                "{txt}"
+            );
+            assert!(txt.contains("    | about to fail"), "{txt}");
+        } else {
+            assert!(txt.contains("about to fail"), "{txt}");
+        }
+        assert!(
+            txt.contains("engine reset: dockerd restarted on a fresh data-root"),
+            "{txt}"
+        );
     }
 }
 

@@ -214,7 +214,7 @@ fn host_at(s: &str) -> Option<String> {
 }
 
 /// Standard base64 (padding optional); `None` on anything else.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let val = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',

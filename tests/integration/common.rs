@@ -187,7 +187,8 @@ pub fn jsonl_lines(out: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// Log files in OUT/logs whose text contains `needle`.
+/// Raw log files (`*.log`, not the `.txt` transcripts) in OUT/logs whose text
+/// contains `needle`.
 pub fn logs_containing(out: &Path, needle: &str) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(out.join("logs")) else {
         return vec![];
@@ -195,6 +196,7 @@ pub fn logs_containing(out: &Path, needle: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = rd
         .flatten()
         .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
         .filter(|p| {
             std::fs::read_to_string(p)
                 .map(|t| t.contains(needle))
