@@ -116,3 +116,11 @@ fn reason_short(records: &[RunRecord]) -> String {
         format!("its run: {short}")
     }
 }
+
+#[cfg(test)]
+#[path = "executor_fake.rs"]
+pub mod fake;
+
+#[cfg(test)]
+#[path = "executor_tests.rs"]
+mod tests;
