@@ -658,6 +658,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_run_ends_timed_out_interrupted_or_failed() {
+        assert_eq!(run_status(&Ending::TimedOut), RunStatus::Timeout);
+        assert_eq!(run_status(&Ending::Interrupted), RunStatus::Interrupted);
+        assert_eq!(run_status(&Ending::Exited(1)), RunStatus::Failed);
+        assert_eq!(run_status(&Ending::Signalled(9)), RunStatus::Failed);
+    }
+
+    #[test]
     fn failure_reason_picks_the_error_line() {
         let tail = "x\nERROR: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1\n---";
         let r = failure_reason("build", &Ending::Exited(1), tail);
