@@ -281,10 +281,10 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         setup.session.engine.host,
         setup.session.registry.repository
     );
-    let result = scheduler::run_matrix(&mut setup, &cells, &mut writer, &done, &sig_rx).await;
-    let engine_dead = setup.engine_dead.clone();
+    let result =
+        scheduler::run_matrix(&mut setup.session, &cells, &mut writer, &done, &sig_rx).await;
     setup.teardown().await;
-    result?;
+    let engine_dead = result?.engine_dead;
     let interrupted_by = *sig_rx.borrow();
     let (all, warning) = results::read_runs(&out).map_err(Error::Internal)?;
     if let Some(w) = warning {
@@ -295,16 +295,16 @@ async fn run_cmd(c: RunCmd) -> Result<i32> {
         eprintln!("cachebench: warning: failed to render the report: {e}");
     }
     println!("results: {}", out.display());
+    if interrupted_by.is_none() {
+        if let Some(cause) = &engine_dead {
+            eprintln!("cachebench: error: {cause}");
+        }
+    }
     let outcome = scheduler::MatrixOutcome {
         records: all,
         interrupted_by,
+        engine_dead,
     };
-    if interrupted_by.is_none() {
-        if let Some(cause) = engine_dead {
-            eprintln!("cachebench: error: {cause}");
-            return Ok(exit::INTERNAL);
-        }
-    }
     Ok(outcome.exit_code())
 }
 

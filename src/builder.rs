@@ -45,7 +45,7 @@ pub fn write_config(
 /// `docker buildx create --driver docker-container … --bootstrap` (no `--use`).
 pub fn create_command(name: &str, image: &str, config: &Path) -> DockerCommand {
     DockerCommand {
-        role: Role::Build,
+        role: Role::BuilderCreate,
         format: OutputFormat::Plain,
         env: vec![],
         args: vec![
@@ -99,6 +99,7 @@ mod tests {
     fn create_never_uses_use() {
         let c = create_command("cb", "moby/buildkit:buildx-stable-1", Path::new("/x.toml"));
         assert!(!c.args.iter().any(|a| a == "--use"));
+        assert_eq!(c.role, Role::BuilderCreate);
         assert!(c.args.contains(&"network=host".to_string()));
     }
 }

@@ -2,9 +2,9 @@
 //! real registry, and reports which one a team should adopt.
 //!
 //! Flow (as in hyperfine): [`cli`] → [`options`] → [`plan`] → [`runner`] (one run)
-//! → [`scheduler`] (the matrix) → [`results`] (records on disk) → `report`
-//! (statistics and exporters, re-rendered from records alone). [`phases`] turns a
-//! build's output into the time of each phase.
+//! → [`scheduler`] (the matrix, through the [`executor`] seam) → [`results`]
+//! (records on disk) → `report` (statistics and exporters, re-rendered from records
+//! alone). [`phases`] turns a build's output into the time of each phase.
 
 pub mod app;
 pub mod builder;
@@ -14,6 +14,7 @@ pub mod console;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+pub mod executor;
 pub mod http;
 pub mod leftovers;
 pub mod matrix;

@@ -188,6 +188,51 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// A record of `cell` with nothing measured yet: the start of every run's
+    /// record, and the whole record of a run that is not run.
+    pub fn blank(
+        scenario: &str,
+        workload: &str,
+        cell: &crate::plan::Cell,
+        rep: u32,
+        kind: RunKind,
+        status: RunStatus,
+        reason: &str,
+    ) -> RunRecord {
+        RunRecord {
+            scenario: scenario.to_string(),
+            workload: workload.to_string(),
+            strategy: cell.strategy.to_string(),
+            builder: cell.builder.to_string(),
+            state: cell.state.to_string(),
+            change: cell.change.to_string(),
+            rep,
+            kind,
+            status,
+            reason: reason.to_string(),
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            wall_ms: None,
+            build_ms: None,
+            prepare_ms: None,
+            phases: Default::default(),
+            steps_total: None,
+            steps_cached: None,
+            bytes_down: None,
+            bytes_up: None,
+            log: String::new(),
+            note: String::new(),
+            registry_manifests: None,
+            registry_attestations: None,
+            registry_bytes: None,
+            state_check: String::new(),
+            image_store: cell.image_store.to_string(),
+            builder_pull_ms: None,
+            builder_boot_ms: None,
+            step_details: vec![],
+            commands: vec![],
+        }
+    }
+
     /// True when the run's state check failed (it is then left out of statistics).
     pub fn state_failed(&self) -> bool {
         !self.state_check.is_empty() && self.state_check != crate::state_check::OK

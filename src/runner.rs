@@ -13,7 +13,7 @@ use crate::process::{self, Ending, LineSink, Outcome, Spec};
 use crate::record::{CommandRecord, RunKind, RunRecord, RunStatus};
 use crate::registry::Registry;
 use crate::state_check;
-use crate::strategy::{self, DockerCommand, OutputFormat, RunTarget};
+use crate::strategy::{self, DockerCommand, OutputFormat, Role, RunTarget};
 use crate::workspace::Workspace;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -106,38 +106,15 @@ impl Session {
         status: RunStatus,
         reason: &str,
     ) -> RunRecord {
-        RunRecord {
-            scenario: self.opts.scenario_name.clone(),
-            workload: self.workload.clone(),
-            strategy: cell.strategy.to_string(),
-            builder: cell.builder.to_string(),
-            state: cell.state.to_string(),
-            change: cell.change.to_string(),
+        RunRecord::blank(
+            &self.opts.scenario_name,
+            &self.workload,
+            cell,
             rep,
             kind,
             status,
-            reason: reason.to_string(),
-            started_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            wall_ms: None,
-            build_ms: None,
-            prepare_ms: None,
-            phases: Default::default(),
-            steps_total: None,
-            steps_cached: None,
-            bytes_down: None,
-            bytes_up: None,
-            log: String::new(),
-            note: String::new(),
-            registry_manifests: None,
-            registry_attestations: None,
-            registry_bytes: None,
-            state_check: String::new(),
-            image_store: cell.image_store.to_string(),
-            builder_pull_ms: None,
-            builder_boot_ms: None,
-            step_details: vec![],
-            commands: vec![],
-        }
+            reason,
+        )
     }
 
     /// Runs one rep of `cell`, returning its record (never an error: a failure is
@@ -227,13 +204,9 @@ impl Session {
         let mut build_ms = 0u64;
         let mut failure: Option<(String, Ending, String)> = None;
         let mut bootstrap: Option<Bootstrap> = None;
-        for (i, c) in cmds.iter().enumerate() {
-            let role = if create_builder && i == 0 {
-                "builder_create"
-            } else {
-                c.role.name()
-            };
-            let (o, timeline) = if role == "builder_create" {
+        for c in &cmds {
+            let role = c.role.name();
+            let (o, timeline) = if c.role == Role::BuilderCreate {
                 let mut p = BootstrapParser::default();
                 let o = self.exec_into(c, &mut log, deadline, &mut p).await;
                 bootstrap = Some(p.finish());
@@ -247,10 +220,12 @@ impl Session {
                 None => (o.started, o.began, mono_end),
                 Some((s, b, _)) => (s, b, mono_end),
             });
-            match role {
-                "build" => build_ms += ms,
-                "push" => extra.push(PhaseInterval::new(Phase::Push, o.started, o.ended)),
-                _ => extra.push(PhaseInterval::new(Phase::BuilderCreate, o.started, o.ended)),
+            match c.role {
+                Role::Build => build_ms += ms,
+                Role::Push => extra.push(PhaseInterval::new(Phase::Push, o.started, o.ended)),
+                Role::BuilderCreate => {
+                    extra.push(PhaseInterval::new(Phase::BuilderCreate, o.started, o.ended))
+                }
             }
             rec.commands.push(CommandRecord {
                 role: role.to_string(),
@@ -320,11 +295,7 @@ impl Session {
             }
         }
         if let Some((role, ending, detail)) = failure {
-            rec.status = match ending {
-                Ending::TimedOut => RunStatus::Timeout,
-                Ending::Interrupted => RunStatus::Interrupted,
-                _ => RunStatus::Failed,
-            };
+            rec.status = run_status(&ending);
             rec.reason = failure_reason(&role, &ending, &detail);
             self.amend_network_reason(&mut rec);
         }
@@ -649,13 +620,18 @@ impl Failure {
     }
     fn from_outcome(what: &str, o: &Outcome) -> Failure {
         Failure {
-            status: match o.ending {
-                Ending::TimedOut => RunStatus::Timeout,
-                Ending::Interrupted => RunStatus::Interrupted,
-                _ => RunStatus::Failed,
-            },
+            status: run_status(&o.ending),
             reason: failure_reason(what, &o.ending, &o.framed_tail()),
         }
+    }
+}
+
+/// The status of a run whose command ended unsuccessfully in `ending`.
+fn run_status(ending: &Ending) -> RunStatus {
+    match ending {
+        Ending::TimedOut => RunStatus::Timeout,
+        Ending::Interrupted => RunStatus::Interrupted,
+        _ => RunStatus::Failed,
     }
 }
 
@@ -734,6 +710,14 @@ mod tests {
         assert_eq!(b.wall_ms, 1234);
         assert_eq!(b.sum_ms(), 1234);
         assert_eq!(b.phases.push_ms, Some(234));
+    }
+
+    #[test]
+    fn a_run_ends_timed_out_interrupted_or_failed() {
+        assert_eq!(run_status(&Ending::TimedOut), RunStatus::Timeout);
+        assert_eq!(run_status(&Ending::Interrupted), RunStatus::Interrupted);
+        assert_eq!(run_status(&Ending::Exited(1)), RunStatus::Failed);
+        assert_eq!(run_status(&Ending::Signalled(9)), RunStatus::Failed);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use crate::console;
 use crate::engine::Engine;
 use crate::error::{exit, Error, Result};
+use crate::executor::{CellExecutor, EngineWatch};
 use crate::matrix::BuilderKind;
 use crate::options::Options;
 use crate::plan::{Cell, Facts};
@@ -24,12 +25,18 @@ pub struct MatrixOutcome {
     pub records: Vec<RunRecord>,
     /// The signal that interrupted it, if one did.
     pub interrupted_by: Option<i32>,
+    /// Set when the engine died again after one restart (or could not be
+    /// restarted): the runs after that failed fast with this cause.
+    pub engine_dead: Option<String>,
 }
 
 impl MatrixOutcome {
     pub fn exit_code(&self) -> i32 {
         if let Some(sig) = self.interrupted_by {
             return 128 + sig;
+        }
+        if self.engine_dead.is_some() {
+            return exit::INTERNAL;
         }
         if self
             .records
@@ -178,11 +185,6 @@ pub struct Setup {
     pub buildkit: Option<crate::buildkit_image::Resolved>,
     /// The local-cache folder root, when `CACHEBENCH_CACHE_DIR` puts it elsewhere.
     pub cache_dir: Option<tempfile::TempDir>,
-    /// Set when the engine died again after one restart (or could not be
-    /// restarted): the remaining runs fail fast with this cause.
-    pub engine_dead: Option<String>,
-    /// How many times the engine was restarted after it died.
-    pub revived: u32,
     /// The egress probe run before the matrix.
     pub probe: crate::network::probe::ProbeResult,
     /// The lock on `work` that tells `cachebench clean` this run is alive.
@@ -468,8 +470,6 @@ fn finish_setup(
         facts,
         buildkit,
         cache_dir,
-        engine_dead: None,
-        revived: 0,
         probe,
         _claim: claim,
     })
@@ -676,16 +676,17 @@ impl Setup {
     }
 }
 
-/// Runs every cell of the plan, appending each record to OUT as soon as it ends.
-pub async fn run_matrix(
-    setup: &mut Setup,
+/// Runs every cell of the plan through `exec`, appending each record to OUT as
+/// soon as it ends; returns this pass's records (runs in `done` are not run again).
+pub async fn run_matrix<E: CellExecutor>(
+    exec: &mut E,
     cells: &[Cell],
     writer: &mut RecordWriter,
     done: &std::collections::HashSet<(String, u32, RunKind)>,
     signal: &watch::Receiver<Option<i32>>,
-) -> Result<()> {
-    let opts = setup.session.opts.clone();
-    let per_cell = u64::from(opts.warmup + opts.reps);
+) -> Result<MatrixOutcome> {
+    let (warmup, reps) = exec.runs_per_cell();
+    let per_cell = u64::from(warmup + reps);
     let total: u64 = cells
         .iter()
         .map(|c| if c.skip.is_some() { 1 } else { per_cell })
@@ -699,11 +700,12 @@ pub async fn run_matrix(
     );
     let mut records = Vec::new();
     let mut policy = crate::policy::FailurePolicy::new();
+    let mut engine = EngineWatch::default();
     'cells: for cell in cells {
         let key = cell.key().to_string();
         if let Some(reason) = &cell.skip {
             if !done.contains(&(key.clone(), 1, RunKind::Measured)) {
-                let r = setup.session.skipped(cell, reason);
+                let r = exec.skipped(cell, reason);
                 writer.append(&r)?;
                 records.push(r);
             }
@@ -711,13 +713,13 @@ pub async fn run_matrix(
             continue;
         }
         // All cells of one store are planned together: the engine switches once.
-        let store_failed = match setup.session.engine.switch_store(cell.image_store).await {
+        let store_failed = match exec.switch_store(cell.image_store).await {
             Ok(_) => None,
             Err(e) => Some(format!("{e:#}")),
         };
-        let runs = (1..=opts.warmup)
+        let runs = (1..=warmup)
             .map(|i| (i, RunKind::Warmup))
-            .chain((1..=opts.reps).map(|i| (i, RunKind::Measured)));
+            .chain((1..=reps).map(|i| (i, RunKind::Measured)));
         for (rep, kind) in runs {
             if done.contains(&(key.clone(), rep, kind)) {
                 bar.inc(1);
@@ -727,7 +729,7 @@ pub async fn run_matrix(
                 break 'cells;
             }
             bar.set_message(format!("{key} {kind} {rep}"));
-            let not_run = match (&setup.engine_dead, &store_failed) {
+            let not_run = match (&engine.dead, &store_failed) {
                 (Some(cause), _) => Some((RunStatus::Failed, format!("{ENGINE_GONE}{cause}"))),
                 (None, Some(cause)) => Some((RunStatus::Failed, cause.clone())),
                 (None, None) => policy
@@ -737,13 +739,13 @@ pub async fn run_matrix(
             let ran = not_run.is_none();
             let r = match not_run {
                 Some((status, why)) => {
-                    let mut r = setup.session.skipped(cell, &why);
+                    let mut r = exec.skipped(cell, &why);
                     r.rep = rep;
                     r.kind = kind;
                     r.status = status;
                     r
                 }
-                None => setup.session.run(cell, rep, kind).await,
+                None => exec.run(cell, rep, kind).await,
             };
             policy.observe(&r);
             writer.append(&r)?;
@@ -755,42 +757,20 @@ pub async fn run_matrix(
             if interrupted {
                 break 'cells;
             }
-            if ran && !setup.session.engine.healthy().await {
-                let death = format!(
-                    "the engine stopped answering during {key} {kind} {rep} ({})",
-                    r_reason_short(&records)
-                );
-                if setup.revived >= 1 {
-                    let cause = format!(
-                        "{death}, again after cachebench restarted it once; the remaining runs are not run"
-                    );
-                    bar.suspend(|| eprintln!("cachebench: {cause}"));
-                    setup.engine_dead = Some(cause);
-                } else {
-                    bar.suspend(|| eprintln!("cachebench: {death}; restarting it once"));
-                    setup.revived += 1;
-                    if let Err(e) = setup.session.engine.revive().await {
-                        let cause = format!("{death}, and could not be restarted: {e:#}");
-                        bar.suspend(|| eprintln!("cachebench: {cause}"));
-                        setup.engine_dead = Some(cause);
-                    }
-                }
+            if ran {
+                let say = |m: &str| bar.suspend(|| eprintln!("cachebench: {m}"));
+                let during = format!("{key} {kind} {rep}");
+                engine.after_run(exec, &during, &records, say).await;
             }
         }
     }
     bar.finish_and_clear();
-    Ok(())
-}
-
-/// The reason of the last record, shortened, for the engine-death message.
-fn r_reason_short(records: &[RunRecord]) -> String {
-    let reason = records.last().map(|r| r.reason.as_str()).unwrap_or("");
-    if reason.is_empty() {
-        "its run ended normally".to_string()
-    } else {
-        let short: String = reason.chars().take(160).collect();
-        format!("its run: {short}")
-    }
+    let interrupted_by = *signal.borrow();
+    Ok(MatrixOutcome {
+        records,
+        interrupted_by,
+        engine_dead: engine.dead,
+    })
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub enum Role {
     Build,
     /// A separate `docker push`.
     Push,
+    /// `docker buildx create` of the run's docker-container builder (timed as the
+    /// `builder_create` phase).
+    BuilderCreate,
 }
 
 impl Role {
@@ -21,6 +24,7 @@ impl Role {
         match self {
             Role::Build => "build",
             Role::Push => "push",
+            Role::BuilderCreate => "builder_create",
         }
     }
 }

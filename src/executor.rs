@@ -1,0 +1,126 @@
+//! The seam between the matrix loop ([`crate::scheduler::run_matrix`]) and Docker:
+//! the [`CellExecutor`] trait with the operations the loop needs (run one rep of a
+//! cell, record a cell that is not run, switch the engine's image store, check the
+//! engine's health, revive it), its real implementation on
+//! [`Session`](crate::runner::Session) (today's runner and engine), and, for tests,
+//! a scripted fake ([`fake::FakeExecutor`]) so the scheduler, the failure policy,
+//! engine restarts, resume and exit codes are exercised without Docker.
+
+use crate::matrix::ImageStore;
+use crate::plan::Cell;
+use crate::record::{RunKind, RunRecord};
+use crate::runner::Session;
+
+/// What the matrix loop asks of whatever runs the builds.
+///
+/// The futures need not be `Send`: cachebench runs on a current-thread runtime.
+#[allow(async_fn_in_trait)]
+pub trait CellExecutor {
+    /// Warm-up and measured runs per cell.
+    fn runs_per_cell(&self) -> (u32, u32);
+
+    /// A record for a cell that is not run (rep 1, measured, skipped).
+    fn skipped(&self, cell: &Cell, reason: &str) -> RunRecord;
+
+    /// Puts the engine on `store` before the cell's runs.
+    async fn switch_store(&mut self, store: ImageStore) -> anyhow::Result<()>;
+
+    /// Runs one rep of `cell` (never an error: a failure is a failed run).
+    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind) -> RunRecord;
+
+    /// True when the engine answers.
+    async fn healthy(&mut self) -> bool;
+
+    /// Restarts the engine after it died.
+    async fn revive(&mut self) -> anyhow::Result<()>;
+}
+
+impl CellExecutor for Session {
+    fn runs_per_cell(&self) -> (u32, u32) {
+        (self.opts.warmup, self.opts.reps)
+    }
+
+    fn skipped(&self, cell: &Cell, reason: &str) -> RunRecord {
+        Session::skipped(self, cell, reason)
+    }
+
+    async fn switch_store(&mut self, store: ImageStore) -> anyhow::Result<()> {
+        self.engine.switch_store(store).await.map(|_| ())
+    }
+
+    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind) -> RunRecord {
+        Session::run(self, cell, rep, kind).await
+    }
+
+    async fn healthy(&mut self) -> bool {
+        self.engine.healthy().await
+    }
+
+    async fn revive(&mut self) -> anyhow::Result<()> {
+        self.engine.revive().await
+    }
+}
+
+/// The engine's life across a matrix: restarted once after it dies; when it dies
+/// again, or cannot be restarted, the remaining runs are not run.
+#[derive(Debug, Default)]
+pub struct EngineWatch {
+    /// How many times the engine was restarted after it died.
+    pub revived: u32,
+    /// Why the remaining runs are not run, once the engine is gone for good.
+    pub dead: Option<String>,
+}
+
+impl EngineWatch {
+    /// After a run that was run (`during` names it, its record is the last of
+    /// `records`): checks the engine's health and revives it once, telling `say`.
+    pub async fn after_run<E: CellExecutor>(
+        &mut self,
+        exec: &mut E,
+        during: &str,
+        records: &[RunRecord],
+        say: impl Fn(&str),
+    ) {
+        if exec.healthy().await {
+            return;
+        }
+        let death = format!(
+            "the engine stopped answering during {during} ({})",
+            reason_short(records)
+        );
+        if self.revived >= 1 {
+            let cause = format!(
+                "{death}, again after cachebench restarted it once; the remaining runs are not run"
+            );
+            say(&cause);
+            self.dead = Some(cause);
+        } else {
+            say(&format!("{death}; restarting it once"));
+            self.revived += 1;
+            if let Err(e) = exec.revive().await {
+                let cause = format!("{death}, and could not be restarted: {e:#}");
+                say(&cause);
+                self.dead = Some(cause);
+            }
+        }
+    }
+}
+
+/// The reason of the last record, shortened, for the engine-death message.
+fn reason_short(records: &[RunRecord]) -> String {
+    let reason = records.last().map(|r| r.reason.as_str()).unwrap_or("");
+    if reason.is_empty() {
+        "its run ended normally".to_string()
+    } else {
+        let short: String = reason.chars().take(160).collect();
+        format!("its run: {short}")
+    }
+}
+
+#[cfg(test)]
+#[path = "executor_fake.rs"]
+pub mod fake;
+
+#[cfg(test)]
+#[path = "executor_tests.rs"]
+mod tests;
