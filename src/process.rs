@@ -215,7 +215,7 @@ pub async fn run(
             } else {
                 "[stdout] "
             };
-            let shown = crate::redact::text(&line);
+            let shown = crate::redact::global().log_line(&line);
             let _ = writeln!(log, "{secs:9.3} {tag}{shown}");
             sink.line(stream, &line, at);
             if tail.len() == TAIL_LINES {

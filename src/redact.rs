@@ -8,6 +8,7 @@
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `ACTIONS_RUNTIME_TOKEN`, …) that are
 //! at least [`MIN_SECRET_LEN`] bytes long are replaced by `***` wherever they appear.
 
+use base64::Engine as _;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
@@ -125,6 +126,46 @@ impl Redactor {
 )]
 pub struct RedactError;
 
+/// Standard base64 as BuildKit writes step output in rawjson (`"data"`), padding
+/// optional when decoding.
+pub const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+impl Redactor {
+    /// One line of a raw build log, redacted: as text, and inside a rawjson
+    /// `"data": "<base64>"` field (BuildKit's step output), which is decoded,
+    /// masked and encoded again only when it held a secret, so the stream stays
+    /// byte for byte what the builder wrote otherwise.
+    pub fn log_line<'a>(&self, line: &'a str) -> Cow<'a, str> {
+        let text = self.redact(line);
+        let t = text.trim_start();
+        let Some(rest) = t.strip_prefix("\"data\": \"") else {
+            return text;
+        };
+        let (b64, tail) = match rest.find('"') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => return text,
+        };
+        let Ok(raw) = BASE64.decode(b64) else {
+            return text;
+        };
+        let decoded = String::from_utf8_lossy(&raw);
+        match self.redact(&decoded) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(masked) => {
+                let indent = &text[..text.len() - t.len()];
+                Cow::Owned(format!(
+                    "{indent}\"data\": \"{}{tail}",
+                    BASE64.encode(masked.as_bytes())
+                ))
+            }
+        }
+    }
+}
+
 /// The redactor of this process, built once from its environment.
 pub fn global() -> &'static Redactor {
     static R: OnceLock<Redactor> = OnceLock::new();
@@ -193,6 +234,26 @@ mod tests {
         let red = r.value(&v).unwrap();
         assert_eq!(red.a, "echo ***");
         assert_eq!(red.b[1], "K=***");
+    }
+
+    #[test]
+    fn base64_step_output_in_a_rawjson_log_line_is_masked_too() {
+        let r = Redactor::from_vars([("X_TOKEN", "hunter2-secret")]);
+        let enc = BASE64.encode("the value is hunter2-secret\n");
+        let line = format!("      \"data\": \"{enc}\",");
+        let out = r.log_line(&line);
+        let b64 = out
+            .trim()
+            .trim_start_matches("\"data\": \"")
+            .trim_end_matches("\",");
+        assert_eq!(BASE64.decode(b64).unwrap(), b"the value is ***\n");
+        assert!(
+            out.starts_with("      \"data\": \"") && out.ends_with("\","),
+            "{out}"
+        );
+        // Nothing secret: the line is left exactly as written.
+        let clean = format!("\"data\": \"{}\"", BASE64.encode("hello"));
+        assert!(matches!(r.log_line(&clean), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -176,12 +176,18 @@ pub fn render(raw: &str) -> String {
 }
 
 /// Writes the transcript of the raw log at `log` (`….log`) beside it (`….txt`).
-/// Best effort: a run's record never depends on it.
+/// Best effort: a run's record never depends on it. The decoded step output can
+/// hold what the raw log only held base64-encoded, so the whole text goes through
+/// the redaction pass (see [`crate::redact`]) like everything else cachebench writes.
 pub fn write_beside(log: &Path) {
     let Ok(raw) = std::fs::read_to_string(log) else {
         return;
     };
-    let _ = std::fs::write(log.with_extension("txt"), render(&raw));
+    let text = render(&raw);
+    let _ = std::fs::write(
+        log.with_extension("txt"),
+        crate::redact::text(&text).as_bytes(),
+    );
 }
 
 #[cfg(test)]
