@@ -202,6 +202,14 @@ fn row_label_width(labels: &[String]) -> u32 {
     (chars * 7 + 24).clamp(120, CHART_WIDTH / 2)
 }
 
+/// How far to stretch the x axis past the longest stacked bar so that the legend
+/// (about 150 px wide, lower right) sits beside the bars, not on them: the plot is
+/// what the row labels leave of the chart's width.
+fn legend_headroom(labels: &[String]) -> f64 {
+    let plot = f64::from(CHART_WIDTH - 30 - row_label_width(labels));
+    plot / (plot - 150.0).max(plot / 2.0)
+}
+
 /// Horizontal layout helper: rows top to bottom, `labels[i]` is row i.
 fn row_chart<'a, DB: DrawingBackend + 'a>(
     root: &'a DrawingArea<DB, plotters::coord::Shift>,
@@ -279,7 +287,7 @@ where
         .iter()
         .map(|c| c.phases.iter().map(|p| p.stats.median).sum::<f64>() / 1000.0)
         .fold(0.0, f64::max)
-        * 1.25;
+        * legend_headroom(&labels);
     let title = format!("Where the time goes (median per phase) — {subj}");
     let mut chart = row_chart(
         &root,
