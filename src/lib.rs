@@ -30,6 +30,7 @@ pub mod plan;
 pub mod records;
 pub mod report;
 pub mod run;
+pub mod util;
 
 pub use commands::{app, doctor, reporting};
 pub use config::{cli, matrix, options, scenario};

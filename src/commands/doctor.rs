@@ -2,7 +2,7 @@
 //! that fixes it. Reads only; changes nothing.
 
 use crate::process::{self, Spec};
-use crate::registry::which;
+use crate::util::which;
 use std::time::Duration;
 
 /// One check's result.

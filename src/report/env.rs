@@ -8,8 +8,8 @@
 //! process groups, so an engine that does not answer costs at most that long and
 //! never blocks the runtime (a Ctrl-C meanwhile is still handled).
 
+use crate::util::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::Duration;
 
@@ -263,11 +263,6 @@ pub fn ci_provider(is_set: impl Fn(&str) -> bool) -> Option<String> {
     } else {
         None
     }
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::scenario::hex(&Sha256::digest(bytes))
 }
 
 fn read_trimmed(path: &str) -> Option<String> {
