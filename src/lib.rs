@@ -30,6 +30,7 @@ pub mod plan;
 pub mod records;
 pub mod report;
 pub mod run;
+pub mod stats;
 pub mod util;
 
 pub use commands::{app, doctor, reporting};
