@@ -1,22 +1,23 @@
 //! cachebench: benchmarks Docker build cache strategies against a real engine and a
 //! real registry, and reports which one a team should adopt.
 //!
-//! The source folders are the stages a run's record flows through, in order; a stage
-//! uses only the stages before it (no back-edges, no cycles):
+//! The source folders are the stages a run's record flows through, in order:
 //! [`config`] → [`plan`] → [`infra`] → [`run`] → [`records`] → [`phases`] → [`report`],
-//! with the subcommands in [`commands`] on top.
+//! with the subcommands in [`commands`] on top and [`util`], [`stats`] and [`error`]
+//! beneath every stage. No stage uses `report` or `commands`.
 //!
 //! The walk of one run from flag to chart: `cachebench run --strategy registry` is
 //! parsed by [`cli`], merged and validated by [`options`] (with the project from
-//! [`scenario`] and the axes from [`matrix`]); [`plan`] expands the matrix into cells,
-//! each cell's build command coming from [`strategy`]; [`commands`] starts the
-//! [`engine`] (its own dockerd, through [`network`] and [`process`]), the
-//! [`registry`] and the [`builder`]; the [`scheduler`] walks the cells through the
-//! [`executor`] seam, and the [`runner`] runs one build, whose state
-//! [`state_check`] proves from the build's own records; the [`record`] is redacted
-//! ([`redact`]) and appended by [`results`] to runs.jsonl and runs.csv; [`phases`]
-//! turns the build's rawjson output into the time of each phase; `report` reads the
-//! records alone back and renders statistics, tables and charts.
+//! [`scenario`] and the axes from [`matrix`]); [`commands::run`] has [`plan`] expand
+//! the matrix into cells, each cell's build command coming from [`strategy`]; the
+//! [`scheduler`]'s setup starts the [`engine`] (its own dockerd, through [`network`]
+//! and [`process`]), the [`registry`] and the [`builder`]; the [`scheduler`] walks
+//! the cells through the [`executor`] seam, and the [`runner`] runs one build, whose
+//! state [`state_check`] proves from the build's own records and whose rawjson
+//! output [`phases`] turns into the time of each phase; the [`record`] is redacted
+//! ([`redact`]) and appended by [`results`] to runs.jsonl and runs.csv; at the end
+//! [`report`] reads the records alone back ([`records::load`]) and renders
+//! statistics, tables and charts.
 //!
 //! The modules are also re-exported at the crate root under their former names
 //! (`cachebench::record`, `cachebench::engine`, ...), the paths tests use.
@@ -33,7 +34,6 @@ pub mod run;
 pub mod stats;
 pub mod util;
 
-pub use commands::{app, doctor, reporting};
 pub use config::{cli, matrix, options, scenario};
 pub use infra::{
     builder, buildkit_image, engine, http, leftovers, network, pipe, process, registry, store,

@@ -1,8 +1,11 @@
-//! The subcommands, one stage after another: each takes parsed arguments from
-//! [`crate::config`] and drives plan → infra → run → records → phases → report to an
-//! exit code. [`app`] dispatches; [`reporting`] is the glue to `report`; [`doctor`]
-//! checks the machine.
+//! The subcommands, one file each, on top of every stage: each takes parsed
+//! arguments from [`crate::config`] and drives plan → infra → run → records →
+//! phases → report to an exit code. [`dispatch`] picks the subcommand; `clean` is
+//! `crate::leftovers::clean_cmd` (it lives with the leftovers it removes).
 
-pub mod app;
+pub mod compare;
+pub mod dispatch;
 pub mod doctor;
-pub mod reporting;
+pub mod plan;
+pub mod report;
+pub mod run;
