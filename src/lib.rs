@@ -1,42 +1,43 @@
 //! cachebench: benchmarks Docker build cache strategies against a real engine and a
 //! real registry, and reports which one a team should adopt.
 //!
-//! Flow (as in hyperfine): [`cli`] → [`options`] → [`plan`] → [`runner`] (one run)
-//! → [`scheduler`] (the matrix, through the [`executor`] seam) → [`results`]
-//! (records on disk) → `report` (statistics and exporters, re-rendered from records
-//! alone). [`phases`] turns a build's output into the time of each phase.
+//! The source folders are the stages a run's record flows through, in order:
+//! [`config`] → [`plan`] → [`infra`] → [`run`] → [`records`] → [`phases`] → [`report`],
+//! with the subcommands in [`commands`] on top and [`util`], [`stats`] and [`error`]
+//! beneath every stage. No stage uses `report` or `commands`.
+//!
+//! The walk of one run from flag to chart: `cachebench run --strategy registry` is
+//! parsed by [`cli`], merged and validated by [`options`] (with the project from
+//! [`scenario`] and the axes from [`matrix`]); [`commands::run`] has [`plan`] expand
+//! the matrix into cells, each cell's build command coming from [`strategy`]; the
+//! [`scheduler`]'s setup starts the [`engine`] (its own dockerd, through [`network`]
+//! and [`process`]), the [`registry`] and the [`builder`]; the [`scheduler`] walks
+//! the cells through the [`executor`] seam, and the [`runner`] runs one build, whose
+//! state [`state_check`] proves from the build's own records and whose rawjson
+//! output [`phases`] turns into the time of each phase; the [`record`] is redacted
+//! ([`redact`]) and appended by [`results`] to runs.jsonl and runs.csv; at the end
+//! [`report`] reads the records alone back ([`records::load`]) and renders
+//! statistics, tables and charts.
+//!
+//! The modules are also re-exported at the crate root under their former names
+//! (`cachebench::record`, `cachebench::engine`, ...), the paths tests use.
 
-pub mod app;
-pub mod builder;
-pub mod buildkit_image;
-pub mod cli;
-pub mod console;
-pub mod doctor;
-pub mod engine;
+pub mod commands;
+pub mod config;
 pub mod error;
-pub mod executor;
-pub mod http;
-pub mod leftovers;
-pub mod matrix;
-pub mod network;
-pub mod options;
+pub mod infra;
 pub mod phases;
-pub mod pipe;
 pub mod plan;
-pub mod policy;
-pub mod process;
-pub mod record;
-pub mod redact;
-pub mod registry;
+pub mod records;
 pub mod report;
-pub mod reporting;
-pub mod results;
-pub mod resume;
-pub mod runner;
-pub mod scenario;
-pub mod scheduler;
-pub mod state_check;
-pub mod store;
-pub mod strategy;
-pub mod transcript;
-pub mod workspace;
+pub mod run;
+pub mod stats;
+pub mod util;
+
+pub use config::{cli, matrix, options, scenario};
+pub use infra::{
+    builder, buildkit_image, engine, http, leftovers, network, pipe, process, registry, store,
+};
+pub use plan::strategy;
+pub use records::{record, redact, results, resume};
+pub use run::{console, executor, policy, runner, scheduler, state_check, transcript, workspace};

@@ -10,7 +10,7 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = cachebench::cli::Cli::parse();
-    let code = match cachebench::app::main(cli) {
+    let code = match cachebench::commands::dispatch::main(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!(

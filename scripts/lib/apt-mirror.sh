@@ -6,7 +6,7 @@
 # ending in /debian of its Debian sources (deb822 `URIs:` lines and one-line `deb`
 # lines), security archives and cachebench's own source files left out. Never a
 # host written into the project. Returns 1 (printing nothing) when there is none.
-# The Rust side reads it the same way: src/network/apt.rs.
+# The Rust side reads it the same way: src/infra/network/apt.rs.
 debian_mirror() {
   local uri
   uri=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list \

@@ -13,8 +13,9 @@ pub mod export_markdown;
 pub mod labels;
 pub mod load;
 pub mod render;
-pub mod stats;
 pub mod step_summary;
+
+pub use crate::stats;
 
 pub use analysis::{Analysis, CellStats, Verdict};
 pub use charts::{write_charts, Footprint};

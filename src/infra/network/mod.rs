@@ -133,7 +133,7 @@ impl Drop for Bridge {
 /// Records in `env.json` whether builds had egress, for which subnet, and what
 /// the probe found.
 pub fn record_env(
-    env: &mut crate::report::EnvInfo,
+    env: &mut crate::records::env_info::EnvInfo,
     engine: &crate::engine::Engine,
     probe: &probe::ProbeResult,
 ) {

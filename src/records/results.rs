@@ -154,13 +154,13 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
     ]
 }
 
-/// Reads `runs.jsonl` with the report's tolerant loader
-/// ([`crate::report::load_runs`]): a truncated last line (a crash while writing)
+/// Reads `runs.jsonl` with the tolerant loader
+/// ([`crate::records::load::load_runs`]): a truncated last line (a crash while writing)
 /// is ignored and reported in the second value; a bad line elsewhere is an error
 /// naming the file and line.
 pub fn read_runs(out: &Path) -> anyhow::Result<(Vec<RunRecord>, Option<String>)> {
-    let loaded =
-        crate::report::load_runs(&out.join(RUNS_JSONL)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let loaded = crate::records::load::load_runs(&out.join(RUNS_JSONL))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let warning = (!loaded.warnings.is_empty()).then(|| loaded.warnings.join("; "));
     Ok((loaded.records, warning))
 }

@@ -7,6 +7,7 @@
 
 use crate::http;
 use crate::process::{Background, Spec};
+use crate::util::which;
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -34,20 +35,6 @@ pub fn find_binary() -> Option<PathBuf> {
     ["docker-registry", "registry"]
         .iter()
         .find_map(|b| which(b))
-}
-
-pub fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p)
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).

@@ -130,7 +130,7 @@ pub fn workload_id(o: &Options) -> String {
     format!(
         "{name}/{}@{}",
         o.dockerfile.display(),
-        &crate::scenario::hex(&h.finalize())[..12]
+        &crate::util::hex(&h.finalize())[..12]
     )
 }
 
@@ -214,7 +214,7 @@ pub async fn setup(
             opts.docker_host.as_deref().unwrap_or_default()
         )));
     }
-    if crate::registry::which("docker").is_none() {
+    if crate::util::which("docker").is_none() {
         return Err(Error::missing(
             "docker CLI not found on PATH; run scripts/setup.sh (apt-get install docker-cli)",
         ));

@@ -77,7 +77,7 @@ impl Engine {
 
     /// Checks that this machine can run an engine of cachebench's own.
     pub fn can_own() -> Result<(), Error> {
-        if crate::registry::which("dockerd").is_none() {
+        if crate::util::which("dockerd").is_none() {
             return Err(Error::missing(
                 "dockerd not found on PATH: cachebench starts an engine of its own; install one \
                  with scripts/setup.sh, or use an existing engine with --docker-host URL --allow-prune",
@@ -90,7 +90,7 @@ impl Engine {
                  engine with --docker-host URL --allow-prune",
             ));
         }
-        if crate::registry::which("ip").is_none() {
+        if crate::util::which("ip").is_none() {
             return Err(Error::missing(
                 "`ip` (iproute2) not found: cachebench's engine needs its own bridge; apt-get install iproute2",
             ));

@@ -1,8 +1,10 @@
 //! `cachebench doctor`: what is present and what is missing, each with the command
 //! that fixes it. Reads only; changes nothing.
 
+use crate::cli::DoctorCmd;
+use crate::error::{exit, Result};
 use crate::process::{self, Spec};
-use crate::registry::which;
+use crate::util::which;
 use std::time::Duration;
 
 /// One check's result.
@@ -188,4 +190,18 @@ pub fn print(checks: &[Check]) -> bool {
         }
     }
     ok
+}
+
+/// `cachebench doctor`: exit 0 when every check passed.
+pub(crate) async fn doctor_cmd(c: &DoctorCmd) -> Result<i32> {
+    let image = c
+        .buildkit_image
+        .clone()
+        .unwrap_or_else(|| crate::options::DEFAULT_BUILDKIT_IMAGE.to_string());
+    let checks = checks(c.docker_host.as_deref(), &image).await;
+    Ok(if print(&checks) {
+        exit::OK
+    } else {
+        exit::USAGE
+    })
 }

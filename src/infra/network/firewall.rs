@@ -75,7 +75,7 @@ pub fn rule_specs(bridge: &str, subnet: &str) -> Vec<(&'static str, Vec<String>)
 
 /// Inserts the egress rules of `bridge` and turns forwarding on if it is off.
 pub(super) fn add_rules(bridge: &str, subnet: &str) -> Result<(), String> {
-    if crate::registry::which("iptables").is_none() {
+    if crate::util::which("iptables").is_none() {
         return Err("iptables not found on PATH (apt-get install iptables)".into());
     }
     for (table, spec) in rule_specs(bridge, subnet) {
@@ -193,7 +193,7 @@ fn delete_rule(r: &TaggedRule) {
 
 /// Removes every rule tagged `cachebench:BRIDGE` (best effort).
 pub fn remove_rules(bridge: &str) {
-    if crate::registry::which("iptables").is_none() {
+    if crate::util::which("iptables").is_none() {
         return;
     }
     for r in tagged_rules().iter().filter(|r| r.bridge == bridge) {
@@ -204,7 +204,7 @@ pub fn remove_rules(bridge: &str) {
 /// Removes cachebench's rules whose bridge is gone (a run killed with SIGKILL
 /// could not remove them). Rules of live bridges (another cachebench) are kept.
 pub fn sweep_stale() {
-    if crate::registry::which("iptables").is_none() {
+    if crate::util::which("iptables").is_none() {
         return;
     }
     for r in tagged_rules().iter().filter(|r| !link_exists(&r.bridge)) {

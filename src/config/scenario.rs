@@ -132,7 +132,7 @@ pub fn load(path: &Path) -> Result<LoadedScenario> {
         .map_err(|e| Error::usage(format!("cannot read scenario file {}: {e}", path.display())))?;
     let scenario = parse(&bytes)
         .map_err(|msg| Error::usage(format!("invalid scenario file {}: {msg}", path.display())))?;
-    let sha256 = crate::report::env::sha256_hex(&bytes);
+    let sha256 = crate::util::sha256_hex(&bytes);
     Ok(LoadedScenario {
         path: path.to_path_buf(),
         scenario,
@@ -256,11 +256,6 @@ pub fn line_of(text: &str, dotted: &str) -> Option<usize> {
         }
     }
     header_line
-}
-
-/// Lowercase hex of bytes (digests).
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

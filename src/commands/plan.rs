@@ -1,0 +1,167 @@
+//! `cachebench plan`: prints the cells, the commands of each run and how each
+//! state is prepared, and runs nothing.
+
+use crate::cli::RunCmd;
+use crate::error::{exit, Result};
+use crate::options::Options;
+use crate::plan::{self, Facts};
+use crate::scheduler;
+use crate::strategy::{self, RunTarget};
+use std::path::{Path, PathBuf};
+
+pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
+    let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    if opts
+        .builders
+        .contains(&crate::matrix::BuilderKind::DockerContainer)
+    {
+        // Show the image `run` would use (it resolves `auto` the same way).
+        let env: Vec<(String, String)> = opts
+            .docker_host
+            .iter()
+            .map(|h| ("DOCKER_HOST".to_string(), h.clone()))
+            .collect();
+        match super::dispatch::runtime()?
+            .block_on(crate::buildkit_image::resolve(&opts.buildkit_image, &env))
+        {
+            Ok(r) => opts.buildkit_image = r.image,
+            Err(why) => println!("note: docker-container cells will be skipped: {why}"),
+        }
+    }
+    let cells = plan::expand(&opts, &Facts::from_env());
+    println!(
+        "scenario {} — workload {} — {} cells, {} warm-up + {} measured runs each",
+        opts.scenario_name,
+        scheduler::workload_id(&opts),
+        cells.len(),
+        opts.warmup,
+        opts.reps
+    );
+    let registry = opts
+        .registry
+        .clone()
+        .map(|r| crate::registry::Registry::external(&r).repository)
+        .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into());
+    if opts.docker_host.is_some() && plan::needs_prune(&cells) && !opts.allow_prune {
+        println!(
+            "note: `run` will refuse this plan without --allow-prune: its cold/warm-remote cells empty the build cache of {}",
+            opts.docker_host.as_deref().unwrap_or_default()
+        );
+    }
+    for (i, cell) in cells.iter().enumerate() {
+        println!("{:>3}  {}", i + 1, cell.key());
+        if let Some(reason) = &cell.skip {
+            println!("       skipped: {reason}");
+            continue;
+        }
+        let ctx = PathBuf::from("<work>/ctx");
+        let t = RunTarget {
+            dockerfile: if opts.dockerfile.is_absolute() {
+                opts.dockerfile.clone()
+            } else {
+                ctx.join(&opts.dockerfile)
+            },
+            context: ctx,
+            build_args: opts.build_args.clone(),
+            image: format!("{registry}:<run>-{}-img", cell.slug()),
+            cache_ref: format!("{registry}:<run>-{}-cache", cell.slug()),
+            cache_dir: PathBuf::from("<work>/cache/d"),
+            gha_scope: format!("cachebench-<run>-{}", cell.slug()),
+            builder: (cell.builder == crate::matrix::BuilderKind::DockerContainer)
+                .then(|| "cachebench-<run>".to_string()),
+            builder_kind: cell.builder,
+            registry_cache_output: opts.registry_cache_output,
+        };
+        println!(
+            "       prepare: {}",
+            prepare_text(cell, opts.docker_host.is_some())
+        );
+        if let Some(b) = &t.builder {
+            if cell.state != crate::matrix::State::WarmLocal {
+                println!(
+                    "       $ {}",
+                    crate::builder::create_command(
+                        b,
+                        &opts.buildkit_image,
+                        Path::new("<work>/buildkitd.toml")
+                    )
+                    .display()
+                );
+            }
+        }
+        for cmd in strategy::commands(cell.strategy, &t) {
+            println!("       $ {}", cmd.display());
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// How a cell's state is prepared, in words: on cachebench's own engine a fresh
+/// data-root or a restart; on an engine given with --docker-host (never
+/// restarted) its build cache pruned and cachebench's images removed.
+fn prepare_text(cell: &plan::Cell, external: bool) -> String {
+    use crate::matrix::{State, Strategy};
+    let change = match cell.change {
+        crate::matrix::Change::None => String::new(),
+        c => format!(", then rewrite the {c} file"),
+    };
+    let emptied = if external {
+        "build cache pruned (docker buildx prune --all --force), the images cachebench tagged removed"
+    } else {
+        "fresh data-root"
+    };
+    match cell.state {
+        State::Cold => format!("empty local state ({emptied}, new registry refs){change}"),
+        State::WarmLocal if cell.strategy == Strategy::LayerCache && external => {
+            format!("warming build, layer store kept without a daemon restart (not cachebench's engine){change}")
+        }
+        State::WarmLocal if cell.strategy == Strategy::LayerCache => {
+            format!("warming build, then daemon restart keeping the layer store{change}")
+        }
+        State::WarmLocal => {
+            format!("warming build with the same commands, local state kept{change}")
+        }
+        State::WarmRemote => {
+            format!("warming build, then empty local state ({emptied}; remote cache kept){change}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepare_words_say_what_happens_on_each_engine() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let args = crate::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            changes: vec!["none".into()],
+            strategies: vec!["buildkit".into(), "layer-cache".into()],
+            ..Default::default()
+        };
+        let o = Options::merge(None, &args).unwrap();
+        let cells = plan::expand(&o, &Facts::default());
+        let cold = cells
+            .iter()
+            .find(|c| c.key().to_string().contains("buildkit/docker/cold"))
+            .unwrap();
+        assert!(prepare_text(cold, false).contains("fresh data-root"));
+        let ext = prepare_text(cold, true);
+        assert!(
+            !ext.contains("data-root") && ext.contains("build cache pruned"),
+            "{ext}"
+        );
+        let layer = cells
+            .iter()
+            .find(|c| {
+                c.key()
+                    .to_string()
+                    .contains("layer-cache/docker/warm-local")
+            })
+            .unwrap();
+        assert!(prepare_text(layer, true).contains("without a daemon restart"));
+        assert!(prepare_text(layer, false).contains("daemon restart keeping"));
+    }
+}

@@ -1,0 +1,157 @@
+//! `cachebench run`: options (or a resumed folder) → plan → setup of the engine,
+//! registry and builders → the matrix → records → the closing summary and report.
+
+use crate::cli::RunCmd;
+use crate::error::{Error, Result};
+use crate::options::Options;
+use crate::plan::{self, Facts};
+use crate::results::{self, RecordWriter};
+use crate::scheduler;
+use std::collections::HashSet;
+use tokio::sync::watch;
+
+/// Listens for SIGINT/SIGTERM: the first ends the running build and stops the
+/// matrix; the second kills cachebench's children and exits at once.
+fn install_signal_handler(
+    cancel: watch::Sender<bool>,
+    signal_tx: watch::Sender<Option<i32>>,
+) -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.into()))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.into()))?;
+    tokio::spawn(async move {
+        let mut seen = 0;
+        loop {
+            let sig = tokio::select! {
+                _ = int.recv() => libc::SIGINT,
+                _ = term.recv() => libc::SIGTERM,
+            };
+            seen += 1;
+            if seen == 1 {
+                eprintln!(
+                    "\ncachebench: interrupted; ending the running build, keeping finished runs (again to exit at once)"
+                );
+                let _ = signal_tx.send(Some(sig));
+                let _ = cancel.send(true);
+            } else {
+                crate::process::kill_registered_groups();
+                crate::process::remove_registered_leftovers();
+                std::process::exit(128 + sig);
+            }
+        }
+    });
+    Ok(())
+}
+
+pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
+    let mut opts = match &c.args.resume {
+        Some(out) => crate::resume::options(c.scenario.as_deref(), &c.args, out)?,
+        None => Options::resolve(c.scenario.as_deref(), &c.args)?,
+    };
+    let resuming = opts.resume.is_some();
+    let out = opts
+        .resume
+        .clone()
+        .or(opts.out.clone())
+        .unwrap_or_else(scheduler::default_out);
+    opts.out = Some(out.clone());
+    scheduler::check_out(&out, resuming)?;
+    let resolved = opts.to_toml();
+    let workload = scheduler::workload_id(&opts);
+    let done = if resuming {
+        crate::resume::done_runs(&out, &resolved, &workload)?
+    } else {
+        HashSet::new()
+    };
+
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let (sig_tx, sig_rx) = watch::channel(None::<i32>);
+    install_signal_handler(cancel_tx, sig_tx)?;
+
+    let mut cells = plan::expand(&opts, &Facts::from_env());
+    crate::leftovers::sweep_before_run();
+    let mut setup = match scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await
+    {
+        Ok(s) => s,
+        // Interrupted while setting up (seeding, engine start): what was started is
+        // already stopped; nothing ran, nothing was recorded.
+        Err(e) => match *sig_rx.borrow() {
+            Some(sig) => {
+                eprintln!("cachebench: interrupted during setup ({e}); nothing ran");
+                return Ok(128 + sig);
+            }
+            None => return Err(e),
+        },
+    };
+    cells = plan::expand(&opts, &setup.facts);
+
+    std::fs::write(
+        out.join("scenario.toml"),
+        crate::redact::text(&resolved).as_bytes(),
+    )
+    .map_err(|e| {
+        Error::Internal(anyhow::anyhow!(
+            "failed to write {}: {e}",
+            out.join("scenario.toml").display()
+        ))
+    })?;
+    let mut env = super::report::capture_env(
+        &setup.session.engine.docker_env(),
+        &opts,
+        setup.session.registry.owned.is_some(),
+    )
+    .await;
+    env.image_stores = plan::stores_run(&cells)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    crate::network::record_env(&mut env, &setup.session.engine, &setup.probe);
+    if let Some(bk) = &setup.buildkit {
+        env.container_buildkit_image = Some(bk.image.clone());
+        env.container_buildkit_version = bk.version.clone();
+    }
+    let _ = std::fs::write(
+        out.join("env.json"),
+        crate::redact::text(&serde_json::to_string_pretty(&env).unwrap_or_default()).as_bytes(),
+    );
+
+    let mut writer = match RecordWriter::open(&out) {
+        Ok(w) => w,
+        Err(e) => {
+            setup.teardown().await;
+            return Err(Error::Internal(e));
+        }
+    };
+    eprintln!(
+        "cachebench: {} cells, results in {} (engine {}, registry {})",
+        cells.len(),
+        out.display(),
+        setup.session.engine.host,
+        setup.session.registry.repository
+    );
+    let result =
+        scheduler::run_matrix(&mut setup.session, &cells, &mut writer, &done, &sig_rx).await;
+    setup.teardown().await;
+    let engine_dead = result?.engine_dead;
+    let interrupted_by = *sig_rx.borrow();
+    let (all, warning) = results::read_runs(&out).map_err(Error::Internal)?;
+    if let Some(w) = warning {
+        eprintln!("cachebench: warning: {w}");
+    }
+    println!("{}", crate::console::summary_table(&all));
+    if let Err(e) = super::report::render_quiet(&out) {
+        eprintln!("cachebench: warning: failed to render the report: {e}");
+    }
+    println!("results: {}", out.display());
+    if interrupted_by.is_none() {
+        if let Some(cause) = &engine_dead {
+            eprintln!("cachebench: error: {cause}");
+        }
+    }
+    let outcome = scheduler::MatrixOutcome {
+        records: all,
+        interrupted_by,
+        engine_dead,
+    };
+    Ok(outcome.exit_code())
+}

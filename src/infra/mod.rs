@@ -1,0 +1,17 @@
+//! Stage 3, Docker-facing infrastructure: the real parts a plan runs against. Low
+//! level first: [`process`] (children in their own process group), [`pipe`], [`http`]
+//! → [`network`] (bridge, firewall, probes) → [`engine`] (the dockerd cachebench
+//! starts), [`registry`], [`buildkit_image`], [`builder`], [`store`] → [`leftovers`]
+//! (finding and removing only what cachebench created). Nothing here knows about
+//! the matrix, records or reports.
+
+pub mod builder;
+pub mod buildkit_image;
+pub mod engine;
+pub mod http;
+pub mod leftovers;
+pub mod network;
+pub mod pipe;
+pub mod process;
+pub mod registry;
+pub mod store;

@@ -1,0 +1,9 @@
+//! Stage 2, the plan: turns validated options into the ordered list of cells to run.
+//! Data flows in from [`crate::config`]: [`strategy`] (what each cache strategy adds to
+//! a build command) → [`cells`] (the matrix expanded into cells, with the facts of the
+//! machine). Nothing here touches Docker.
+
+pub mod cells;
+pub mod strategy;
+
+pub use cells::*;
