@@ -20,18 +20,6 @@ pub enum PipeEnd {
     Interrupted,
 }
 
-fn command(spec: &Spec) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(&spec.program);
-    cmd.args(&spec.args).process_group(0).kill_on_drop(true);
-    for (k, v) in &spec.env {
-        cmd.env(k, v);
-    }
-    if let Some(d) = &spec.cwd {
-        cmd.current_dir(d);
-    }
-    cmd
-}
-
 /// Runs `first | second` to the end, the deadline, or the interruption.
 pub async fn run(
     first: &Spec,
@@ -42,8 +30,8 @@ pub async fn run(
     if *cancel.borrow() {
         return Ok(PipeEnd::Interrupted);
     }
-    let mut a = command(first)
-        .stdin(Stdio::null())
+    let mut a = first
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -56,7 +44,8 @@ pub async fn run(
         .expect("piped")
         .try_into()
         .map_err(|e| anyhow::anyhow!("failed to pipe `{}`: {e}", first.display()))?;
-    let b = command(second)
+    let b = second
+        .command()
         .stdin(a_out)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

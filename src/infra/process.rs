@@ -70,6 +70,24 @@ impl Spec {
         }
         self
     }
+    /// A tokio command for this spec: its argument vector (never a shell), its
+    /// environment and folder, standard input closed, in a process group of its
+    /// own (so the whole group can be signalled), killed if its handle is dropped.
+    pub fn command(&self) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        if let Some(d) = &self.cwd {
+            cmd.current_dir(d);
+        }
+        cmd
+    }
+
     /// The command line, for messages (never executed through a shell).
     pub fn display(&self) -> String {
         let mut s = self.program.to_string_lossy().into_owned();
@@ -168,19 +186,8 @@ pub async fn run(
     let started = Utc::now();
     let t0 = Instant::now();
     let _ = writeln!(log, "$ {}", crate::redact::text(&spec.display()));
-    let mut cmd = tokio::process::Command::new(&spec.program);
-    cmd.args(&spec.args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    for (k, v) in &spec.env {
-        cmd.env(k, v);
-    }
-    if let Some(d) = &spec.cwd {
-        cmd.current_dir(d);
-    }
+    let mut cmd = spec.command();
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -481,19 +488,8 @@ async fn output_until(
     timeout: Duration,
     cancel: Option<&mut watch::Receiver<bool>>,
 ) -> anyhow::Result<String> {
-    let mut cmd = tokio::process::Command::new(&spec.program);
-    cmd.args(&spec.args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    for (k, v) in &spec.env {
-        cmd.env(k, v);
-    }
-    if let Some(d) = &spec.cwd {
-        cmd.current_dir(d);
-    }
+    let mut cmd = spec.command();
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd
         .spawn()
         .map_err(|e| anyhow::anyhow!("failed to run `{}`: {e}", spec.display()))?;
