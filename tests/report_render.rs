@@ -467,3 +467,39 @@ fn state_check_failures_are_counted_not_sampled() {
         c.reasons
     );
 }
+
+/// Runs that left nothing in the registry (all `--load`) get no footprint table
+/// and no footprint chart: zeros everywhere would only be noise.
+#[test]
+fn a_footprint_of_zeros_everywhere_is_not_shown() {
+    let (_d, out) = fixture_copy();
+    let text = std::fs::read_to_string(out.join("runs.jsonl")).unwrap();
+    let zeroed: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            for p in [
+                "registry_manifests",
+                "registry_attestations",
+                "registry_bytes",
+            ] {
+                v[p] = 0.into();
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(out.join("runs.jsonl"), zeroed.join("\n")).unwrap();
+    let o = render_with(
+        &out,
+        &RenderOptions {
+            no_png: true,
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!md.contains("## Registry footprint"), "{md}");
+    assert!(!out.join("charts/footprint.svg").exists());
+    assert!(out.join("charts/runs.svg").exists());
+}

@@ -312,6 +312,16 @@ impl Analysis {
         }
     }
 
+    /// True when some cell's runs left something in the registry: only then are a
+    /// footprint table and chart worth showing (a run that pushes nothing measures
+    /// zero everywhere).
+    pub fn left_anything_in_registry(&self) -> bool {
+        self.cells
+            .iter()
+            .filter_map(|c| c.footprint.as_ref())
+            .any(|f| f.manifests > 0 || f.bytes > 0)
+    }
+
     /// The cell with this key.
     pub fn cell(&self, key: &CellKey) -> Option<&CellStats> {
         self.cells.iter().find(|c| &c.key == key)

@@ -225,7 +225,7 @@ impl Exporter for MarkdownReport {
         };
         let _ = writeln!(
             out,
-            "Workload `{}` on Docker engine {engine}{stores}. Statistics count measured runs with status ok only.\n",
+            "Workload `{}` on Docker engine {engine}{stores}. Statistics count measured runs with status ok whose state check passed.\n",
             a.workloads.join("`, `")
         );
 
@@ -321,7 +321,7 @@ impl Exporter for MarkdownReport {
             }
         }
 
-        if a.cells.iter().any(|c| c.footprint.is_some()) {
+        if a.left_anything_in_registry() {
             out.push_str("## Registry footprint\n\nWhat one run leaves in the registry (medians): manifests its tags reach (an index, image and attestation manifests: what ECR lifecycle rules count) and the bytes of the distinct blobs and manifests they reference.\n\n");
             out.push_str(
                 "| cell | manifests | of which attestations | bytes |\n|---|--:|--:|--:|\n",

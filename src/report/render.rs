@@ -34,8 +34,11 @@ pub struct RenderOutcome {
 }
 
 /// Per strategy × builder × image store, the largest median registry footprint over its cells;
-/// `None` when no record measured one.
+/// `None` when no record measured one, or every run left nothing.
 pub fn footprint_from(a: &Analysis) -> Option<Vec<Footprint>> {
+    if !a.left_anything_in_registry() {
+        return None;
+    }
     let mut v: Vec<Footprint> = Vec::new();
     for c in &a.cells {
         let Some(fp) = &c.footprint else { continue };
