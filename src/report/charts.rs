@@ -202,12 +202,12 @@ fn row_label_width(labels: &[String]) -> u32 {
     (chars * 7 + 24).clamp(120, CHART_WIDTH / 2)
 }
 
-/// How far to stretch the x axis past the longest stacked bar so that the legend
-/// (about 150 px wide, lower right) sits beside the bars, not on them: the plot is
+/// How far to stretch the x axis past the longest bar (or slowest run) so that a
+/// legend `legend_px` wide (lower right) sits beside the data, not on it: the plot is
 /// what the row labels leave of the chart's width.
-fn legend_headroom(labels: &[String]) -> f64 {
+fn legend_headroom(labels: &[String], legend_px: u32) -> f64 {
     let plot = f64::from(CHART_WIDTH - 30 - row_label_width(labels));
-    plot / (plot - 150.0).max(plot / 2.0)
+    plot / (plot - f64::from(legend_px + 20)).max(plot / 3.0)
 }
 
 /// Horizontal layout helper: rows top to bottom, `labels[i]` is row i.
@@ -287,7 +287,7 @@ where
         .iter()
         .map(|c| c.phases.iter().map(|p| p.stats.median).sum::<f64>() / 1000.0)
         .fold(0.0, f64::max)
-        * legend_headroom(&labels);
+        * legend_headroom(&labels, 135);
     let title = format!("Where the time goes (median per phase) — {subj}");
     let mut chart = row_chart(
         &root,
@@ -345,7 +345,7 @@ where
         .filter_map(|c| c.wall.as_ref())
         .map(|w| w.max as f64 / 1000.0)
         .fold(0.0, f64::max)
-        * 1.1;
+        * legend_headroom(&labels, 200);
     let title = format!("Every measured run — {subj}");
     let mut chart = row_chart(&root, title, &labels, xmax, "wall time (s)")?;
     let rows = cells.len();
