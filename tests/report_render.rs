@@ -154,7 +154,7 @@ fn two_image_stores_are_told_apart() {
     };
     let md = out("report.md");
     let verdicts: String = md
-        .split("## Verdict")
+        .split("## Verdict per state")
         .nth(1)
         .unwrap()
         .split("\n## ")
@@ -502,4 +502,30 @@ fn a_footprint_of_zeros_everywhere_is_not_shown() {
     assert!(!md.contains("## Registry footprint"), "{md}");
     assert!(!out.join("charts/footprint.svg").exists());
     assert!(out.join("charts/runs.svg").exists());
+}
+
+/// The Decision of the committed example run (real records from this machine):
+/// every situation it measured, in report.md and in summary.json.
+#[test]
+fn decision_of_the_example_results() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/example-default");
+    let runs = load_runs(&dir.join("runs.jsonl")).unwrap();
+    let analysis = Analysis::from_records(&runs.records);
+    let d = cachebench::report::Decision::from_analysis(&analysis);
+    let kinds: Vec<String> = d
+        .situations
+        .iter()
+        .map(|s| {
+            serde_json::to_value(s.situation)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ephemeral-runner", "warm-host", "best-effort-local"]
+    );
+    insta::assert_snapshot!(cachebench::report::decision_markdown::render(&analysis, &d));
 }

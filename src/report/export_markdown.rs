@@ -229,7 +229,10 @@ impl Exporter for MarkdownReport {
             a.workloads.join("`, `")
         );
 
-        out.push_str("## Verdict\n\n");
+        let decision = crate::report::decision::Decision::from_analysis(a);
+        out.push_str(&crate::report::decision_markdown::render(a, &decision));
+
+        out.push_str("## Verdict per state\n\n");
         for g in &a.groups {
             let _ = writeln!(out, "- **{}**: {}", group_title(a, g), verdict_sentence(g));
         }
@@ -358,7 +361,8 @@ impl Exporter for MarkdownReport {
         let _ = writeln!(out, "- Percentiles: {METHOD_PERCENTILES}.");
         let _ = writeln!(out, "- Confidence interval: {METHOD_CI}.");
         let _ = writeln!(out, "- Outliers: {METHOD_OUTLIERS}.");
-        out.push_str("- Verdict: the fastest strategy by median wins only when its interval is disjoint from every other strategy's; otherwise it is a tie.\n\n");
+        out.push_str("- Verdict: the fastest strategy by median wins only when its interval is disjoint from every other strategy's; otherwise it is a tie.\n");
+        let _ = writeln!(out, "- Decision: {}.\n", crate::report::decision::METHOD);
 
         out.push_str("## Environment\n\n");
         match data.env {

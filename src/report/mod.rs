@@ -4,6 +4,10 @@
 pub mod analysis;
 pub mod charts;
 pub mod compare;
+pub mod decision;
+pub mod decision_local;
+pub mod decision_markdown;
+pub mod decision_settle;
 pub mod env;
 pub mod export;
 pub mod export_benchmark;
@@ -20,6 +24,7 @@ pub use crate::stats;
 pub use analysis::{Analysis, CellStats, Verdict};
 pub use charts::{write_charts, Footprint};
 pub use compare::{compare, Change, CompareOutcome, CompareRow};
+pub use decision::Decision;
 pub use env::EnvInfo;
 pub use export::{exporters, ChartRef, Exporter, ReportData};
 pub use load::{load_env, load_runs, LoadedRuns};

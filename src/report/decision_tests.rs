@@ -1,0 +1,310 @@
+//! Unit tests of the Decision on synthetic records.
+
+use super::*;
+use crate::record::RunRecord;
+use crate::report::decision_local::p_star;
+
+/// Measured ok runs of one cell: wall times, and each run's steps, cache import
+/// and export (ms) when given.
+fn runs(
+    strategy: &str,
+    state: &str,
+    change: &str,
+    walls: &[u64],
+    phases: Option<(u64, u64, u64)>,
+) -> Vec<RunRecord> {
+    walls
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| {
+            let (steps, import, export) = match phases {
+                Some((s, i, e)) => (Some(s), Some(i), Some(e)),
+                None => (None, None, None),
+            };
+            serde_json::from_value(serde_json::json!({
+                "scenario": "t", "workload": "w", "strategy": strategy, "builder": "docker",
+                "state": state, "change": change, "rep": i + 1, "kind": "measured",
+                "status": "ok", "reason": "", "started_at": "", "wall_ms": w, "build_ms": w,
+                "prepare_ms": null, "steps_ms": steps, "cache_import_ms": import,
+                "cache_export_ms": export, "steps_total": null, "steps_cached": null,
+                "bytes_down": null, "bytes_up": null, "log": "", "state_check": "ok",
+                "registry_manifests": 1, "registry_attestations": 0, "registry_bytes": 1048576,
+            }))
+            .unwrap()
+        })
+        .collect()
+}
+
+fn decision(records: &[Vec<RunRecord>]) -> Decision {
+    let all: Vec<RunRecord> = records.iter().flatten().cloned().collect();
+    Decision::from_analysis(&Analysis::from_records(&all))
+}
+
+fn situation(d: &Decision, kind: SituationKind) -> &Situation {
+    d.situations.iter().find(|s| s.situation == kind).unwrap()
+}
+
+fn spread(base: u64, n: usize) -> Vec<u64> {
+    (0..n as u64).map(|i| base + i * 10).collect()
+}
+
+#[test]
+fn overlapping_intervals_with_enough_runs_are_a_tie() {
+    let d = decision(&[
+        runs("buildkit", "cold", "source", &spread(10_000, 6), None),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &spread(4_000, 6),
+            None,
+        ),
+        runs(
+            "inline-cache",
+            "warm-remote",
+            "source",
+            &spread(4_020, 6),
+            None,
+        ),
+    ]);
+    let s = situation(&d, SituationKind::EphemeralRunner);
+    assert_eq!(
+        s.scopes[0].call,
+        Call::Tie {
+            strategies: vec!["registry-cache".into(), "inline-cache".into()]
+        }
+    );
+    assert!(
+        s.recommendation.contains("a tie with inline-cache"),
+        "{}",
+        s.recommendation
+    );
+    let reg = &s.scopes[0].options[0];
+    assert_eq!(reg.saving_ms, Some(6_000.0));
+    assert_eq!(reg.miss_ms, None, "registry-cache was not measured cold");
+}
+
+#[test]
+fn a_cache_slower_than_no_cache_does_not_pay_and_says_so_with_numbers() {
+    let d = decision(&[
+        runs(
+            "buildkit",
+            "cold",
+            "source",
+            &spread(1_000, 6),
+            Some((900, 0, 0)),
+        ),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &spread(1_300, 6),
+            Some((600, 400, 200)),
+        ),
+    ]);
+    let s = situation(&d, SituationKind::EphemeralRunner);
+    let sc = &s.scopes[0];
+    let reg = sc
+        .options
+        .iter()
+        .find(|o| o.strategy == "registry-cache")
+        .unwrap();
+    assert_eq!(reg.pays, Some(false));
+    assert_eq!(reg.overhead_ms, Some(600.0));
+    assert!(matches!(&sc.call, Call::Winner { strategy, .. } if strategy == "buildkit"));
+    // 1325 ms against 1025 ms; without its 600 ms of import and export the cached
+    // build would take 725 ms: it saves 300 ms and spends 600.
+    assert_eq!(
+        sc.notes,
+        vec!["registry-cache does not pay for itself: 1.32 s against 1.02 s with no cache; its import and export take 600 ms, more than the 300 ms it saves in the build.".to_string()]
+    );
+    assert!(
+        s.recommendation.contains("build with **no cache**"),
+        "{}",
+        s.recommendation
+    );
+}
+
+#[test]
+fn break_even_hit_probability() {
+    assert_eq!(p_star(2_000.0, 10_000.0, 4_000.0), Some(0.75));
+    assert_eq!(
+        p_star(2_000.0, 10_000.0, 10_500.0),
+        Some(0.0),
+        "remote slower than a miss"
+    );
+    assert_eq!(
+        p_star(2_000.0, 10_000.0, 1_500.0),
+        None,
+        "remote faster than a hit"
+    );
+    let d = decision(&[
+        runs("layer-cache", "cold", "source", &[10_000; 3], None),
+        runs("layer-cache", "warm-local", "source", &[2_000; 3], None),
+        runs("registry-cache", "warm-remote", "source", &[4_000; 3], None),
+    ]);
+    let b = &situation(&d, SituationKind::BestEffortLocal).best_effort[0];
+    assert_eq!(
+        (b.strategy.as_str(), b.cold_ms, b.warm_ms),
+        ("layer-cache", 10_000.0, 2_000.0)
+    );
+    let e: Vec<f64> = b.expected.iter().map(|e| e.expected_ms).collect();
+    assert_eq!(e, vec![10_000.0, 8_000.0, 6_000.0, 4_000.0, 2_000.0]);
+    assert_eq!(b.break_even[0].p_star, Some(0.75));
+    let md = crate::report::decision_markdown::render(&Analysis::from_records(&[]), &d);
+    assert!(md.contains("| 0.50 | 6.00 s | +2.00 s |"), "{md}");
+    assert!(md.contains("| 1.00 | 2.00 s | −2.00 s |"), "{md}");
+}
+
+#[test]
+fn the_answer_can_differ_by_change() {
+    let d = decision(&[
+        runs("buildkit", "cold", "any", &spread(10_000, 6), None),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &spread(3_000, 6),
+            None,
+        ),
+        runs(
+            "inline-cache",
+            "warm-remote",
+            "source",
+            &spread(5_000, 6),
+            None,
+        ),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "deps",
+            &spread(8_000, 6),
+            None,
+        ),
+        runs(
+            "inline-cache",
+            "warm-remote",
+            "deps",
+            &spread(6_000, 6),
+            None,
+        ),
+    ]);
+    let s = situation(&d, SituationKind::EphemeralRunner);
+    assert!(s.differs_by_change);
+    assert_eq!(s.scopes.len(), 2);
+    assert_eq!(s.scopes[0].call.strategy(), Some("registry-cache"));
+    assert_eq!(s.scopes[1].call.strategy(), Some("inline-cache"));
+    assert!(
+        s.recommendation.starts_with("On an ephemeral runner, the answer depends on what changed: for source, use **registry-cache**"),
+        "{}",
+        s.recommendation
+    );
+    // The cold cell recorded with change "any" serves both changes.
+    assert!(s.scopes.iter().all(|sc| sc.no_cache_ms == Some(10_025.0)));
+}
+
+#[test]
+fn too_few_runs_lean_and_say_how_many_more_settle_it() {
+    let d = decision(&[
+        runs(
+            "buildkit",
+            "warm-local",
+            "source",
+            &[1_000, 1_010, 1_020],
+            None,
+        ),
+        runs(
+            "registry-cache",
+            "warm-local",
+            "source",
+            &[2_000, 2_010, 2_020],
+            None,
+        ),
+    ]);
+    let s = situation(&d, SituationKind::WarmHost);
+    assert_eq!(
+        s.scopes[0].call,
+        Call::Leaning {
+            strategy: "buildkit".into(),
+            runner_up: "registry-cache".into(),
+            more_runs: 3
+        }
+    );
+    assert!(
+        s.recommendation
+            .contains("leaning, not settled: 3 more runs per cell would settle it"),
+        "{}",
+        s.recommendation
+    );
+    // Six runs each, disjoint: settled.
+    let d = decision(&[
+        runs("buildkit", "warm-local", "source", &spread(1_000, 6), None),
+        runs(
+            "registry-cache",
+            "warm-local",
+            "source",
+            &spread(2_000, 6),
+            None,
+        ),
+    ]);
+    assert!(matches!(
+        situation(&d, SituationKind::WarmHost).scopes[0].call,
+        Call::Winner { coverage, .. } if coverage >= 0.95
+    ));
+}
+
+#[test]
+fn an_advantage_only_in_steps_is_noise_in_the_build() {
+    let d = decision(&[
+        runs(
+            "buildkit",
+            "warm-local",
+            "source",
+            &spread(36_000, 6),
+            Some((35_000, 0, 0)),
+        ),
+        runs(
+            "local-cache",
+            "warm-local",
+            "source",
+            &spread(45_000, 6),
+            Some((44_000, 0, 300)),
+        ),
+    ]);
+    let sc = &situation(&d, SituationKind::WarmHost).scopes[0];
+    assert_eq!(
+        sc.call,
+        Call::Noise {
+            strategy: "buildkit".into(),
+            runner_up: "local-cache".into(),
+            wall_diff_ms: 9_000.0,
+            steps_diff_ms: 9_000.0
+        }
+    );
+    assert!(
+        sc.notes[0].contains("noise in the build itself, not the cache"),
+        "{:?}",
+        sc.notes
+    );
+}
+
+#[test]
+fn cold_cells_of_any_change_pool_as_the_miss_of_their_strategy() {
+    let d = decision(&[
+        runs("buildkit", "cold", "source", &[9_000, 9_100], None),
+        runs("buildkit", "cold", "none", &[9_200], None),
+        runs("registry-cache", "cold", "source", &[11_000], None),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &[4_000, 4_100],
+            None,
+        ),
+    ]);
+    let sc = &situation(&d, SituationKind::EphemeralRunner).scopes[0];
+    let base = sc.options.iter().find(|o| o.no_cache).unwrap();
+    assert_eq!((base.n, base.median_ms), (3, 9_100.0));
+    assert_eq!(sc.options[0].miss_ms, Some(11_000.0));
+    assert_eq!(sc.options[0].manifests, Some(1));
+}
