@@ -72,8 +72,17 @@ fn snapshot_benchmark_json() {
 #[test]
 fn snapshot_report_md() {
     let text = export("report.md");
-    assert!(text.contains("```mermaid\nxychart-beta"));
+    assert!(text.contains("```mermaid\n%%{init: {\"xyChart\": {\"showDataLabel\": true}"));
+    assert!(text.contains("\nxychart-beta horizontal\n"));
     assert!(text.contains("![Median wall time per strategy](charts/median-wall.png)"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn snapshot_github_md() {
+    let text = export("github.md");
+    assert!(!text.contains("]("), "no image or relative link");
+    assert!(text.contains("<details><summary>Results: every statistic per cell</summary>"));
     insta::assert_snapshot!(text);
 }
 
@@ -220,11 +229,15 @@ fn render_writes_everything_and_charts_are_sound() {
     for f in ["summary.csv", "summary.json", "benchmark.json", "report.md"] {
         assert!(out.join(f).is_file(), "{f}");
     }
-    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(std::fs::read_to_string(&summary).unwrap().starts_with(&md));
-    // 12 cells with runs + header rows: 3 rows per chart of interest.
+    let gh = std::fs::read_to_string(out.join("github.md")).unwrap();
+    assert!(
+        std::fs::read_to_string(&summary).unwrap().starts_with(&gh),
+        "the job summary gets the self-contained form"
+    );
+    assert!(!gh.contains("]("), "no links or images in github.md: {gh}");
+    // 12 cells with runs: one row per cell in every chart.
     for (stem, h) in [
-        ("median-wall", 600),
+        ("median-wall", 120 + 34 * 12),
         ("runs", 120 + 34 * 12),
         ("phases", 120 + 34 * 12),
     ] {
@@ -249,17 +262,16 @@ fn render_writes_everything_and_charts_are_sound() {
     }
     let median = std::fs::read_to_string(out.join("charts/median-wall.svg")).unwrap();
     for label in [
-        "inline",
-        "registry",
-        "local",
-        "cold · none",
-        "warm · src",
+        "cold · none · inline",
+        "cold · none · registry",
+        "warm · src · local",
         "wall time (s)",
+        "#1F6FC5",
     ] {
         assert!(median.contains(label), "{label}");
     }
     let phases = std::fs::read_to_string(out.join("charts/phases.svg")).unwrap();
-    assert!(phases.contains("cache_export") && phases.contains("steps"));
+    assert!(phases.contains("cache export") && phases.contains("build steps"));
     assert!(
         !out.join("charts/footprint.svg").exists(),
         "no footprint data: no chart"

@@ -6,8 +6,7 @@ use crate::report::analysis::Analysis;
 use crate::report::decision::{Decision, OptionStats, Scope, Situation, SituationKind};
 use crate::report::decision_local::BestEffort;
 use crate::report::decision_settle::Call;
-use crate::report::export::fmt_ms;
-use crate::report::export_markdown::fmt_bytes;
+use crate::report::export::{fmt_bytes, fmt_ms};
 use crate::report::labels;
 use crate::stats::MedianCi;
 use std::fmt::Write;
@@ -78,7 +77,7 @@ fn registry(o: &OptionStats) -> String {
 
 fn option_name(o: &OptionStats) -> String {
     if o.no_cache {
-        format!("no cache ({}, cold)", o.strategy)
+        format!("no cache ({})", o.strategy)
     } else {
         o.strategy.clone()
     }
@@ -301,7 +300,7 @@ fn best_effort_table(out: &mut String, a: &Analysis, b: &BestEffort) {
     let heads: Vec<String> = b
         .break_even
         .iter()
-        .map(|e| format!("vs {} ({})", e.strategy, fmt_ms(e.remote_ms)))
+        .map(|e| format!("vs {}", e.strategy))
         .collect();
     let _ = writeln!(
         out,
@@ -358,7 +357,21 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
             for b in &s.best_effort {
                 best_effort_table(&mut out, a, b);
             }
-            out.push_str("Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians; a negative difference means the local cache is faster on average than that remote cache.\n\n");
+            let remotes: Vec<String> = s
+                .best_effort
+                .first()
+                .map(|b| {
+                    b.break_even
+                        .iter()
+                        .map(|e| format!("{} {}", e.strategy, fmt_ms(e.remote_ms)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians, against each remote cache's warm-remote median ({}); a negative difference means the local cache is faster on average.\n",
+                remotes.join(", ")
+            );
         } else {
             scope_table(&mut out, a, s);
         }

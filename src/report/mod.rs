@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod charts;
+pub mod colours;
 pub mod compare;
 pub mod decision;
 pub mod decision_local;
@@ -12,10 +13,13 @@ pub mod env;
 pub mod export;
 pub mod export_benchmark;
 pub mod export_csv;
+pub mod export_github;
 pub mod export_json;
 pub mod export_markdown;
 pub mod labels;
 pub mod load;
+pub mod markdown_sections;
+pub mod mermaid;
 pub mod render;
 pub mod step_summary;
 
