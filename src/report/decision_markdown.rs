@@ -133,9 +133,54 @@ fn qualifier(call: &Call) -> String {
 /// Scope name when the situation has several: `source`, `deps (docker-container)`.
 fn scope_label(a: &Analysis, s: &Scope) -> String {
     match labels::runs_on(a, &s.builder, &s.image_store) {
-        Some(on) => format!("{} ({on})", s.change),
+        Some(on) => format!("{}, {on}", s.change),
         None => s.change.clone(),
     }
+}
+
+/// When every scope picks the same strategy: `use **X** whatever changed: source
+/// 8.45 s, deps 9.10 s; leaning, …`.
+fn same_everywhere(scopes: &[Scope], a: &Analysis) -> Option<String> {
+    let first = scopes.first()?.pick()?;
+    if scopes.len() < 2
+        || first.no_cache
+        || scopes
+            .iter()
+            .any(|s| s.pick().map(|o| &o.strategy) != Some(&first.strategy))
+    {
+        return None;
+    }
+    let each: Vec<String> = scopes
+        .iter()
+        .filter_map(|s| {
+            let o = s.pick()?;
+            let saving = match (o.saving_ms, o.saving_pct) {
+                (Some(sv), Some(p)) if sv >= 0.0 => {
+                    format!(", {} ({p:.0}%) less than with no cache", fmt_ms(sv))
+                }
+                (Some(sv), Some(p)) => {
+                    format!(", {} ({:.0}%) more than with no cache", fmt_ms(-sv), -p)
+                }
+                _ => String::new(),
+            };
+            Some(format!(
+                "{} {}{saving}",
+                scope_label(a, s),
+                fmt_ms(o.median_ms)
+            ))
+        })
+        .collect();
+    let mut quals: Vec<String> = scopes.iter().map(|s| qualifier(&s.call)).collect();
+    quals.dedup();
+    let qual = match quals.as_slice() {
+        [one] => one.clone(),
+        _ => "; not every case is settled (see the tables)".to_string(),
+    };
+    Some(format!(
+        "use **{}** in every case measured: {}{qual}",
+        first.strategy,
+        each.join("; ")
+    ))
 }
 
 fn clause(s: &Scope) -> String {
@@ -216,7 +261,7 @@ pub fn recommendation(
             .iter()
             .map(|b| {
                 let label = match labels::runs_on(a, &b.builder, &b.image_store) {
-                    Some(on) => format!("{} ({on})", b.change),
+                    Some(on) => format!("{}, {on}", b.change),
                     None => b.change.clone(),
                 };
                 (label, best_effort_clause(b))
@@ -233,13 +278,16 @@ pub fn recommendation(
     } else {
         ""
     };
+    if let Some(c) = same_everywhere(scopes, a) {
+        return format!("{lead}, {c}.");
+    }
     match clauses.as_slice() {
         [] => format!("{lead}: nothing was measured."),
         [(label, c)] => format!("{lead} ({label} change), {c}."),
         many => {
             let parts: Vec<String> = many
                 .iter()
-                .map(|(label, c)| format!("for {label}, {c}"))
+                .map(|(label, c)| format!("for a {label} change, {c}"))
                 .collect();
             format!("{lead},{depends} {}.", parts.join("; "))
         }
@@ -248,48 +296,38 @@ pub fn recommendation(
 
 fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
     let many = s.scopes.len() > 1;
-    let first = if many { "| change " } else { "" };
-    let _ = writeln!(
-        out,
-        "{first}| option | median (interval) | saving vs no cache | import + export | registry |"
-    );
-    let _ = writeln!(
-        out,
-        "{}|---|--:|--:|--:|---|",
-        if many { "|---" } else { "" }
-    );
     for sc in &s.scopes {
-        let pick = sc.pick().map(|o| o.strategy.clone());
+        if many {
+            let _ = writeln!(out, "**{} change**\n", scope_label(a, sc));
+        }
+        out.push_str(
+            "| option | median (interval) | saving vs no cache | import + export | registry |\n",
+        );
+        out.push_str("|---|--:|--:|--:|---|\n");
+        let pick = sc.pick().map(|o| o.id().to_string());
         for o in &sc.options {
             let name = option_name(o);
-            let name = if pick.as_deref() == Some(o.strategy.as_str()) {
+            let name = if pick.as_deref() == Some(o.id()) {
                 format!("**{name}**")
             } else {
                 name
             };
-            let lead = if many {
-                format!("| {} ", scope_label(a, sc))
-            } else {
-                String::new()
-            };
             let _ = writeln!(
                 out,
-                "{lead}| {name} | {} | {} | {} | {} |",
+                "| {name} | {} | {} | {} | {} |",
                 median_interval(o.median_ms, o.ci),
                 saving(o),
                 o.overhead_ms.map_or("–".to_string(), fmt_ms),
                 registry(o)
             );
         }
-    }
-    out.push('\n');
-    for sc in &s.scopes {
+        out.push('\n');
         for n in &sc.notes {
             let _ = writeln!(out, "- {n}");
         }
-    }
-    if s.scopes.iter().any(|sc| !sc.notes.is_empty()) {
-        out.push('\n');
+        if !sc.notes.is_empty() {
+            out.push('\n');
+        }
     }
 }
 

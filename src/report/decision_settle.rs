@@ -88,7 +88,7 @@ pub fn settle(options: &[OptionStats]) -> Call {
         [] => return Call::NoData,
         [only] => {
             return Call::Single {
-                strategy: only.strategy.clone(),
+                strategy: only.id().to_string(),
             }
         }
         [best, rest @ ..] => (best, rest),
@@ -100,28 +100,28 @@ pub fn settle(options: &[OptionStats]) -> Call {
         let cov = rest.iter().map(coverage).fold(coverage(best), f64::min);
         if cov >= stats::CONFIDENCE {
             return Call::Winner {
-                strategy: best.strategy.clone(),
-                runner_up: runner.strategy.clone(),
+                strategy: best.id().to_string(),
+                runner_up: runner.id().to_string(),
                 ratio: stats::round3(runner.median_ms / best.median_ms.max(1e-9)),
                 coverage: cov,
             };
         }
         let n = rest.iter().map(|o| o.n).fold(best.n, usize::min);
         return Call::Leaning {
-            strategy: best.strategy.clone(),
-            runner_up: runner.strategy.clone(),
+            strategy: best.id().to_string(),
+            runner_up: runner.id().to_string(),
             more_runs: more_runs(n),
         };
     }
     if nominal(best) && tied.iter().all(|o| nominal(o)) {
-        let mut strategies = vec![best.strategy.clone()];
-        strategies.extend(tied.iter().map(|o| o.strategy.clone()));
+        let mut strategies = vec![best.id().to_string()];
+        strategies.extend(tied.iter().map(|o| o.id().to_string()));
         return Call::Tie { strategies };
     }
     let n = tied.iter().map(|o| o.n).fold(best.n, usize::min);
     Call::Leaning {
-        strategy: best.strategy.clone(),
-        runner_up: runner.strategy.clone(),
+        strategy: best.id().to_string(),
+        runner_up: runner.id().to_string(),
         more_runs: more_runs(n),
     }
 }
@@ -146,7 +146,7 @@ pub fn steps_noise(call: &Call, options: &[OptionStats]) -> Option<(Call, String
         } => (strategy, runner_up),
         _ => return None,
     };
-    let find = |s: &str| options.iter().find(|o| o.strategy == s);
+    let find = |s: &str| options.iter().find(|o| o.id() == s);
     let (w, r) = (find(strategy)?, find(runner_up)?);
     if w.state != r.state || w.no_cache != r.no_cache {
         return None;

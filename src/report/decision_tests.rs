@@ -111,7 +111,7 @@ fn a_cache_slower_than_no_cache_does_not_pay_and_says_so_with_numbers() {
         .unwrap();
     assert_eq!(reg.pays, Some(false));
     assert_eq!(reg.overhead_ms, Some(600.0));
-    assert!(matches!(&sc.call, Call::Winner { strategy, .. } if strategy == "buildkit"));
+    assert!(matches!(&sc.call, Call::Winner { strategy, .. } if strategy == "no-cache"));
     // 1325 ms against 1025 ms; without its 600 ms of import and export the cached
     // build would take 725 ms: it saves 300 ms and spends 600.
     assert_eq!(
@@ -195,7 +195,7 @@ fn the_answer_can_differ_by_change() {
     assert_eq!(s.scopes[0].call.strategy(), Some("registry-cache"));
     assert_eq!(s.scopes[1].call.strategy(), Some("inline-cache"));
     assert!(
-        s.recommendation.starts_with("On an ephemeral runner, the answer depends on what changed: for source, use **registry-cache**"),
+        s.recommendation.starts_with("On an ephemeral runner, the answer depends on what changed: for a source change, use **registry-cache**"),
         "{}",
         s.recommendation
     );
@@ -307,4 +307,28 @@ fn cold_cells_of_any_change_pool_as_the_miss_of_their_strategy() {
     assert_eq!((base.n, base.median_ms), (3, 9_100.0));
     assert_eq!(sc.options[0].miss_ms, Some(11_000.0));
     assert_eq!(sc.options[0].manifests, Some(1));
+}
+
+#[test]
+fn without_a_plain_cold_build_the_fastest_cold_build_is_no_cache() {
+    let d = decision(&[
+        runs("registry-cache", "cold", "source", &[12_000, 12_100], None),
+        runs("inline-cache", "cold", "source", &[11_000, 11_100], None),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &[4_000, 4_100],
+            None,
+        ),
+    ]);
+    let sc = &situation(&d, SituationKind::EphemeralRunner).scopes[0];
+    let base = sc.options.iter().find(|o| o.no_cache).unwrap();
+    assert_eq!(
+        (base.strategy.as_str(), base.id()),
+        ("inline-cache", NO_CACHE_ID)
+    );
+    assert_eq!(sc.no_cache_ms, Some(11_050.0));
+    // The cache is picked, the no-cache option is not confused with it.
+    assert_eq!(sc.pick().map(|o| o.no_cache), Some(false));
 }
