@@ -13,7 +13,7 @@ use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
 use crate::scenario::{self, LoadedScenario, Scenario};
-use checks::{check_ref, check_registry, count, parse_duration, Keys};
+use checks::{check_egress_probe, check_ref, check_registry, count, parse_duration, Keys};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,8 +27,8 @@ mod resolved_toml;
 mod workload;
 
 /// `auto`: moby/buildkit:buildx-stable-1 where present, else the highest
-/// cachebench/buildkit:* (see [`crate::buildkit_image`]).
-pub const DEFAULT_BUILDKIT_IMAGE: &str = crate::buildkit_image::AUTO;
+/// cachebench/buildkit:* (resolved by `infra/buildkit_image.rs`).
+pub const DEFAULT_BUILDKIT_IMAGE: &str = "auto";
 pub const DEFAULT_SEED_IMAGE: &str = "local/busybox:latest";
 pub const MAX_REPS: u32 = 1000;
 pub const MAX_WARMUP: u32 = 100;
@@ -229,7 +229,7 @@ fn engine_section(sc: &Scenario, args: &RunArgs) -> Result<EngineParts> {
     }
     let egress_probe = args.egress_probe.clone().or(sc.engine.egress_probe.clone());
     if let Some(u) = &egress_probe {
-        crate::network::probe::check(u)
+        check_egress_probe(u)
             .map_err(|e| Error::usage(format!("--egress-probe / engine.egress_probe: {e}")))?;
     }
     Ok(EngineParts {

@@ -98,3 +98,19 @@ pub(super) fn parse_duration(s: &str, src: &str) -> Result<Duration> {
     }
     Ok(d)
 }
+
+/// Checks an `--egress-probe` value: `none` or an http(s) URL.
+pub(super) fn check_egress_probe(value: &str) -> Result<(), String> {
+    let ok = value == "none"
+        || ((value.starts_with("http://") || value.starts_with("https://"))
+            && value.len() > "https://".len()
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a URL; give http://HOST/PATH, https://HOST/PATH, or none",
+            value.escape_debug()
+        ))
+    }
+}
