@@ -6,7 +6,7 @@
 //! ([`Claim`]), and `owner.json`: what it owns (its bridge and subnet, the pids of
 //! its dockerd and registry, a local-cache folder elsewhere), rewritten as they
 //! start. Whether the owner is alive is decided by the lock, never by a pid that
-//! may have been reused. [`sweep`] (run by `cachebench clean` and at the start of
+//! may have been reused. [`sweep`] (run by `cachebench clean`, `commands/clean.rs`, and at the start of
 //! every `cachebench run`) takes the lock of each folder whose owner is gone, stops
 //! its processes (process group SIGTERM, then SIGKILL), detaches the mounts a
 //! killed engine left, deletes its bridge with the firewall rules tagged
@@ -404,34 +404,6 @@ fn pids_referring_to(dir: &Path) -> Vec<i32> {
         .collect();
     v.sort();
     v
-}
-
-/// `cachebench clean [--dry-run]`: prints what it removed (or would), one line
-/// each; `nothing to do` when there are no leftovers. Exit 1 when something could
-/// not be removed.
-pub fn clean_cmd(dry_run: bool) -> i32 {
-    let tmp = std::env::temp_dir();
-    let r = sweep(&tmp, dry_run);
-    for l in &r.removed {
-        println!("{l}");
-    }
-    for l in &r.left_alone {
-        println!("left alone: {l}");
-    }
-    for l in &r.failed {
-        eprintln!("cachebench: error: {l}");
-    }
-    if r.removed.is_empty() && r.failed.is_empty() {
-        println!(
-            "nothing to do: no leftovers of killed runs in {}",
-            tmp.display()
-        );
-    }
-    if r.failed.is_empty() {
-        crate::error::exit::OK
-    } else {
-        crate::error::exit::RUNS_FAILED
-    }
 }
 
 /// At the start of `run`: removes leftovers of killed runs, saying what on stderr.
