@@ -152,33 +152,39 @@ struct RunParts {
 fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> Result<RunParts> {
     let reps = count(
         args.reps.map(i64::from),
-        sc.run.reps,
+        sc.run.reps.as_ref().map(|v| *v.get_ref()),
         "--reps",
-        &keys.name("run.reps"),
+        &keys.of("run.reps", &sc.run.reps),
         1,
         MAX_REPS,
         3,
     )?;
     let warmup = count(
         args.warmup.map(i64::from),
-        sc.run.warmup,
+        sc.run.warmup.as_ref().map(|v| *v.get_ref()),
         "--warmup",
-        &keys.name("run.warmup"),
+        &keys.of("run.warmup", &sc.run.warmup),
         0,
         MAX_WARMUP,
         0,
     )?;
     let timeout = match (&args.timeout, &sc.run.timeout) {
         (Some(t), _) => Some(parse_duration(t, "--timeout")?),
-        (None, Some(t)) => Some(parse_duration(t, &keys.name("run.timeout"))?),
+        (None, Some(t)) => Some(parse_duration(
+            t.get_ref(),
+            &keys.at("run.timeout", t.span()),
+        )?),
         (None, None) => Some(Duration::from_secs(30 * 60)),
     };
     let registry_cache_output = match (&args.registry_cache_output, &sc.run.registry_cache_output) {
         (Some(v), _) => v
             .parse()
             .map_err(|e| Error::usage(format!("--registry-cache-output: {e}")))?,
-        (None, Some(v)) => v.parse().map_err(|e| {
-            Error::usage(format!("{}: {e}", keys.name("run.registry_cache_output")))
+        (None, Some(v)) => v.get_ref().parse().map_err(|e| {
+            Error::usage(format!(
+                "{}: {e}",
+                keys.at("run.registry_cache_output", v.span())
+            ))
         })?,
         (None, None) => CacheOutput::Load,
     };
@@ -246,7 +252,8 @@ fn engine_section(sc: &Scenario, args: &RunArgs) -> Result<EngineParts> {
 fn scenario_name(sc: &Scenario, loaded: Option<&LoadedScenario>, keys: &Keys) -> Result<String> {
     let name = sc
         .name
-        .clone()
+        .as_ref()
+        .map(|n| n.get_ref().clone())
         .or_else(|| {
             loaded.and_then(|l| l.path.file_stem().map(|s| s.to_string_lossy().into_owned()))
         })
@@ -259,7 +266,7 @@ fn scenario_name(sc: &Scenario, loaded: Option<&LoadedScenario>, keys: &Keys) ->
     {
         return Err(Error::usage(format!(
             "{}: scenario name `{}` must be 1-64 characters of letters, digits, `-`, `_`, `.`",
-            keys.name("name"),
+            keys.of("name", &sc.name),
             name.escape_debug()
         )));
     }

@@ -5,7 +5,7 @@ use super::checks::Keys;
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
-use crate::scenario::Scenario;
+use crate::scenario::{NameList, Scenario};
 
 /// The matrix axes, merged.
 pub(super) struct Axes {
@@ -23,28 +23,32 @@ pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> 
         &args.strategies,
         sc.matrix.strategies.as_ref(),
         "--strategy",
-        &keys.name("matrix.strategies"),
+        "matrix.strategies",
+        keys,
         Strategy::ALL,
     )?;
     let states: Vec<State> = names(
         &args.states,
         sc.matrix.states.as_ref(),
         "--state",
-        &keys.name("matrix.states"),
+        "matrix.states",
+        keys,
         State::ALL,
     )?;
     let changes: Vec<Change> = names(
         &args.changes,
         sc.matrix.changes.as_ref(),
         "--change",
-        &keys.name("matrix.changes"),
+        "matrix.changes",
+        keys,
         &[Change::Source],
     )?;
     let builders: Vec<BuilderKind> = names(
         &args.builders,
         sc.matrix.builders.as_ref(),
         "--builder",
-        &keys.name("matrix.builders"),
+        "matrix.builders",
+        keys,
         &[BuilderKind::Docker],
     )?;
     let image_stores_given = !args.image_stores.is_empty() || sc.matrix.image_stores.is_some();
@@ -52,7 +56,8 @@ pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> 
         &args.image_stores,
         sc.matrix.image_stores.as_ref(),
         "--image-store",
-        &keys.name("matrix.image_stores"),
+        "matrix.image_stores",
+        keys,
         &[ImageStore::Containerd],
     )?;
     let container_strategies: Option<Vec<Strategy>> = match &sc.matrix.container_strategies {
@@ -61,7 +66,8 @@ pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> 
             &[],
             Some(l),
             "matrix.container_strategies",
-            &keys.name("matrix.container_strategies"),
+            "matrix.container_strategies",
+            keys,
             Strategy::ALL,
         )?),
     };
@@ -77,32 +83,42 @@ pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> 
 }
 
 /// Parses names from flags (which win) or a scenario list, refusing duplicates.
+/// Errors name the flag, or the list's key with the index and line of the name.
 fn names<T: std::str::FromStr<Err = String> + PartialEq + Copy + std::fmt::Display>(
     flags: &[String],
-    from_file: Option<&Vec<String>>,
+    from_file: Option<&NameList>,
     flag: &str,
     file_key: &str,
+    keys: &Keys,
     default: &[T],
 ) -> Result<Vec<T>> {
-    let (list, is_flag): (Vec<String>, bool) = if !flags.is_empty() {
-        (flags.to_vec(), true)
+    let list: Vec<(String, String)> = if !flags.is_empty() {
+        flags
+            .iter()
+            .map(|s| (s.clone(), flag.to_string()))
+            .collect()
     } else if let Some(l) = from_file {
-        (l.clone(), false)
+        if l.get_ref().is_empty() {
+            return Err(Error::usage(format!(
+                "{}: the list is empty; name at least one",
+                keys.at(file_key, l.span())
+            )));
+        }
+        l.get_ref()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    s.get_ref().clone(),
+                    keys.at(&format!("{file_key}[{i}]"), s.span()),
+                )
+            })
+            .collect()
     } else {
         return Ok(default.to_vec());
     };
-    if list.is_empty() {
-        return Err(Error::usage(format!(
-            "{file_key}: the list is empty; name at least one"
-        )));
-    }
     let mut out: Vec<T> = Vec::new();
-    for (i, s) in list.iter().enumerate() {
-        let at = if is_flag {
-            flag.to_string()
-        } else {
-            format!("{file_key}[{i}]")
-        };
+    for (s, at) in &list {
         let v: T = s.parse().map_err(|e| Error::usage(format!("{at}: {e}")))?;
         if out.contains(&v) {
             return Err(Error::usage(format!(

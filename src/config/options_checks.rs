@@ -2,10 +2,12 @@
 //! in errors (file, line and dotted key path).
 
 use crate::error::{Error, Result};
-use crate::scenario::{self, LoadedScenario};
+use crate::scenario::{self, LoadedScenario, Spanned};
+use std::ops::Range;
 use std::time::Duration;
 
-/// Names a scenario key in errors: `FILE: line N: KEY` (just `KEY` without a file).
+/// Names a scenario key in errors: `FILE: line N: KEY`, the line being where the
+/// value is written (its span); just `KEY` without a file.
 pub(super) struct Keys<'a> {
     file: Option<String>,
     text: &'a str,
@@ -19,11 +21,30 @@ impl<'a> Keys<'a> {
         }
     }
 
+    /// `FILE: line N: KEY` for a value written at `span`.
+    pub(super) fn at(&self, k: &str, span: Range<usize>) -> String {
+        match &self.file {
+            Some(f) => format!(
+                "{f}: line {}: {k}",
+                scenario::line_at(self.text, span.start)
+            ),
+            None => k.to_string(),
+        }
+    }
+
+    /// `FILE: KEY` for a key not written in the file (its value is derived).
     pub(super) fn name(&self, k: &str) -> String {
-        match (&self.file, scenario::line_of(self.text, k)) {
-            (Some(f), Some(line)) => format!("{f}: line {line}: {k}"),
-            (Some(f), None) => format!("{f}: {k}"),
-            (None, _) => k.to_string(),
+        match &self.file {
+            Some(f) => format!("{f}: {k}"),
+            None => k.to_string(),
+        }
+    }
+
+    /// [`Keys::at`] where `value` is written, else [`Keys::name`].
+    pub(super) fn of<T>(&self, k: &str, value: &Option<Spanned<T>>) -> String {
+        match value {
+            Some(v) => self.at(k, v.span()),
+            None => self.name(k),
         }
     }
 }

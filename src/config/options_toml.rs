@@ -3,6 +3,17 @@
 
 use super::Options;
 use crate::matrix::CacheOutput;
+use crate::scenario::{NameList, Spanned};
+
+/// A value written by cachebench, not read from a file: it has no span.
+fn unread<T>(value: T) -> Spanned<T> {
+    Spanned::new(0..0, value)
+}
+
+/// Names as a scenario list.
+fn list<T: std::fmt::Display>(names: &[T]) -> NameList {
+    unread(names.iter().map(|s| unread(s.to_string())).collect())
+}
 
 impl Options {
     /// The resolved scenario as TOML: every key with the value this run uses, so a
@@ -10,42 +21,43 @@ impl Options {
     pub fn to_toml(&self) -> String {
         use crate::scenario::*;
         let sc = Scenario {
-            name: Some(self.scenario_name.clone()),
+            name: Some(unread(self.scenario_name.clone())),
             workload: Workload {
-                context: Some(self.context.clone()),
-                dockerfile: Some(self.dockerfile.clone()),
-                source_file: self.source_file.clone(),
-                deps_file: self.deps_file.clone(),
-                build_args: self.build_args.iter().cloned().collect(),
+                context: Some(unread(self.context.clone())),
+                dockerfile: Some(unread(self.dockerfile.clone())),
+                source_file: self.source_file.clone().map(unread),
+                deps_file: self.deps_file.clone().map(unread),
+                build_args: self
+                    .build_args
+                    .iter()
+                    .map(|(k, v)| (k.clone(), unread(v.clone())))
+                    .collect(),
             },
             matrix: Matrix {
-                strategies: Some(self.strategies.iter().map(|s| s.to_string()).collect()),
-                states: Some(self.states.iter().map(|s| s.to_string()).collect()),
-                changes: Some(self.changes.iter().map(|s| s.to_string()).collect()),
-                builders: Some(self.builders.iter().map(|s| s.to_string()).collect()),
+                strategies: Some(list(&self.strategies)),
+                states: Some(list(&self.states)),
+                changes: Some(list(&self.changes)),
+                builders: Some(list(&self.builders)),
                 // On an engine cachebench does not own and no store named, the
                 // engine's own store is used (env.json and the records say which).
                 image_stores: (self.image_stores_given || self.docker_host.is_none())
-                    .then(|| self.image_stores.iter().map(|s| s.to_string()).collect()),
-                container_strategies: self
-                    .container_strategies
-                    .as_ref()
-                    .map(|v| v.iter().map(|s| s.to_string()).collect()),
+                    .then(|| list(&self.image_stores)),
+                container_strategies: self.container_strategies.as_ref().map(|v| list(v)),
             },
             run: RunSection {
-                reps: Some(i64::from(self.reps)),
-                warmup: Some(i64::from(self.warmup)),
+                reps: Some(unread(i64::from(self.reps))),
+                warmup: Some(unread(i64::from(self.warmup))),
                 timeout: self
                     .timeout
-                    .map(|t| humantime::format_duration(t).to_string()),
+                    .map(|t| unread(humantime::format_duration(t).to_string())),
                 out: self.out.clone(),
-                registry_cache_output: Some(
+                registry_cache_output: Some(unread(
                     match self.registry_cache_output {
                         CacheOutput::Load => "load",
                         CacheOutput::Push => "push",
                     }
                     .into(),
-                ),
+                )),
             },
             engine: EngineSection {
                 docker_host: self.docker_host.clone(),

@@ -26,7 +26,10 @@ pub(super) fn merge(
     // Context: the flag is relative to the working directory, the key to the file.
     let (context, context_src) = match (&args.context, &sc.workload.context) {
         (Some(c), _) => (c.clone(), "--context".to_string()),
-        (None, Some(c)) => (base_dir.join(c), keys.name("workload.context")),
+        (None, Some(c)) => (
+            base_dir.join(c.get_ref()),
+            keys.at("workload.context", c.span()),
+        ),
         (None, None) => {
             return Err(Error::usage(
                 "no build context: give --context DIR or workload.context in a scenario file",
@@ -48,7 +51,10 @@ pub(super) fn merge(
 
     let (dockerfile, df_src) = match (&args.dockerfile, &sc.workload.dockerfile) {
         (Some(d), _) => (d.clone(), "--dockerfile".to_string()),
-        (None, Some(d)) => (d.clone(), keys.name("workload.dockerfile")),
+        (None, Some(d)) => (
+            d.get_ref().clone(),
+            keys.at("workload.dockerfile", d.span()),
+        ),
         (None, None) => (PathBuf::from("Dockerfile"), "Dockerfile".to_string()),
     };
     let df_abs = if dockerfile.is_absolute() {
@@ -79,7 +85,7 @@ pub(super) fn merge(
                 .workload
                 .source_file
                 .as_ref()
-                .map(|p| (p, keys.name("workload.source_file")))),
+                .map(|p| (p.get_ref(), keys.at("workload.source_file", p.span())))),
     )?;
     let deps_file = inside_file(
         &context,
@@ -90,19 +96,16 @@ pub(super) fn merge(
                 .workload
                 .deps_file
                 .as_ref()
-                .map(|p| (p, keys.name("workload.deps_file")))),
+                .map(|p| (p.get_ref(), keys.at("workload.deps_file", p.span())))),
     )?;
 
     // Build args: scenario first, flags override by key.
-    let mut build_args: Vec<(String, String)> = sc
-        .workload
-        .build_args
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (i, (k, v)) in build_args.iter().enumerate() {
-        check_build_arg(k, v, &keys.name(&format!("workload.build_args.{k}")))
+    let mut build_args: Vec<(String, String)> = Vec::new();
+    for (i, (k, v)) in sc.workload.build_args.iter().enumerate() {
+        let at = keys.at(&format!("workload.build_args.{k}"), v.span());
+        check_build_arg(k, v.get_ref(), &at)
             .map_err(|e| Error::usage(format!("{e} (entry {i})")))?;
+        build_args.push((k.clone(), v.get_ref().clone()));
     }
     for a in &args.build_args {
         let (k, v) = a.split_once('=').ok_or_else(|| {

@@ -61,7 +61,7 @@ pub fn options(scenario: Option<&Path>, args: &RunArgs, out: &Path) -> Result<Op
             .build_args
             .iter()
             .any(|a| a.split('=').next() == Some(k));
-        if v.contains(crate::redact::MASK) && !given && scenario.is_none() {
+        if v.get_ref().contains(crate::redact::MASK) && !given && scenario.is_none() {
             return Err(Error::usage(format!(
                 "--resume: build arg {k} is redacted in {}; give it again with --build-arg {k}=VALUE",
                 recorded_path.display()
