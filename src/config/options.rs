@@ -177,9 +177,7 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         (None, None) => Some(Duration::from_secs(30 * 60)),
     };
     let registry_cache_output = match (&args.registry_cache_output, &sc.run.registry_cache_output) {
-        (Some(v), _) => v
-            .parse()
-            .map_err(|e| Error::usage(format!("--registry-cache-output: {e}")))?,
+        (Some(v), _) => *v,
         (None, Some(v)) => v.get_ref().parse().map_err(|e| {
             Error::usage(format!(
                 "{}: {e}",

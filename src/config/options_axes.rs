@@ -82,21 +82,32 @@ pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> 
     })
 }
 
-/// Parses names from flags (which win) or a scenario list, refusing duplicates.
-/// Errors name the flag, or the list's key with the index and line of the name.
+/// The axis from flags (which win, parsed by clap) or a scenario list (names parsed
+/// here), refusing duplicates. Errors name the flag, or the list's key with the
+/// index and line of the name.
 fn names<T: std::str::FromStr<Err = String> + PartialEq + Copy + std::fmt::Display>(
-    flags: &[String],
+    flags: &[T],
     from_file: Option<&NameList>,
     flag: &str,
     file_key: &str,
     keys: &Keys,
     default: &[T],
 ) -> Result<Vec<T>> {
-    let list: Vec<(String, String)> = if !flags.is_empty() {
-        flags
-            .iter()
-            .map(|s| (s.clone(), flag.to_string()))
-            .collect()
+    let mut out: Vec<T> = Vec::new();
+    let mut add = |v: T, at: &dyn Fn() -> String| {
+        if out.contains(&v) {
+            return Err(Error::usage(format!(
+                "{}: `{v}` is given twice; name it once",
+                at()
+            )));
+        }
+        out.push(v);
+        Ok(())
+    };
+    if !flags.is_empty() {
+        for v in flags {
+            add(*v, &|| flag.to_string())?;
+        }
     } else if let Some(l) = from_file {
         if l.get_ref().is_empty() {
             return Err(Error::usage(format!(
@@ -104,28 +115,16 @@ fn names<T: std::str::FromStr<Err = String> + PartialEq + Copy + std::fmt::Displ
                 keys.at(file_key, l.span())
             )));
         }
-        l.get_ref()
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                (
-                    s.get_ref().clone(),
-                    keys.at(&format!("{file_key}[{i}]"), s.span()),
-                )
-            })
-            .collect()
+        for (i, s) in l.get_ref().iter().enumerate() {
+            let at = || keys.at(&format!("{file_key}[{i}]"), s.span());
+            let v: T = s
+                .get_ref()
+                .parse()
+                .map_err(|e| Error::usage(format!("{}: {e}", at())))?;
+            add(v, &at)?;
+        }
     } else {
         return Ok(default.to_vec());
-    };
-    let mut out: Vec<T> = Vec::new();
-    for (s, at) in &list {
-        let v: T = s.parse().map_err(|e| Error::usage(format!("{at}: {e}")))?;
-        if out.contains(&v) {
-            return Err(Error::usage(format!(
-                "{at}: `{v}` is given twice; name it once"
-            )));
-        }
-        out.push(v);
     }
     Ok(out)
 }

@@ -33,21 +33,12 @@ fn defaults() {
 }
 
 #[test]
-fn unknown_strategy_names_the_flag() {
-    let d = ctx();
-    let mut a = args(d.path());
-    a.strategies = vec!["buildkit".into(), "turbo".into()];
-    let e = Options::merge(None, &a).unwrap_err().to_string();
-    assert!(e.starts_with("--strategy: unknown strategy `turbo`"), "{e}");
-}
-
-#[test]
 fn duplicate_strategy_is_refused() {
     let d = ctx();
     let mut a = args(d.path());
-    a.strategies = vec!["push".into(), "push".into()];
+    a.strategies = vec![Strategy::Push, Strategy::Push];
     let e = Options::merge(None, &a).unwrap_err().to_string();
-    assert!(e.contains("given twice"), "{e}");
+    assert!(e.starts_with("--strategy: `push` is given twice"), "{e}");
 }
 
 #[test]
@@ -129,7 +120,7 @@ fn scenario_keys_are_named_in_errors() {
 fn image_stores_from_flags_and_file() {
     let d = ctx();
     let mut a = args(d.path());
-    a.image_stores = vec!["classic".into(), "containerd".into()];
+    a.image_stores = vec![ImageStore::Classic, ImageStore::Containerd];
     let o = Options::merge(None, &a).unwrap();
     assert_eq!(
         o.image_stores,
@@ -139,14 +130,6 @@ fn image_stores_from_flags_and_file() {
     assert!(o
         .to_toml()
         .contains("image_stores = [\"classic\", \"containerd\"]"));
-    a.image_stores = vec!["btrfs".into()];
-    let e = Options::merge(None, &a).unwrap_err().to_string();
-    assert!(
-        e.starts_with(
-            "--image-store: unknown image store `btrfs`; expected one of: containerd, classic"
-        ),
-        "{e}"
-    );
     let path = d.path().join("s.toml");
     std::fs::write(
         &path,
@@ -177,7 +160,7 @@ fn egress_probe_values_are_checked() {
 fn change_needs_its_file() {
     let d = ctx();
     let mut a = args(d.path());
-    a.changes = vec!["deps".into()];
+    a.changes = vec![Change::Deps];
     let e = Options::merge(None, &a).unwrap_err().to_string();
     assert!(e.contains("--deps-file"), "{e}");
 }

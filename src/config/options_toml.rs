@@ -2,7 +2,6 @@
 //! value the run uses, written to OUT as `scenario.toml` and read back by `--resume`.
 
 use super::Options;
-use crate::matrix::CacheOutput;
 use crate::scenario::{NameList, Spanned};
 
 /// A value written by cachebench, not read from a file: it has no span.
@@ -51,13 +50,7 @@ impl Options {
                     .timeout
                     .map(|t| unread(humantime::format_duration(t).to_string())),
                 out: self.out.clone(),
-                registry_cache_output: Some(unread(
-                    match self.registry_cache_output {
-                        CacheOutput::Load => "load",
-                        CacheOutput::Push => "push",
-                    }
-                    .into(),
-                )),
+                registry_cache_output: Some(unread(self.registry_cache_output.name().into())),
             },
             engine: EngineSection {
                 docker_host: self.docker_host.clone(),

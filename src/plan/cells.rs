@@ -202,10 +202,10 @@ mod tests {
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let a = crate::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            strategies: vec!["registry-cache".into(), "push".into()],
-            states: vec!["cold".into()],
-            changes: vec!["none".into()],
-            image_stores: stores.iter().map(|s| s.to_string()).collect(),
+            strategies: vec![Strategy::RegistryCache, Strategy::Push],
+            states: vec![State::Cold],
+            changes: vec![Change::None],
+            image_stores: stores.iter().map(|s| s.parse().unwrap()).collect(),
             ..Default::default()
         };
         let o = Options::merge(None, &a).unwrap();
@@ -248,10 +248,10 @@ mod tests {
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let a = crate::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            strategies: vec!["legacy".into(), "buildkit".into(), "push".into()],
-            states: vec!["cold".into()],
-            changes: vec!["none".into()],
-            builders: vec!["docker".into(), "docker-container".into()],
+            strategies: vec![Strategy::Legacy, Strategy::Buildkit, Strategy::Push],
+            states: vec![State::Cold],
+            changes: vec![Change::None],
+            builders: vec![BuilderKind::Docker, BuilderKind::DockerContainer],
             ..Default::default()
         };
         let mut o = Options::merge(None, &a).unwrap();
