@@ -88,7 +88,7 @@ pub struct RunArgs {
     /// Results folder [default: results/<UTC timestamp>-<host>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Use an existing registry (HOST[:PORT][/PREFIX]) instead of starting one.
+    /// Use an existing registry (`HOST[:PORT][/PREFIX]`) instead of starting one.
     #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
     pub registry: Option<String>,
     /// Use an existing engine instead of starting cachebench's own.

@@ -91,7 +91,7 @@ pub struct EngineSection {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrySection {
-    /// HOST[:PORT][/PREFIX] of an existing registry.
+    /// `HOST[:PORT][/PREFIX]` of an existing registry.
     pub address: Option<String>,
 }
 

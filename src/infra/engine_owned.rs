@@ -119,7 +119,7 @@ impl Drop for OwnedEngine {
     /// Every early return after the engine started (a failed seed, a bad option
     /// found late, an I/O error) still leaves no dockerd, no bridge and no rule
     /// behind: a dockerd not stopped yet is stopped here, blocking (best effort;
-    /// the async [`OwnedEngine::close`] is the normal path).
+    /// the async `OwnedEngine::close` is the normal path).
     fn drop(&mut self) {
         // Dropping the Background stops it (SIGTERM, grace, SIGKILL).
         drop(self.process.take());

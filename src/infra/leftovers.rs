@@ -211,7 +211,7 @@ pub fn sweep(tmp: &Path, dry_run: bool) -> SweepReport {
     report
 }
 
-/// `cachebench-` and [`SUFFIX_LEN`] letters or digits: a work folder's name.
+/// `cachebench-` and `SUFFIX_LEN` letters or digits: a work folder's name.
 pub fn is_work_folder_name(name: &str) -> bool {
     name.strip_prefix("cachebench-")
         .is_some_and(|s| s.len() == SUFFIX_LEN && s.chars().all(|c| c.is_ascii_alphanumeric()))
