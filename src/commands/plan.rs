@@ -137,8 +137,11 @@ mod tests {
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let args = crate::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            changes: vec!["none".into()],
-            strategies: vec!["buildkit".into(), "layer-cache".into()],
+            changes: vec![crate::matrix::Change::None],
+            strategies: vec![
+                crate::matrix::Strategy::Buildkit,
+                crate::matrix::Strategy::LayerCache,
+            ],
             ..Default::default()
         };
         let o = Options::merge(None, &args).unwrap();

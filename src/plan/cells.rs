@@ -4,7 +4,6 @@
 
 use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
 use crate::options::Options;
-use crate::record::CellKey;
 
 /// One cell of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,17 +17,9 @@ pub struct Cell {
     pub skip: Option<String>,
 }
 
+/// A cell's key, as records name it, is `Cell::key` (in `records/record.rs`: the
+/// record store owns the names; the plan comes before it).
 impl Cell {
-    pub fn key(&self) -> CellKey {
-        CellKey {
-            strategy: self.strategy.to_string(),
-            builder: self.builder.to_string(),
-            state: self.state.to_string(),
-            change: self.change.to_string(),
-            image_store: self.image_store.to_string(),
-        }
-    }
-
     /// A short, file-name-safe id: `push-docker-cold-source`, with `-classic`
     /// appended on the classic store.
     pub fn slug(&self) -> String {
@@ -211,10 +202,10 @@ mod tests {
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let a = crate::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            strategies: vec!["registry-cache".into(), "push".into()],
-            states: vec!["cold".into()],
-            changes: vec!["none".into()],
-            image_stores: stores.iter().map(|s| s.to_string()).collect(),
+            strategies: vec![Strategy::RegistryCache, Strategy::Push],
+            states: vec![State::Cold],
+            changes: vec![Change::None],
+            image_stores: stores.iter().map(|s| s.parse().unwrap()).collect(),
             ..Default::default()
         };
         let o = Options::merge(None, &a).unwrap();
@@ -249,6 +240,30 @@ mod tests {
             ..Facts::default()
         };
         assert!(expand(&o, &facts)[0].skip.is_none());
+    }
+
+    #[test]
+    fn container_strategies_limit_docker_container_cells() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let a = crate::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            strategies: vec![Strategy::Legacy, Strategy::Buildkit, Strategy::Push],
+            states: vec![State::Cold],
+            changes: vec![Change::None],
+            builders: vec![BuilderKind::Docker, BuilderKind::DockerContainer],
+            ..Default::default()
+        };
+        let mut o = Options::merge(None, &a).unwrap();
+        o.container_strategies = Some(vec![Strategy::Buildkit]);
+        let cells = expand(&o, &Facts::default());
+        let dc: Vec<String> = cells
+            .iter()
+            .filter(|c| c.builder == BuilderKind::DockerContainer)
+            .map(|c| c.strategy.to_string())
+            .collect();
+        assert_eq!(dc, ["buildkit"]);
+        assert_eq!(cells.len(), 4);
     }
 
     #[test]
