@@ -132,9 +132,15 @@ fn qualifier(call: &Call) -> String {
 
 /// Scope name when the situation has several: `source`, `deps (docker-container)`.
 fn scope_label(a: &Analysis, s: &Scope) -> String {
-    match labels::runs_on(a, &s.builder, &s.image_store) {
-        Some(on) => format!("{}, {on}", s.change),
-        None => s.change.clone(),
+    change_words(a, &s.change, &s.builder, &s.image_store)
+}
+
+/// `source change`, or `source change on docker-container` when builders (or
+/// stores) must be told apart.
+fn change_words(a: &Analysis, change: &str, builder: &str, store: &str) -> String {
+    match labels::runs_on(a, builder, store) {
+        Some(on) => format!("{change} change on {on}"),
+        None => format!("{change} change"),
     }
 }
 
@@ -260,10 +266,7 @@ pub fn recommendation(
         best_effort
             .iter()
             .map(|b| {
-                let label = match labels::runs_on(a, &b.builder, &b.image_store) {
-                    Some(on) => format!("{}, {on}", b.change),
-                    None => b.change.clone(),
-                };
+                let label = change_words(a, &b.change, &b.builder, &b.image_store);
                 (label, best_effort_clause(b))
             })
             .collect()
@@ -283,11 +286,11 @@ pub fn recommendation(
     }
     match clauses.as_slice() {
         [] => format!("{lead}: nothing was measured."),
-        [(label, c)] => format!("{lead} ({label} change), {c}."),
+        [(label, c)] => format!("{lead} ({label}), {c}."),
         many => {
             let parts: Vec<String> = many
                 .iter()
-                .map(|(label, c)| format!("for a {label} change, {c}"))
+                .map(|(label, c)| format!("for a {label}, {c}"))
                 .collect();
             format!("{lead},{depends} {}.", parts.join("; "))
         }
@@ -298,12 +301,10 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
     let many = s.scopes.len() > 1;
     for sc in &s.scopes {
         if many {
-            let _ = writeln!(out, "**{} change**\n", scope_label(a, sc));
+            let _ = writeln!(out, "**{}**\n", scope_label(a, sc));
         }
-        out.push_str(
-            "| option | median (interval) | saving vs no cache | import + export | registry |\n",
-        );
-        out.push_str("|---|--:|--:|--:|---|\n");
+        out.push_str("| option | median (interval) | saving vs no cache | registry |\n");
+        out.push_str("|---|--:|--:|---|\n");
         let pick = sc.pick().map(|o| o.id().to_string());
         for o in &sc.options {
             let name = option_name(o);
@@ -314,10 +315,9 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
             };
             let _ = writeln!(
                 out,
-                "| {name} | {} | {} | {} | {} |",
+                "| {name} | {} | {} | {} |",
                 median_interval(o.median_ms, o.ci),
                 saving(o),
-                o.overhead_ms.map_or("–".to_string(), fmt_ms),
                 registry(o)
             );
         }
@@ -332,8 +332,12 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
 }
 
 fn best_effort_table(out: &mut String, a: &Analysis, b: &BestEffort) {
-    if let Some(on) = labels::runs_on(a, &b.builder, &b.image_store) {
-        let _ = writeln!(out, "{} change ({on}):\n", b.change);
+    if labels::runs_on(a, &b.builder, &b.image_store).is_some() {
+        let _ = writeln!(
+            out,
+            "**{}**\n",
+            change_words(a, &b.change, &b.builder, &b.image_store)
+        );
     }
     let heads: Vec<String> = b
         .break_even

@@ -142,22 +142,29 @@ pub fn phases_chart(a: &Analysis, title: &str, cells: &[&CellStats]) -> Option<S
     Some(out)
 }
 
-/// MiB one run of each strategy leaves in the registry, in the registry colour.
+/// MiB one run of each strategy leaves in the registry, in the registry colour;
+/// the strategies that leave nothing are named under the chart (a zero bar's value
+/// would sit on its axis label).
 pub fn footprint_chart(a: &Analysis, fp: &[Footprint]) -> Option<String> {
+    let name = |f: &Footprint| match labels::runs_on(a, &f.builder, &f.image_store) {
+        Some(on) => format!("{} [{on}]", f.strategy),
+        None => f.strategy.clone(),
+    };
+    let nothing: Vec<String> = fp.iter().filter(|f| f.bytes == 0).map(name).collect();
+    let fp: Vec<&Footprint> = fp.iter().filter(|f| f.bytes > 0).collect();
     if fp.is_empty() {
         return None;
     }
-    let names: Vec<String> = fp
-        .iter()
-        .map(|f| match labels::runs_on(a, &f.builder, &f.image_store) {
-            Some(on) => quote(&format!("{} [{on}]", f.strategy)),
-            None => quote(&f.strategy),
-        })
-        .collect();
+    let names: Vec<String> = fp.iter().map(|f| quote(&name(f))).collect();
     let mib: Vec<f64> = fp.iter().map(|f| f.bytes as f64 / MIB).collect();
     let max = mib.iter().copied().fold(0.0, f64::max);
+    let tail = if nothing.is_empty() {
+        String::new()
+    } else {
+        format!("\nNothing in the registry: {}.\n", nothing.join(", "))
+    };
     Some(format!(
-        "```mermaid\n{}\n{}```\n",
+        "```mermaid\n{}\n{}```\n{tail}",
         init(&[Meaning::Registry.hex()], true),
         xy(
             "Registry footprint per run (MiB)",
