@@ -322,7 +322,7 @@ impl Diff {
 }
 
 /// Upper `p` quantile of Student's t with `df` degrees of freedom (normal for huge df).
-fn t_quantile(p: f64, df: f64) -> f64 {
+pub(crate) fn t_quantile(p: f64, df: f64) -> f64 {
     if df > 1e6 {
         return Normal::new(0.0, 1.0).map_or(f64::INFINITY, |n| n.inverse_cdf(p));
     }
