@@ -14,6 +14,7 @@ pub fn main(cli: Cli) -> Result<i32> {
         Command::Report(c) => super::report::render_cmd(&c.out),
         Command::Compare(c) => super::compare::compare_cmd(&c.base, &c.new, &c.threshold, c.force),
         Command::Clean(c) => Ok(super::clean::clean_cmd(c.dry_run)),
+        Command::Replay(c) => super::replay::replay_cmd(&c),
     }
 }
 

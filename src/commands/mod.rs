@@ -7,5 +7,6 @@ pub mod compare;
 pub mod dispatch;
 pub mod doctor;
 pub mod plan;
+pub mod replay;
 pub mod report;
 pub mod run;

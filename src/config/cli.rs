@@ -42,6 +42,9 @@ pub enum Command {
     /// Remove what runs killed outright (SIGKILL) left in $TMPDIR: their dockerd,
     /// registry, bridge, firewall rules and work folder. Live runs are left alone.
     Clean(CleanCmd),
+    /// Replay OUT/runs.jsonl through the `--reps auto` stop rule: the builds it would
+    /// have used, and whether its verdicts agree (writes OUT/replay-auto.json).
+    Replay(ReplayCmd),
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +165,24 @@ pub struct CompareCmd {
     /// Compare even when the workloads differ.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayCmd {
+    /// Results folder written by `cachebench run`.
+    pub out: PathBuf,
+    /// Confidence of a verdict (1 − the error rate over all looks).
+    #[arg(long, default_value_t = 0.95, value_name = "C")]
+    pub confidence: f64,
+    /// Runs per cell before the rule may settle.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub min_reps: u32,
+    /// Runs per cell after which auto stops anyway.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_reps: u32,
+    /// Tie margin on the ratio of two cells (0.03 is ±3%).
+    #[arg(long, default_value_t = 0.03, value_name = "M")]
+    pub margin: f64,
 }
 
 /// A bad value of a matrix flag as one line, the way the same name in a scenario
