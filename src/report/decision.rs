@@ -15,10 +15,13 @@
 //! samples of a strategy's cold cells are pooled. Verdicts are settled by
 //! [`crate::report::decision_settle`].
 
-use crate::report::analysis::{Analysis, CellStats};
+use crate::report::analysis::Analysis;
 pub use crate::report::decision_local::{BestEffort, BreakEven, Expected};
+pub use crate::report::decision_options::{
+    cells_of, cold_median, no_cache, option, OptionStats, NO_CACHE_ID,
+};
 use crate::report::decision_settle::{settle, steps_noise, Call};
-use crate::stats::{self, MedianCi, Summary};
+use crate::stats;
 use serde::{Deserialize, Serialize};
 
 /// Strategies that export a remote cache a fresh runner can import.
@@ -27,51 +30,6 @@ pub const REMOTE_CACHES: [&str; 4] = ["registry-cache", "local-cache", "inline-c
 /// Plain builds that export no cache, in order of preference as the "no cache"
 /// baseline (`buildkit` is what `docker build` does today).
 pub const NO_CACHE: [&str; 3] = ["buildkit", "legacy", "layer-cache"];
-
-/// One option of a situation: a cell (or pooled cold cells) and what it costs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OptionStats {
-    pub strategy: String,
-    /// The state whose cells were measured (`cold` for the no-cache option).
-    pub state: String,
-    /// True for the no-cache option (a plain build in a cold state).
-    pub no_cache: bool,
-    pub n: usize,
-    pub median_ms: f64,
-    /// Interval of the median; `None` when n = 1.
-    pub ci: Option<MedianCi>,
-    /// Time saved against no cache (positive: faster), ms and % of no cache.
-    pub saving_ms: Option<f64>,
-    pub saving_pct: Option<f64>,
-    /// Median cache import + cache export time, ms (absent without phase data).
-    pub overhead_ms: Option<f64>,
-    /// Median time of the build steps, ms (absent without phase data).
-    pub steps_ms: Option<f64>,
-    /// What one run leaves in the registry (medians), when measured.
-    pub manifests: Option<u32>,
-    pub bytes: Option<u64>,
-    /// The same strategy's cold median (a cache miss: the first build, or after
-    /// eviction), when measured.
-    pub miss_ms: Option<f64>,
-    /// For a cache: false when it is not faster than no cache (its import and
-    /// export cost more than it saves).
-    pub pays: Option<bool>,
-}
-
-impl OptionStats {
-    /// The option's name in a [`Call`]: `no-cache` for the no-cache option (whose
-    /// strategy may also be one of the caches), else the strategy.
-    pub fn id(&self) -> &str {
-        if self.no_cache {
-            NO_CACHE_ID
-        } else {
-            &self.strategy
-        }
-    }
-}
-
-/// The [`OptionStats::id`] of the no-cache option.
-pub const NO_CACHE_ID: &str = "no-cache";
 
 /// One image store × builder × change of a situation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,98 +96,6 @@ pub struct Decision {
     /// How verdicts are settled, in words.
     pub method: String,
     pub situations: Vec<Situation>,
-}
-
-/// The cells of one strategy × builder × store × state, any change for `cold`.
-fn cells_of<'a>(
-    a: &'a Analysis,
-    strategy: &str,
-    builder: &str,
-    store: &str,
-    state: &str,
-    change: &str,
-) -> Vec<&'a CellStats> {
-    a.cells
-        .iter()
-        .filter(|c| {
-            c.key.strategy == strategy
-                && c.key.builder == builder
-                && c.key.image_store == store
-                && c.key.state == state
-                && (state == "cold" || c.key.change == change)
-                && c.wall.is_some()
-        })
-        .collect()
-}
-
-fn phase_median(cells: &[&CellStats], phase: &str) -> Option<f64> {
-    let v: Vec<f64> = cells
-        .iter()
-        .filter_map(|c| c.phases.iter().find(|p| p.phase == phase))
-        .map(|p| p.stats.median)
-        .collect();
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
-
-/// An option from its cells (several only for cold: their samples are pooled).
-fn option(cells: &[&CellStats], no_cache: bool) -> Option<OptionStats> {
-    let first = cells.first()?;
-    let walls: Vec<u64> = cells
-        .iter()
-        .flat_map(|c| c.samples.iter().map(|s| s.wall_ms))
-        .collect();
-    let w: Summary = stats::summarize(&walls)?;
-    let overhead = match (
-        phase_median(cells, "cache_import"),
-        phase_median(cells, "cache_export"),
-    ) {
-        (None, None) => None,
-        (i, e) => Some(i.unwrap_or(0.0) + e.unwrap_or(0.0)),
-    };
-    let fp = cells.iter().find_map(|c| c.footprint.as_ref());
-    Some(OptionStats {
-        strategy: first.key.strategy.clone(),
-        state: first.key.state.clone(),
-        no_cache,
-        n: w.n,
-        median_ms: w.median,
-        ci: w.ci,
-        saving_ms: None,
-        saving_pct: None,
-        overhead_ms: overhead,
-        steps_ms: phase_median(cells, "steps"),
-        manifests: fp.map(|f| f.manifests),
-        bytes: fp.map(|f| f.bytes),
-        miss_ms: None,
-        pays: None,
-    })
-}
-
-/// The no-cache option of a builder × store: the first of [`NO_CACHE`] with cold
-/// runs; when none was measured, the fastest cold strategy (every cold build is a
-/// build without a cache; one that exports a cache only pays more).
-pub fn no_cache(a: &Analysis, builder: &str, store: &str) -> Option<OptionStats> {
-    if let Some(o) = NO_CACHE
-        .iter()
-        .find_map(|s| option(&cells_of(a, s, builder, store, "cold", ""), true))
-    {
-        return Some(o);
-    }
-    let mut strategies: Vec<&str> = vec![];
-    for c in a.cells.iter().filter(|c| c.key.state == "cold") {
-        if !strategies.contains(&c.key.strategy.as_str()) {
-            strategies.push(&c.key.strategy);
-        }
-    }
-    strategies
-        .into_iter()
-        .filter_map(|s| option(&cells_of(a, s, builder, store, "cold", ""), true))
-        .min_by(|x, y| x.median_ms.total_cmp(&y.median_ms))
-}
-
-/// The cold median of a strategy (a cache miss), any change.
-pub fn cold_median(a: &Analysis, strategy: &str, builder: &str, store: &str) -> Option<f64> {
-    option(&cells_of(a, strategy, builder, store, "cold", ""), false).map(|o| o.median_ms)
 }
 
 /// Every image store × builder × change that has cells of `state`, in report order.
@@ -358,7 +224,7 @@ fn differs_by_change(scopes: &[Scope]) -> bool {
 }
 
 /// How verdicts are settled, for the report's Methods and `decision.method`.
-pub const METHOD: &str = "per situation, the fastest option by median wins when its interval of the median is disjoint from every other option's at >= 95% coverage; disjoint with less coverage (n <= 5) is leaning, with the runs a 95% interval needs; overlapping intervals are a tie (leaning when the intervals have less than 95% coverage); a win whose wall-time difference lies for 75% or more in the build steps, work identical whichever cache is used, is called noise in the build, not the cache";
+pub const METHOD: &str = "per situation, the options (no cache and each cache, or the warm-local cells) are compared by the stop rule of --reps auto looked at once (Welch's t-tests on log wall times at 95% confidence, see stats::sequential): a winner is shown faster than every other option; otherwise the options the leading one is not shown faster than are a tie when every pair of them is shown within +-3% (TOST), else the answer is leaning, with about how many more runs per cell would settle it; a win whose difference lies only in the build steps (work identical whichever cache is used, the rest not shown to differ by a one-sided Welch interval) is called noise in the build, not the cache";
 
 impl Decision {
     /// The Decision of an analysis.

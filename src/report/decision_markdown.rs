@@ -1,11 +1,14 @@
-//! The Decision as Markdown: per CI situation the recommendation in one sentence,
-//! then one short table (narrow enough for GitHub's 890 px column), then plain notes
-//! (a cache that does not pay for itself, a difference that is noise in the build).
+//! The Decision as Markdown: per CI situation the recommendation in one sentence
+//! ([`crate::report::decision_sentences`]), then one short table per change (narrow
+//! enough for GitHub's 890 px column), then plain notes (a cache that does not pay
+//! for itself, a difference that is noise in the build).
 
 use crate::report::analysis::Analysis;
-use crate::report::decision::{Decision, OptionStats, Scope, Situation, SituationKind};
+use crate::report::decision::{Decision, OptionStats, Situation, SituationKind};
 use crate::report::decision_local::BestEffort;
-use crate::report::decision_settle::Call;
+pub use crate::report::decision_sentences::{
+    change_words, does_not_pay, recommendation, said, scope_label,
+};
 use crate::report::export::{fmt_bytes, fmt_ms};
 use crate::report::labels;
 use crate::stats::MedianCi;
@@ -34,18 +37,6 @@ pub fn median_interval(median: f64, ci: Option<MedianCi>) -> String {
     }
 }
 
-/// `8.45 s, interval 8.28–8.81 s` (for sentences: no nested parentheses).
-fn median_text(median: f64, ci: Option<MedianCi>) -> String {
-    match ci {
-        Some(c) => format!(
-            "{}, interval {}",
-            fmt_ms(median),
-            fmt_range(c.lo as f64, c.hi as f64)
-        ),
-        None => format!("{} from a single run", fmt_ms(median)),
-    }
-}
-
 /// `6.79 s (45%)`, negative when slower.
 fn saving(o: &OptionStats) -> String {
     match (o.saving_ms, o.saving_pct) {
@@ -55,7 +46,8 @@ fn saving(o: &OptionStats) -> String {
     }
 }
 
-fn signed_ms(ms: f64) -> String {
+/// `1.20 s`, `−350 ms` (a true minus sign).
+pub fn signed_ms(ms: f64) -> String {
     if ms < 0.0 {
         format!("−{}", fmt_ms(-ms))
     } else {
@@ -80,220 +72,6 @@ fn option_name(o: &OptionStats) -> String {
         format!("no cache ({})", o.strategy)
     } else {
         o.strategy.clone()
-    }
-}
-
-/// The plain sentence for a cache that is not faster than no cache.
-pub fn does_not_pay(o: &OptionStats, no_cache_ms: f64) -> String {
-    let more = o.median_ms - no_cache_ms;
-    match o.overhead_ms {
-        Some(ov) => {
-            let saved = no_cache_ms - (o.median_ms - ov);
-            format!(
-                "{} does not pay for itself: {} against {} with no cache; its import and export take {}, more than the {} it saves in the build.",
-                o.strategy,
-                fmt_ms(o.median_ms),
-                fmt_ms(no_cache_ms),
-                fmt_ms(ov),
-                fmt_ms(saved.max(0.0))
-            )
-        }
-        None => format!(
-            "{} does not pay for itself: {} against {} with no cache ({} more).",
-            o.strategy,
-            fmt_ms(o.median_ms),
-            fmt_ms(no_cache_ms),
-            fmt_ms(more)
-        ),
-    }
-}
-
-fn qualifier(call: &Call) -> String {
-    match call {
-        Call::NoData => String::new(),
-        Call::Single { .. } => "; the only option measured".to_string(),
-        Call::Winner { coverage, .. } => format!(
-            "; settled (intervals disjoint at {}% coverage)",
-            (coverage * 1000.0).round() / 10.0
-        ),
-        Call::Tie { strategies } => format!(
-            "; a tie with {}: any of them will do",
-            strategies[1..].join(", ")
-        ),
-        Call::Leaning { more_runs, .. } => format!(
-            "; leaning, not settled: {more_runs} more run{} per cell would settle it",
-            if *more_runs == 1 { "" } else { "s" }
-        ),
-        Call::Noise { runner_up, .. } => format!(
-            "; its lead over {runner_up} is in the build steps, noise in the build, not the cache"
-        ),
-    }
-}
-
-/// Scope name when the situation has several: `source`, `deps (docker-container)`.
-fn scope_label(a: &Analysis, s: &Scope) -> String {
-    change_words(a, &s.change, &s.builder, &s.image_store)
-}
-
-/// `source change`, or `source change on docker-container` when builders (or
-/// stores) must be told apart.
-fn change_words(a: &Analysis, change: &str, builder: &str, store: &str) -> String {
-    match labels::runs_on(a, builder, store) {
-        Some(on) => format!("{change} change on {on}"),
-        None => format!("{change} change"),
-    }
-}
-
-/// When every scope picks the same strategy: `use **X** whatever changed: source
-/// 8.45 s, deps 9.10 s; leaning, …`.
-fn same_everywhere(scopes: &[Scope], a: &Analysis) -> Option<String> {
-    let first = scopes.first()?.pick()?;
-    if scopes.len() < 2
-        || first.no_cache
-        || scopes
-            .iter()
-            .any(|s| s.pick().map(|o| &o.strategy) != Some(&first.strategy))
-    {
-        return None;
-    }
-    let each: Vec<String> = scopes
-        .iter()
-        .filter_map(|s| {
-            let o = s.pick()?;
-            let saving = match (o.saving_ms, o.saving_pct) {
-                (Some(sv), Some(p)) if sv >= 0.0 => {
-                    format!(", {} ({p:.0}%) less than with no cache", fmt_ms(sv))
-                }
-                (Some(sv), Some(p)) => {
-                    format!(", {} ({:.0}%) more than with no cache", fmt_ms(-sv), -p)
-                }
-                _ => String::new(),
-            };
-            Some(format!(
-                "{} {}{saving}",
-                scope_label(a, s),
-                fmt_ms(o.median_ms)
-            ))
-        })
-        .collect();
-    let mut quals: Vec<String> = scopes.iter().map(|s| qualifier(&s.call)).collect();
-    quals.dedup();
-    let qual = match quals.as_slice() {
-        [one] => one.clone(),
-        _ => "; not every case is settled (see the tables)".to_string(),
-    };
-    Some(format!(
-        "use **{}** in every case measured: {}{qual}",
-        first.strategy,
-        each.join("; ")
-    ))
-}
-
-fn clause(s: &Scope) -> String {
-    let Some(o) = s.pick() else {
-        return "nothing measured".to_string();
-    };
-    let head = if o.no_cache {
-        format!(
-            "build with **no cache** ({}): {}",
-            o.strategy,
-            median_text(o.median_ms, o.ci)
-        )
-    } else {
-        let vs = match (s.no_cache_ms, o.saving_ms, o.saving_pct) {
-            (Some(n), Some(sv), Some(p)) if sv >= 0.0 => format!(
-                ", {} ({p:.0}%) less than with no cache ({})",
-                fmt_ms(sv),
-                fmt_ms(n)
-            ),
-            (Some(n), Some(sv), Some(p)) => format!(
-                ", {} ({:.0}%) more than with no cache ({})",
-                fmt_ms(-sv),
-                -p,
-                fmt_ms(n)
-            ),
-            _ => String::new(),
-        };
-        format!(
-            "use **{}**: {}{vs}",
-            o.strategy,
-            median_text(o.median_ms, o.ci)
-        )
-    };
-    format!("{head}{}", qualifier(&s.call))
-}
-
-fn best_effort_clause(b: &BestEffort) -> String {
-    let beats: Vec<String> = b
-        .break_even
-        .iter()
-        .map(|e| match e.p_star {
-            Some(p) if p <= 0.0 => format!("{} always", e.strategy),
-            Some(p) => format!("{} above {:.0}%", e.strategy, p * 100.0),
-            None => format!("{} never (it is faster than a hit)", e.strategy),
-        })
-        .collect();
-    let tail = if beats.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; on average it beats a remote cache only at these hit rates: {}",
-            beats.join(", ")
-        )
-    };
-    format!(
-        "**{}** takes {} on a hit and {} on a miss{tail}",
-        b.strategy,
-        fmt_ms(b.warm_ms),
-        fmt_ms(b.cold_ms),
-    )
-}
-
-/// The recommendation sentence of a situation.
-pub fn recommendation(
-    kind: SituationKind,
-    a: &Analysis,
-    scopes: &[Scope],
-    best_effort: &[BestEffort],
-    differs: bool,
-) -> String {
-    let lead = match kind {
-        SituationKind::EphemeralRunner => "On an ephemeral runner",
-        SituationKind::WarmHost => "On a warm host",
-        SituationKind::BestEffortLocal => "With a best-effort local cache",
-    };
-    let clauses: Vec<(String, String)> = if kind == SituationKind::BestEffortLocal {
-        best_effort
-            .iter()
-            .map(|b| {
-                let label = change_words(a, &b.change, &b.builder, &b.image_store);
-                (label, best_effort_clause(b))
-            })
-            .collect()
-    } else {
-        scopes
-            .iter()
-            .map(|s| (scope_label(a, s), clause(s)))
-            .collect()
-    };
-    let depends = if differs {
-        " the answer depends on what changed:"
-    } else {
-        ""
-    };
-    if let Some(c) = same_everywhere(scopes, a) {
-        return format!("{lead}, {c}.");
-    }
-    match clauses.as_slice() {
-        [] => format!("{lead}: nothing was measured."),
-        [(label, c)] => format!("{lead} ({label}), {c}."),
-        many => {
-            let parts: Vec<String> = many
-                .iter()
-                .map(|(label, c)| format!("for a {label}, {c}"))
-                .collect();
-            format!("{lead},{depends} {}.", parts.join("; "))
-        }
     }
 }
 
@@ -339,37 +117,21 @@ fn best_effort_table(out: &mut String, a: &Analysis, b: &BestEffort) {
             change_words(a, &b.change, &b.builder, &b.image_store)
         );
     }
-    let heads: Vec<String> = b
-        .break_even
-        .iter()
-        .map(|e| format!("vs {}", e.strategy))
-        .collect();
-    let _ = writeln!(
-        out,
-        "| hit probability p | expected time | {} |",
-        heads.join(" | ")
-    );
-    let _ = writeln!(out, "|--:|--:|{}", "--:|".repeat(heads.len()));
+    let mut heads: Vec<String> = vec!["hit probability p".into(), "expected time".into()];
+    heads.extend(b.break_even.iter().map(|e| format!("vs {}", e.strategy)));
+    let _ = writeln!(out, "| {} |", heads.join(" | "));
+    let _ = writeln!(out, "|{}", "--:|".repeat(heads.len()));
     for e in &b.expected {
-        let vs: Vec<String> = b
-            .break_even
-            .iter()
-            .map(|r| {
-                let d = e.expected_ms - r.remote_ms;
-                if d > 0.0 {
-                    format!("+{}", fmt_ms(d))
-                } else {
-                    signed_ms(d)
-                }
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "| {:.2} | {} | {} |",
-            e.p,
-            fmt_ms(e.expected_ms),
-            vs.join(" | ")
-        );
+        let mut row = vec![format!("{:.2}", e.p), fmt_ms(e.expected_ms)];
+        row.extend(b.break_even.iter().map(|r| {
+            let d = e.expected_ms - r.remote_ms;
+            if d > 0.0 {
+                format!("+{}", fmt_ms(d))
+            } else {
+                signed_ms(d)
+            }
+        }));
+        let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     out.push('\n');
 }

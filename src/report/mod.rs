@@ -8,6 +8,8 @@ pub mod compare;
 pub mod decision;
 pub mod decision_local;
 pub mod decision_markdown;
+pub mod decision_options;
+pub mod decision_sentences;
 pub mod decision_settle;
 pub mod env;
 pub mod export;
