@@ -20,6 +20,7 @@ pub use crate::report::decision_local::{BestEffort, BreakEven, Expected};
 pub use crate::report::decision_options::{
     cells_of, cold_median, no_cache, option, OptionStats, NO_CACHE_ID,
 };
+pub use crate::report::decision_per_state::StateVerdict;
 use crate::report::decision_settle::{settle, steps_noise, Call};
 use crate::stats;
 use serde::{Deserialize, Serialize};
@@ -96,6 +97,8 @@ pub struct Decision {
     /// How verdicts are settled, in words.
     pub method: String,
     pub situations: Vec<Situation>,
+    /// The verdict of every image store × builder × state × change by the same rule.
+    pub per_state: Vec<StateVerdict>,
 }
 
 /// Every image store × builder × change that has cells of `state`, in report order.
@@ -246,6 +249,7 @@ impl Decision {
             confidence: stats::CONFIDENCE,
             method: METHOD.to_string(),
             situations,
+            per_state: crate::report::decision_per_state::per_state(a),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::report::analysis::OTHER_FLAG_SHARE;
-use crate::report::analysis::{Analysis, CellStats, Group, Verdict};
+use crate::report::analysis::{Analysis, CellStats, Group};
 use crate::report::decision::Decision;
 use crate::report::export::{fmt_bytes, fmt_ms, fmt_ratio, ReportData};
 use crate::report::export_json::{METHOD_CI, METHOD_OUTLIERS, METHOD_PERCENTILES, METHOD_SAMPLES};
@@ -36,28 +36,6 @@ pub fn group_title(a: &Analysis, g: &Group) -> String {
         format!("{} × {}", g.state, g.change)
     } else {
         format!("{} × {} ({})", g.state, g.change, on.join(", "))
-    }
-}
-
-/// One sentence per group.
-pub fn verdict_sentence(g: &Group) -> String {
-    match &g.verdict {
-        Verdict::NoData => "no strategy has a successful run.".to_string(),
-        Verdict::Single { strategy } => {
-            format!("only **{strategy}** has successful runs; nothing to compare.")
-        }
-        Verdict::Winner { strategy, runner_up, ratio, coverage } => format!(
-            "**{strategy}** wins: the next, {runner_up}, takes {} as long; their median intervals do not overlap (coverage ≥ {}%{}).",
-            ratio_with_interval(ratio),
-            (coverage * 1000.0).round() / 10.0,
-            if *coverage < 0.95 { ", below 95%: add runs to be sure" } else { "" }
-        ),
-        Verdict::Tie { strategies, ratio } => format!(
-            "**tie** between {}: median intervals overlap or a cell has a single run (the fastest, {}, is ahead of the next by {} only).",
-            strategies.join(", "),
-            strategies[0],
-            ratio_with_interval(ratio)
-        ),
     }
 }
 
@@ -183,11 +161,17 @@ pub fn decision(out: &mut String, a: &Analysis) {
     out.push_str(&crate::report::decision_markdown::render(a, &d));
 }
 
-/// `## Verdict per state`: one sentence per group.
+/// `## Verdict per state`: one sentence per group, by the Decision's rule.
 pub fn verdicts(out: &mut String, a: &Analysis) {
     out.push_str("## Verdict per state\n\n");
-    for g in &a.groups {
-        let _ = writeln!(out, "- **{}**: {}", group_title(a, g), verdict_sentence(g));
+    let per_state = crate::report::decision_per_state::per_state(a);
+    for (g, v) in a.groups.iter().zip(&per_state) {
+        let _ = writeln!(
+            out,
+            "- **{}**: {}",
+            group_title(a, g),
+            crate::report::decision_per_state::sentence(v)
+        );
     }
     out.push('\n');
 }
@@ -317,8 +301,12 @@ pub fn methods(out: &mut String) {
     let _ = writeln!(out, "- Percentiles: {METHOD_PERCENTILES}.");
     let _ = writeln!(out, "- Confidence interval: {METHOD_CI}.");
     let _ = writeln!(out, "- Outliers: {METHOD_OUTLIERS}.");
-    out.push_str("- Verdict: the fastest strategy by median wins only when its interval is disjoint from every other strategy's; otherwise it is a tie.\n");
-    let _ = writeln!(out, "- Decision: {}.\n", crate::report::decision::METHOD);
+    out.push_str("- Vs fastest (Results tables, `summary.json` groups): a ratio whose interval overlaps the fastest's is marked tie.\n");
+    let _ = writeln!(
+        out,
+        "- Decision and verdict per state: {}.\n",
+        crate::report::decision::METHOD
+    );
 }
 
 /// The environment table (`env.json`).

@@ -9,6 +9,7 @@ pub mod decision;
 pub mod decision_local;
 pub mod decision_markdown;
 pub mod decision_options;
+pub mod decision_per_state;
 pub mod decision_sentences;
 pub mod decision_settle;
 pub mod env;
