@@ -182,3 +182,20 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
     }
     out
 }
+
+/// The Decision for a terminal: each situation's recommendation as plain text (no
+/// Markdown emphasis), then its notes, for the end of `cachebench run`.
+pub fn terminal(d: &Decision) -> String {
+    let plain = |s: &str| s.replace("**", "").replace('`', "");
+    let mut out = String::from("Decision:\n");
+    if d.situations.is_empty() {
+        out.push_str("  no situation can be decided: no warm-local or warm-remote cell has successful runs\n");
+    }
+    for s in &d.situations {
+        let _ = writeln!(out, "- {}", plain(&s.recommendation));
+        for n in s.scopes.iter().flat_map(|sc| &sc.notes) {
+            let _ = writeln!(out, "  note: {}", plain(n));
+        }
+    }
+    out
+}

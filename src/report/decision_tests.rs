@@ -369,3 +369,25 @@ fn a_lead_in_the_cache_work_is_not_noise() {
     );
     assert!(sc.notes.is_empty(), "{:?}", sc.notes);
 }
+
+#[test]
+fn the_terminal_form_is_plain_text() {
+    let d = decision(&[
+        runs("buildkit", "cold", "source", &spread(10_000, 6), None),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &spread(4_000, 6),
+            None,
+        ),
+    ]);
+    let t = crate::report::decision_markdown::terminal(&d);
+    assert!(
+        t.starts_with(
+            "Decision:\n- On an ephemeral runner (source change), use registry-cache: 4.03 s"
+        ),
+        "{t}"
+    );
+    assert!(!t.contains("**"), "{t}");
+}
