@@ -186,7 +186,30 @@ fn ephemeral(a: &Analysis) -> Vec<Scope> {
                 return None;
             }
             options.extend(base.map(|b| with_savings(b, base_ms)));
-            Some(decide((store, builder, change), options, base_ms))
+            let unmeasured = not_measured(a, &builder, &store, &change);
+            let mut scope = decide((store, builder, change), options, base_ms);
+            scope.notes.extend(unmeasured);
+            Some(scope)
+        })
+        .collect()
+}
+
+/// Notes on remote caches planned in warm-remote that have no successful run, with
+/// the first reason recorded (skipped on this runner, failed, …).
+fn not_measured(a: &Analysis, builder: &str, store: &str, change: &str) -> Vec<String> {
+    a.cells
+        .iter()
+        .filter(|c| {
+            c.key.state == "warm-remote"
+                && c.key.builder == builder
+                && c.key.image_store == store
+                && c.key.change == change
+                && c.wall.is_none()
+                && REMOTE_CACHES.contains(&c.key.strategy.as_str())
+        })
+        .map(|c| match c.reasons.first() {
+            Some(r) => format!("{} was not measured ({r}).", c.key.strategy),
+            None => format!("{} was not measured.", c.key.strategy),
         })
         .collect()
 }

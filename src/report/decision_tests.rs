@@ -391,3 +391,30 @@ fn the_terminal_form_is_plain_text() {
     );
     assert!(!t.contains("**"), "{t}");
 }
+
+#[test]
+fn a_remote_cache_without_runs_is_named_with_its_reason() {
+    let mut skipped = runs("gha-cache", "warm-remote", "source", &[1], None);
+    skipped[0].status = crate::record::RunStatus::Skipped;
+    skipped[0].wall_ms = None;
+    skipped[0].reason = "the gha cache needs ACTIONS_CACHE_URL".into();
+    let d = decision(&[
+        runs("buildkit", "cold", "source", &spread(10_000, 6), None),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &spread(4_000, 6),
+            None,
+        ),
+        skipped,
+    ]);
+    let sc = &situation(&d, SituationKind::EphemeralRunner).scopes[0];
+    assert_eq!(
+        sc.notes,
+        vec![
+            "gha-cache was not measured (skipped: the gha cache needs ACTIONS_CACHE_URL)."
+                .to_string()
+        ]
+    );
+}
