@@ -208,7 +208,7 @@ fn not_measured(a: &Analysis, builder: &str, store: &str, change: &str) -> Vec<S
                 && REMOTE_CACHES.contains(&c.key.strategy.as_str())
         })
         .map(|c| match c.reasons.first() {
-            Some(r) => format!("{} was not measured ({r}).", c.key.strategy),
+            Some(r) => format!("{} was not measured: {r}.", c.key.strategy),
             None => format!("{} was not measured.", c.key.strategy),
         })
         .collect()

@@ -413,7 +413,7 @@ fn a_remote_cache_without_runs_is_named_with_its_reason() {
     assert_eq!(
         sc.notes,
         vec![
-            "gha-cache was not measured (skipped: the gha cache needs ACTIONS_CACHE_URL)."
+            "gha-cache was not measured: skipped: the gha cache needs ACTIONS_CACHE_URL."
                 .to_string()
         ]
     );
