@@ -41,7 +41,8 @@ pub fn median_interval(median: f64, ci: Option<MedianCi>) -> String {
 fn saving(o: &OptionStats) -> String {
     match (o.saving_ms, o.saving_pct) {
         _ if o.no_cache => "–".to_string(),
-        (Some(s), Some(p)) => format!("{} ({:.0}%)", signed_ms(s), p),
+        (Some(s), Some(p)) if p < 0.0 => format!("{} (−{:.0}%)", signed_ms(s), -p),
+        (Some(s), Some(p)) => format!("{} ({p:.0}%)", signed_ms(s)),
         _ => "–".to_string(),
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::report::analysis::{Analysis, Group};
 use crate::report::decision_options::{option, OptionStats};
-use crate::report::decision_sentences::said;
+use crate::report::decision_sentences::{said, IMPRACTICAL_RUNS};
 use crate::report::decision_settle::{settle, steps_noise, Call};
 use crate::report::export::fmt_ratio;
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,9 @@ pub fn sentence(v: &StateVerdict) -> String {
             said(strategy),
             said(runner_up),
             match more_runs {
+                Some(n) if *n > IMPRACTICAL_RUNS => format!(
+                    "only about {n} more runs per cell would settle it: treat them as equal"
+                ),
                 Some(n) => format!(
                     "about {n} more run{} per cell would settle it",
                     if *n == 1 { "" } else { "s" }

@@ -30,14 +30,22 @@ pub fn does_not_pay(o: &OptionStats, no_cache_ms: f64) -> String {
     let more = o.median_ms - no_cache_ms;
     match o.overhead_ms {
         Some(ov) => {
-            let saved = no_cache_ms - (o.median_ms - ov);
+            let rest = o.median_ms - ov;
+            let saved = no_cache_ms - rest;
+            let tail = if saved > 0.0 {
+                format!("more than the {} it saves in the build", fmt_ms(saved))
+            } else {
+                format!(
+                    "and it saves nothing in the build (the rest takes {}, no less than a build with no cache)",
+                    fmt_ms(rest)
+                )
+            };
             format!(
-                "{} does not pay for itself: {} against {} with no cache; its import and export take {}, more than the {} it saves in the build.",
+                "{} does not pay for itself: {} against {} with no cache; its import and export take {}, {tail}.",
                 o.strategy,
                 fmt_ms(o.median_ms),
                 fmt_ms(no_cache_ms),
                 fmt_ms(ov),
-                fmt_ms(saved.max(0.0))
             )
         }
         None => format!(
@@ -49,6 +57,10 @@ pub fn does_not_pay(o: &OptionStats, no_cache_ms: f64) -> String {
         ),
     }
 }
+
+/// More runs per cell than a team would run to settle a verdict: beyond it, the
+/// options are as good as equal.
+pub const IMPRACTICAL_RUNS: u32 = 50;
 
 /// How an option id reads in a sentence: `no cache` for the no-cache option.
 pub fn said(id: &str) -> &str {
@@ -75,6 +87,14 @@ pub fn qualifier(call: &Call) -> String {
                 .map(|s| said(s))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ),
+        Call::Leaning {
+            more_runs: Some(n),
+            runner_up,
+            ..
+        } if *n > IMPRACTICAL_RUNS => format!(
+            "; leaning, not settled against {}, and only about {n} more runs per cell would settle it: treat them as equal",
+            said(runner_up)
         ),
         Call::Leaning {
             more_runs: Some(n),
