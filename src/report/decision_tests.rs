@@ -418,3 +418,28 @@ fn a_remote_cache_without_runs_is_named_with_its_reason() {
         ]
     );
 }
+
+#[test]
+fn a_cache_that_saves_nothing_in_the_build_says_so() {
+    let d = decision(&[
+        runs(
+            "buildkit",
+            "cold",
+            "source",
+            &spread(2_000, 6),
+            Some((1_500, 0, 0)),
+        ),
+        runs(
+            "local-cache",
+            "warm-remote",
+            "source",
+            &spread(3_000, 6),
+            Some((1_600, 500, 400)),
+        ),
+    ]);
+    let sc = &situation(&d, SituationKind::EphemeralRunner).scopes[0];
+    assert_eq!(
+        sc.notes,
+        vec!["local-cache does not pay for itself: 3.02 s against 2.02 s with no cache; its import and export take 900 ms, and it saves nothing in the build (the rest takes 2.12 s, no less than a build with no cache).".to_string()]
+    );
+}
