@@ -97,7 +97,7 @@ pub fn sentence(v: &StateVerdict) -> String {
             said(runner_up),
             match more_runs {
                 Some(n) if *n > IMPRACTICAL_RUNS => format!(
-                    "only about {n} more runs per cell would settle it: treat them as equal"
+                    "only about {n} more runs per cell would settle it, so treat them as equal"
                 ),
                 Some(n) => format!(
                     "about {n} more run{} per cell would settle it",

@@ -93,7 +93,7 @@ pub fn qualifier(call: &Call) -> String {
             runner_up,
             ..
         } if *n > IMPRACTICAL_RUNS => format!(
-            "; leaning, not settled against {}, and only about {n} more runs per cell would settle it: treat them as equal",
+            "; leaning, not settled against {}, and only about {n} more runs per cell would settle it, so treat them as equal",
             said(runner_up)
         ),
         Call::Leaning {
