@@ -5,9 +5,10 @@
 //! block renders; bars carry the report's colours and their values; axis labels do
 //! not run together).
 //!
-//! The tools are `cmark-gfm` and `chromium` on PATH and `mmdc` from `$CACHEBENCH_MMDC`,
-//! PATH, or `/opt/cachebench/mermaid-cli` (where `scripts/setup.sh` installs all
-//! three). A missing tool fails the test and names the fix.
+//! The tools are `cmark-gfm` and `chromium` on PATH and mermaid-cli 11 and 10 in
+//! `/opt/cachebench/mermaid-cli` and `/opt/cachebench/mermaid-cli-10` (where
+//! `scripts/setup.sh` installs them), or one `mmdc` named by `$CACHEBENCH_MMDC`. A
+//! missing tool fails the test and names the fix.
 
 use cachebench::report::colours::{Meaning, PhaseGroup};
 use cachebench::report::{render_with, RenderOptions};
@@ -196,23 +197,41 @@ fn left_axis_label_ys(svg: &str) -> Vec<f64> {
         .collect()
 }
 
+/// The mermaid-cli installs to render with: `$CACHEBENCH_MMDC` alone, or the two
+/// `scripts/setup.sh` installs under `$CACHEBENCH_MERMAID_CLI` (default
+/// `/opt/cachebench`), Mermaid 11 and 10 (GitHub has shipped both; 10 has
+/// no data labels, so values must show without them).
+fn mermaid_clis() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("CACHEBENCH_MMDC") {
+        return vec![PathBuf::from(p)];
+    }
+    let root = std::env::var("CACHEBENCH_MERMAID_CLI").unwrap_or("/opt/cachebench".into());
+    ["mermaid-cli", "mermaid-cli-10"]
+        .iter()
+        .map(|dir| {
+            let p = PathBuf::from(format!("{root}/{dir}/node_modules/.bin/mmdc"));
+            assert!(
+                p.is_file(),
+                "{} not found: run scripts/setup.sh, which installs it (or set CACHEBENCH_MMDC)",
+                p.display()
+            );
+            p
+        })
+        .collect()
+}
+
 #[test]
 fn every_mermaid_block_renders_with_colours_values_and_apart_labels() {
-    for example in EXAMPLES {
-        check_mermaid(example);
+    for mmdc in mermaid_clis() {
+        for example in EXAMPLES {
+            check_mermaid(&mmdc, example);
+        }
     }
 }
 
-fn check_mermaid(example: &str) {
+fn check_mermaid(mmdc: &Path, example: &str) {
     let d = tempfile::tempdir().unwrap();
     let md = github_md(d.path(), example);
-    let mmdc = match std::env::var_os("CACHEBENCH_MMDC") {
-        Some(p) => PathBuf::from(p),
-        None => tool(
-            "mmdc",
-            &["/opt/cachebench/mermaid-cli/node_modules/.bin/mmdc"],
-        ),
-    };
     let chromium = tool("chromium", &[]);
     let pup = d.path().join("puppeteer.json");
     std::fs::write(
@@ -225,7 +244,7 @@ fn check_mermaid(example: &str) {
     )
     .unwrap();
     // mermaid-cli renders every block of a Markdown file: out-1.svg, out-2.svg, …
-    run(Command::new(&mmdc)
+    run(Command::new(mmdc)
         .arg("-p")
         .arg(&pup)
         .arg("-i")
@@ -273,10 +292,33 @@ fn check_mermaid(example: &str) {
                 i + 1
             );
         }
-        if block.contains("\"showDataLabel\": true") {
-            let values = plot.matches("<text").count();
-            assert_eq!(values, per_bar, "block {}: a value on every bar", i + 1);
-        }
+        // A value for every bar: in its label (`name · 8.45 s`), in the table right
+        // after the block, or as a data label (Mermaid 11 only).
+        let labels = block
+            .lines()
+            .find(|l| l.trim_start().starts_with("x-axis"))
+            .unwrap_or_default();
+        let in_labels = labels.matches(" · ").count() == per_bar;
+        let after = md
+            .split(&format!("```mermaid\n{block}```\n"))
+            .nth(1)
+            .unwrap_or_default();
+        let in_table = after.trim_start().starts_with("| strategy |")
+            && after
+                .trim_start()
+                .lines()
+                .skip(2)
+                .take_while(|l| l.starts_with('|'))
+                .count()
+                == per_bar;
+        let data_labels =
+            block.contains("\"showDataLabel\": true") && plot.matches("<text").count() == per_bar;
+        assert!(
+            in_labels || in_table || data_labels,
+            "{example} with {}: block {} shows no value for some bar:\n{block}",
+            mmdc.display(),
+            i + 1
+        );
         let ys = left_axis_label_ys(&svg);
         assert_eq!(ys.len(), per_bar, "block {}: every axis label drawn", i + 1);
         let mut sorted = ys.clone();

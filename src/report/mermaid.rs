@@ -2,15 +2,15 @@
 //! GitHub job summary or PR comment). Bars are horizontal, so the labels stack on
 //! the left instead of running together under the axis; each chart sets its colours
 //! from [`crate::report::colours`] (the same meanings as the PNG charts) and shows
-//! its values (`showDataLabel`, or a table of values beside it where a bar is a
-//! stack).
+//! its values in the bar labels (`registry-cache · 8.45 s`), or in a table beside it
+//! where a bar is a stack: Mermaid 10 has no data labels (`showDataLabel` is 11's).
 
 use crate::report::analysis::{Analysis, CellStats};
 use crate::report::charts::footprint::MIB;
 use crate::report::charts::phases::group_seconds;
 use crate::report::charts::Footprint;
 use crate::report::colours::{Meaning, PhaseGroup};
-use crate::report::export::fmt_ms;
+use crate::report::export::{fmt_bytes, fmt_ms};
 use crate::report::labels;
 use std::fmt::Write;
 
@@ -52,11 +52,15 @@ fn xy(title: &str, names: &[String], ydesc: &str, max: f64, series: &[Vec<f64>])
     out
 }
 
-fn strategy_label(a: &Analysis, c: &CellStats) -> String {
+fn strategy_name(a: &Analysis, c: &CellStats) -> String {
     match labels::runs_on(a, &c.key.builder, &c.key.image_store) {
-        Some(on) => quote(&format!("{} [{on}]", c.key.strategy)),
-        None => quote(&c.key.strategy),
+        Some(on) => format!("{} [{on}]", c.key.strategy),
+        None => c.key.strategy.clone(),
     }
+}
+
+fn strategy_label(a: &Analysis, c: &CellStats) -> String {
+    quote(&strategy_name(a, c))
 }
 
 /// Median wall time of `cells` (one group), in the wall-time colour, with values.
@@ -65,7 +69,17 @@ pub fn wall_chart(a: &Analysis, title: &str, cells: &[&CellStats]) -> Option<Str
     if cells.is_empty() {
         return None;
     }
-    let names: Vec<String> = cells.iter().map(|c| strategy_label(a, c)).collect();
+    let names: Vec<String> = cells
+        .iter()
+        .filter_map(|c| {
+            let w = c.wall.as_ref()?;
+            Some(quote(&format!(
+                "{} · {}",
+                strategy_name(a, c),
+                fmt_ms(w.median)
+            )))
+        })
+        .collect();
     let medians: Vec<f64> = cells
         .iter()
         .filter_map(|c| c.wall.as_ref())
@@ -74,7 +88,7 @@ pub fn wall_chart(a: &Analysis, title: &str, cells: &[&CellStats]) -> Option<Str
     let max = medians.iter().copied().fold(0.0, f64::max);
     Some(format!(
         "```mermaid\n{}\n{}```\n",
-        init(&[Meaning::Wall.hex()], true),
+        init(&[Meaning::Wall.hex()], false),
         xy(
             &format!("{title}: median wall time (s)"),
             &names,
@@ -155,7 +169,10 @@ pub fn footprint_chart(a: &Analysis, fp: &[Footprint]) -> Option<String> {
     if fp.is_empty() {
         return None;
     }
-    let names: Vec<String> = fp.iter().map(|f| quote(&name(f))).collect();
+    let names: Vec<String> = fp
+        .iter()
+        .map(|f| quote(&format!("{} · {}", name(f), fmt_bytes(f.bytes))))
+        .collect();
     let mib: Vec<f64> = fp.iter().map(|f| f.bytes as f64 / MIB).collect();
     let max = mib.iter().copied().fold(0.0, f64::max);
     let tail = if nothing.is_empty() {
@@ -165,7 +182,7 @@ pub fn footprint_chart(a: &Analysis, fp: &[Footprint]) -> Option<String> {
     };
     Some(format!(
         "```mermaid\n{}\n{}```\n{tail}",
-        init(&[Meaning::Registry.hex()], true),
+        init(&[Meaning::Registry.hex()], false),
         xy(
             "Registry footprint per run (MiB)",
             &names,
