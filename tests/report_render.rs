@@ -72,7 +72,9 @@ fn snapshot_benchmark_json() {
 #[test]
 fn snapshot_report_md() {
     let text = export("report.md");
-    assert!(text.contains("```mermaid\n%%{init: {\"xyChart\": {\"showDataLabel\": false}"));
+    assert!(
+        text.contains("```mermaid\n%%{init: {\"xyChart\": {\"showDataLabel\": false, \"height\": ")
+    );
     assert!(text.contains("\nxychart-beta horizontal\n"));
     assert!(text.contains("![Median wall time per strategy](charts/median-wall.png)"));
     insta::assert_snapshot!(text);

@@ -14,10 +14,17 @@ use crate::report::export::{fmt_bytes, fmt_ms};
 use crate::report::labels;
 use std::fmt::Write;
 
-/// The init directive: colours in series order, data labels on or off.
-fn init(palette: &[String], labels_on: bool) -> String {
+/// Height of a chart of `rows` bars, px: compact, about 45 px a bar.
+fn height(rows: usize) -> usize {
+    (110 + 45 * rows).max(220)
+}
+
+/// The init directive: colours in series order, data labels off (values are in the
+/// labels or a table), the height for `rows` bars.
+fn init(palette: &[String], rows: usize) -> String {
     format!(
-        "%%{{init: {{\"xyChart\": {{\"showDataLabel\": {labels_on}}}, \"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"{}\"}}}}}}}}%%",
+        "%%{{init: {{\"xyChart\": {{\"showDataLabel\": false, \"height\": {}}}, \"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"{}\"}}}}}}}}%%",
+        height(rows),
         palette.join(", ")
     )
 }
@@ -88,7 +95,7 @@ pub fn wall_chart(a: &Analysis, title: &str, cells: &[&CellStats]) -> Option<Str
     let max = medians.iter().copied().fold(0.0, f64::max);
     Some(format!(
         "```mermaid\n{}\n{}```\n",
-        init(&[Meaning::Wall.hex()], false),
+        init(&[Meaning::Wall.hex()], names.len()),
         xy(
             &format!("{title}: median wall time (s)"),
             &names,
@@ -130,7 +137,7 @@ pub fn phases_chart(a: &Analysis, title: &str, cells: &[&CellStats]) -> Option<S
         .map_or(0.0, |s| s.iter().copied().fold(0.0, f64::max));
     let mut out = format!(
         "```mermaid\n{}\n{}```\n\n",
-        init(&palette, false),
+        init(&palette, names.len()),
         xy(
             &format!("{title}: where the time goes (s)"),
             &names,
@@ -182,7 +189,7 @@ pub fn footprint_chart(a: &Analysis, fp: &[Footprint]) -> Option<String> {
     };
     Some(format!(
         "```mermaid\n{}\n{}```\n{tail}",
-        init(&[Meaning::Registry.hex()], false),
+        init(&[Meaning::Registry.hex()], names.len()),
         xy(
             "Registry footprint per run (MiB)",
             &names,
