@@ -47,7 +47,7 @@ pub struct OptionStats {
 }
 
 impl OptionStats {
-    /// The option's name in a [`Call`]: `no-cache` for the no-cache option (whose
+    /// The option's name in a [`Call`](crate::report::decision_settle::Call): `no-cache` for the no-cache option (whose
     /// strategy may also be one of the caches), else the strategy.
     pub fn id(&self) -> &str {
         if self.no_cache {
