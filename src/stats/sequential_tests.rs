@@ -264,3 +264,166 @@ fn repeated_looks_keep_the_false_tie_rate_below_alpha() {
         "{false_ties} false ties in {trials}"
     );
 }
+
+/// Six cells: three identical leaders and three 25% slower, at `cv`.
+fn three_leaders_three_slower(cv: f64, n: usize) -> Vec<Vec<f64>> {
+    [
+        (10.0, 0),
+        (10.0, 3),
+        (10.0, 6),
+        (12.5, 1),
+        (12.5, 4),
+        (12.5, 7),
+    ]
+    .iter()
+    .map(|&(m, sh)| cell(m, cv, n, sh))
+    .collect()
+}
+
+/// The first number of runs per cell at which `decide` stops, and how.
+fn first_stop(r: &StopRule, data: impl Fn(usize) -> Vec<Vec<f64>>) -> (u32, Decision) {
+    for n in 1..=r.max_reps {
+        let d = r.decide(&data(n as usize));
+        if d != Decision::Continue {
+            return (n, d);
+        }
+    }
+    (r.max_reps, Decision::Continue)
+}
+
+#[test]
+fn three_identical_leaders_settle_as_their_tie_group() {
+    // Three cells doing identical work, three 25% slower, 3% CV. A TOST tie within
+    // ±8% settles within a few runs; the group is the three leaders.
+    let r = StopRule {
+        margin: 0.08,
+        ..rule()
+    };
+    let (n, d) = first_stop(&r, |n| three_leaders_three_slower(0.03, n));
+    assert_eq!(d, Decision::Settled(Settled::Tie));
+    assert!((3..=6).contains(&n), "settled at {n}");
+    let s = three_leaders_three_slower(0.03, n as usize);
+    assert_eq!(r.tied_group(&s), [0, 1, 2]);
+    assert_eq!(r.settle(&s), Settled::Tie);
+    // At ±3% the same data cannot be shown tied within 10 runs (the TOST half-width
+    // at 3% CV is wider than the margin): futile, early, not run to max_reps.
+    let (n, d) = first_stop(&rule(), |n| three_leaders_three_slower(0.03, n));
+    assert!(n < rule().max_reps, "{n}");
+    match d {
+        Decision::Futile {
+            leaning: Some(l),
+            more_runs: Some(m),
+        } => assert!(l < 3 && m + n > rule().max_reps, "{l} {m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_same_state_at_fifteen_percent_cv_is_futile_early() {
+    let r = StopRule {
+        margin: 0.08,
+        ..rule()
+    };
+    let (n, d) = first_stop(&r, |n| three_leaders_three_slower(0.15, n));
+    assert!(n <= 4, "futile at {n}");
+    assert!(
+        matches!(d, Decision::Futile { leaning: Some(l), more_runs: Some(m) } if l < 3 && m > 10),
+        "{d:?}"
+    );
+    // futility is no verdict: settle still says open
+    let s = three_leaders_three_slower(0.15, n as usize);
+    assert!(!r.settle(&s).is_settled());
+}
+
+#[test]
+fn a_real_winner_still_wins_through_decide() {
+    let data = |n: usize| {
+        vec![
+            cell(12.0, 0.03, n, 0),
+            cell(10.0, 0.03, n, 3),
+            cell(12.0, 0.03, n, 6),
+            cell(12.5, 0.03, n, 1),
+        ]
+    };
+    let (n, d) = first_stop(&rule(), data);
+    assert_eq!(d, Decision::Settled(Settled::Winner { cell: 1 }));
+    assert!((3..=4).contains(&n), "{n}");
+    assert_eq!(rule().tied_group(&data(n as usize)), [1]);
+    assert_eq!(rule().tied_group(&[]), Vec::<usize>::new());
+}
+
+#[test]
+fn futility_does_not_stop_what_would_settle_at_five_or_six_runs() {
+    // Every 2- and 3-cell configuration (effects 4..20%, CV 2..6%, all shifts) whose
+    // verdict settles at 5 or 6 runs: decide never says futile before.
+    let mut seen = 0;
+    for effect in [1.04, 1.06, 1.08, 1.10, 1.12, 1.15, 1.20] {
+        for cv in [0.02, 0.03, 0.04, 0.05, 0.06] {
+            for shift in 0..E.len() {
+                for third in [false, true] {
+                    let data = |n: usize| {
+                        let mut s = vec![
+                            cell(10.0, cv, n, shift),
+                            cell(10.0 * effect, cv, n, shift + 3),
+                        ];
+                        if third {
+                            s.push(cell(10.0 * effect * effect, cv, n, shift + 6));
+                        }
+                        s
+                    };
+                    let settles = (1..=10).find(|&n| rule().settle(&data(n)).is_settled());
+                    if !matches!(settles, Some(5 | 6)) {
+                        continue;
+                    }
+                    seen += 1;
+                    let (n, d) = first_stop(&rule(), data);
+                    assert!(
+                        matches!(d, Decision::Settled(_)) && Some(n as usize) == settles,
+                        "effect {effect} cv {cv} shift {shift}: {d:?} at {n}, settles at {settles:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 10, "only {seen} configurations settle at 5-6 runs");
+}
+
+/// Like [`simulate`], through `decide` (futility on); returns the last decision.
+fn simulate_decide(r: &StopRule, rng: &mut Rng, medians: &[f64], cv: f64) -> Decision {
+    let mut s: Vec<Vec<f64>> = vec![vec![]; medians.len()];
+    let mut d = Decision::Continue;
+    for _ in 0..r.max_reps {
+        for (c, m) in s.iter_mut().zip(medians) {
+            c.push(m * (cv * rng.normal()).exp());
+        }
+        d = r.decide(&s);
+        if d != Decision::Continue {
+            break;
+        }
+    }
+    d
+}
+
+#[test]
+fn with_futility_on_false_winners_stay_below_alpha_over_repeated_looks() {
+    // Identical cells (2, 3 and 6 of them), decided after every round: any winner is
+    // false. Futility only ever stops unsettled, so it cannot add false winners.
+    let r = rule();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for (k, cv) in [(2usize, 0.05), (3, 0.03), (6, 0.15)] {
+        let trials = 1000;
+        let (mut wins, mut futile) = (0, 0);
+        for _ in 0..trials {
+            match simulate_decide(&r, &mut rng, &vec![10.0; k], cv) {
+                Decision::Settled(Settled::Winner { .. }) => wins += 1,
+                Decision::Futile { .. } => futile += 1,
+                _ => {}
+            }
+        }
+        eprintln!("{k} cells at {cv}: {wins} false winners, {futile} futile in {trials}");
+        assert!(
+            f64::from(wins) / f64::from(trials) <= 1.0 - r.confidence,
+            "{k} cells: {wins} false winners in {trials}"
+        );
+    }
+}
