@@ -69,8 +69,8 @@ trend, is below 5%; α = 1 − confidence";
 /// [`Decision::Futile`]. Non-binding bars are usually 5–20% (Lachin 2005); 5% here,
 /// because conditional power under the current trend is noisy at 3 runs per cell:
 /// at 10% it cost up to 13 points of the chance to find a true winner in simulation
-/// (10% vs 11.5% vs 12% at 8% CV), at 5% at most 8, while still stopping the
-/// recorded 20%-CV states at the first look (see the tests).
+/// (10% vs 11.5% vs 12% at 8% CV), at 5% at most 8, while still stopping every
+/// state of a recorded run at 15–31% CV by round 4 (see the tests and README).
 pub const FUTILITY_POWER: f64 = 0.05;
 
 /// When to stop running a state's rounds (see the module docs for the method).
