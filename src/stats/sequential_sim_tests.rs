@@ -156,3 +156,45 @@ fn futility_costs_little_power_where_a_verdict_is_within_reach() {
         );
     }
 }
+
+#[test]
+fn with_futility_on_a_false_tie_group_stays_below_alpha() {
+    // Two identical leaders and a third cell exactly on the ±8% margin (not within
+    // it), 2% CV: a tie group that takes in the third cell is false.
+    let r = StopRule {
+        margin: 0.08,
+        ..rule()
+    };
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let trials = 1000;
+    let medians = [10.0, 10.0, 10.8];
+    let (mut false_groups, mut ties) = (0, 0);
+    for _ in 0..trials {
+        let mut s: Vec<Vec<f64>> = vec![vec![]; medians.len()];
+        for _ in 0..r.max_reps {
+            for (c, m) in s.iter_mut().zip(&medians) {
+                c.push(m * (0.02 * rng.normal()).exp());
+            }
+            match r.decide(&s) {
+                Decision::Continue => continue,
+                Decision::Settled(Settled::Tie) => {
+                    ties += 1;
+                    if r.tied_group(&s).contains(&2) {
+                        false_groups += 1;
+                    }
+                }
+                _ => {}
+            }
+            break;
+        }
+    }
+    eprintln!("{false_groups} false tie groups, {ties} ties in {trials}");
+    assert!(
+        ties > trials / 2,
+        "the true group must be reachable: {ties}"
+    );
+    assert!(
+        f64::from(false_groups) / f64::from(trials) <= 1.0 - r.confidence,
+        "{false_groups} false tie groups in {trials}"
+    );
+}
