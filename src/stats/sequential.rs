@@ -52,7 +52,7 @@
 //! a handful of runs that is an approximation, which the Bonferroni factors absorb in
 //! part. A clear difference (20% at 3% CV) settles at 3–4 runs per cell. A TOST tie
 //! costs more runs than a win: at 3% CV a ±3% margin is out of reach within 10 runs
-//! (the rule then stops as futile), ±8% settles at about 4–5.
+//! (the rule then stops as futile); ±8% settles in about 6.
 
 use super::welch::{conditional_power, runs_needed, t_quantile, Cell, Diff};
 
