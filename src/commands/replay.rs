@@ -19,72 +19,13 @@
 use crate::error::{exit, Error, Result};
 use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::report::analysis::{Analysis, Verdict};
-use crate::stats::sequential::{Settled, StopRule, METHOD};
+use crate::stats::sequential::{Decision, StopRule, METHOD};
 use serde::Serialize;
+
+#[path = "replay_reading.rs"]
+mod reading;
+pub use reading::Reading;
 use std::path::Path;
-
-/// A verdict with cell names.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum Reading {
-    Winner {
-        strategy: String,
-    },
-    Tie,
-    Open {
-        leaning: Option<String>,
-        more_runs: Option<u32>,
-    },
-}
-
-impl Reading {
-    fn of(s: &Settled, names: &[String]) -> Reading {
-        match s {
-            Settled::Winner { cell } => Reading::Winner {
-                strategy: names[*cell].clone(),
-            },
-            Settled::Tie => Reading::Tie,
-            Settled::Open { leaning, more_runs } => Reading::Open {
-                leaning: leaning.map(|i| names[i].clone()),
-                more_runs: *more_runs,
-            },
-        }
-    }
-
-    /// Same kind of verdict, and the same winner (an Open leaning may differ).
-    fn agrees(&self, other: &Reading) -> bool {
-        match (self, other) {
-            (Reading::Open { .. }, Reading::Open { .. }) => true,
-            (a, b) => a == b,
-        }
-    }
-
-    fn winner(&self) -> Option<&str> {
-        match self {
-            Reading::Winner { strategy } => Some(strategy),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Reading {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Reading::Winner { strategy } => write!(f, "winner {strategy}"),
-            Reading::Tie => write!(f, "tie"),
-            Reading::Open { leaning, more_runs } => {
-                write!(f, "open")?;
-                if let Some(l) = leaning {
-                    write!(f, ", leaning {l}")?;
-                }
-                if let Some(m) = more_runs {
-                    write!(f, ", ~{m} more/cell")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
 
 /// What the replay says about one group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,6 +39,9 @@ pub struct GroupReplay {
     pub builds_recorded: u32,
     pub rounds_auto: u32,
     pub builds_auto: u32,
+    /// Why auto stopped: `settled`, `futile` (non-binding: unsettled), `max_reps`,
+    /// or `records end` (it would have run on).
+    pub stopped: String,
     /// Auto's verdict where it stopped.
     pub auto: Reading,
     /// False when auto had not settled at the last recorded round and would have
@@ -105,9 +49,13 @@ pub struct GroupReplay {
     pub auto_complete: bool,
     /// The same rule applied to all recorded reps.
     pub fixed: Reading,
-    /// Whether auto's verdict is the fixed one; `None` when auto is not complete
-    /// (it would have gone on past the records, so nothing can be compared).
+    /// Whether auto's verdict agrees with the fixed one: the same winner, the same
+    /// tie group, or both unsettled; `None` when auto is not complete (it would
+    /// have gone on past the records, so nothing can be compared).
     pub agree: Option<bool>,
+    /// Both unsettled, and their leaning cells differ (shown, not a disagreement:
+    /// cells doing identical work trade places); `None` unless both are unsettled.
+    pub leaning_differs: Option<bool>,
     /// What report.md bolds: `winner X`, `tie`, `single X` or `no data`.
     pub report: String,
     /// Auto names the report's winner (or its single cell), or neither names one;
@@ -136,11 +84,18 @@ pub struct Replay {
     pub complete: u32,
     pub agree: u32,
     pub report_agrees: u32,
+    /// Groups auto stopped as futile (unsettled, before `max_reps`).
+    pub futile: u32,
+    /// Complete groups where auto and the fixed verdict are both unsettled, and of
+    /// those where their leaning cells differ (not counted as disagreement).
+    pub both_unsettled: u32,
+    pub leaning_differs: u32,
 }
 
 const FIXED_MEANS: &str = "the fixed verdict is this stop rule applied once to all recorded reps \
-(with the same correction for looks); the report verdict is report.md's bolded win (median \
-intervals disjoint)";
+(with the same correction for looks); auto agrees with it on the same winner, the same tie group, \
+or both unsettled (open or futile; their leaning cells may differ, which is shown, not counted as \
+disagreement); the report verdict is report.md's bolded win (median intervals disjoint)";
 
 type GroupKey = (String, String, String, String);
 
@@ -198,6 +153,15 @@ pub fn replay(records: &[RunRecord], rule: &StopRule) -> Replay {
             .iter()
             .filter(|g| g.report_agrees == Some(true))
             .count() as u32,
+        futile: groups.iter().filter(|g| g.stopped == "futile").count() as u32,
+        both_unsettled: groups
+            .iter()
+            .filter(|g| g.leaning_differs.is_some())
+            .count() as u32,
+        leaning_differs: groups
+            .iter()
+            .filter(|g| g.leaning_differs == Some(true))
+            .count() as u32,
         builds_auto,
         builds_recorded,
         groups,
@@ -246,24 +210,33 @@ fn replay_group(
     };
     let builds_upto = |last: u32| runs.iter().filter(|r| r.rep <= last && built(r)).count() as u32;
     let last = reps.last().copied().unwrap_or(0);
-    let mut stop: Option<(u32, u32, Settled)> = None;
-    let mut complete = true;
+    let read = |upto: u32| {
+        let s = samples_upto(upto);
+        let d = rule.decide(&s);
+        let reading = Reading::of_decision(&d, &rule.settle(&s), &rule.tied_group(&s), &names);
+        (d, reading)
+    };
+    let mut stop: Option<(u32, u32, Reading, &str)> = None;
     for (i, &rep) in reps.iter().enumerate() {
         let round = i as u32 + 1;
         if round > rule.max_reps {
             break;
         }
-        let s = rule.settle(&samples_upto(rep));
-        let at_end = rep == last || round == rule.max_reps;
-        if s.is_settled() || at_end {
-            complete = s.is_settled() || round == rule.max_reps;
-            stop = Some((round, rep, s));
-            break;
-        }
+        let (d, reading) = read(rep);
+        let why = match d {
+            Decision::Settled(_) => "settled",
+            Decision::Futile { .. } => "futile",
+            Decision::Continue if round == rule.max_reps => "max_reps",
+            Decision::Continue if rep == last => "records end",
+            Decision::Continue => continue,
+        };
+        stop = Some((round, rep, reading, why));
+        break;
     }
-    let (rounds_auto, stop_rep, auto) = stop.unwrap_or((0, 0, rule.settle(&[])));
-    let auto = Reading::of(&auto, &names);
-    let fixed = Reading::of(&rule.settle(&samples_upto(last)), &names);
+    let (rounds_auto, stop_rep, auto, stopped) = stop.unwrap_or((0, 0, read(0).1, "records end"));
+    let complete = stopped != "records end";
+    let s = samples_upto(last);
+    let fixed = Reading::of(&rule.settle(&s), &rule.tied_group(&s), &names);
     let report_winner = match report {
         Some(Verdict::Winner { strategy, .. }) | Some(Verdict::Single { strategy }) => {
             Some(strategy.as_str())
@@ -276,6 +249,7 @@ fn replay_group(
         Some(Verdict::Tie { .. }) => "tie".to_string(),
         Some(Verdict::NoData) | None => "no data".to_string(),
     };
+    let both_unsettled = complete && !auto.is_settled() && !fixed.is_settled();
     GroupReplay {
         image_store: key.0,
         builder: key.1,
@@ -286,7 +260,9 @@ fn replay_group(
         builds_recorded: builds_upto(last),
         rounds_auto,
         builds_auto: builds_upto(stop_rep),
+        stopped: stopped.to_string(),
         agree: complete.then(|| auto.agrees(&fixed)),
+        leaning_differs: both_unsettled.then(|| auto.leaning() != fixed.leaning()),
         report_agrees: complete.then(|| auto.winner() == report_winner),
         auto,
         auto_complete: complete,
@@ -336,7 +312,11 @@ pub fn render(r: &Replay) -> String {
                 ", records end: auto would run on"
             },
             g.fixed,
-            yes(g.agree),
+            if g.leaning_differs == Some(true) {
+                "yes (both unsettled, leaning differs)"
+            } else {
+                yes(g.agree)
+            },
             g.report,
             yes(g.report_agrees),
         ));
@@ -352,6 +332,12 @@ pub fn render(r: &Replay) -> String {
         r.agree,
         r.report_agrees,
     ));
+    if r.both_unsettled > 0 {
+        s.push_str(&format!(
+            "both unsettled in {} groups ({} stopped as futile); the leaning differs in {} of them: shown, not counted as disagreement (cells doing identical work trade places)\n",
+            r.both_unsettled, r.futile, r.leaning_differs
+        ));
+    }
     if r.complete < r.groups.len() as u32 {
         s.push_str("groups marked `records end` had not settled when the records end: auto would have run more rounds, so their builds are a lower bound and no agreement is claimed\n");
     }

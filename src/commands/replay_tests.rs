@@ -69,8 +69,11 @@ fn identical_cells_stop_on_a_tie() {
     let mut rs = cell("a", "warm-local", 20.0, 0.01, 10, 0);
     rs.extend(cell("b", "warm-local", 20.0, 0.01, 10, 5));
     let g = &replay(&rs, &StopRule::default()).groups[0];
-    assert_eq!(g.auto, Reading::Tie);
-    assert_eq!(g.fixed, Reading::Tie);
+    let tie = Reading::Tie {
+        group: vec!["a".into(), "b".into()],
+    };
+    assert_eq!((&g.auto, &g.fixed), (&tie, &tie));
+    assert_eq!(g.stopped, "settled");
     assert!(g.rounds_auto < 10 && g.builds_auto == 2 * g.rounds_auto);
     assert_eq!(g.report, "tie");
     assert_eq!(g.report_agrees, Some(true), "neither names a winner");
@@ -130,11 +133,24 @@ fn groups_are_the_reports_and_max_reps_caps_auto() {
     let states: Vec<&str> = r.groups.iter().map(|g| g.state.as_str()).collect();
     assert_eq!(states, ["cold", "warm-local"]);
     let cold = &r.groups[0];
+    // 4% apart at 3% CV cannot settle by round 4: futile at the first look
+    assert_eq!((cold.rounds_auto, cold.builds_auto), (3, 6));
+    assert_eq!(cold.stopped, "futile");
+    assert!(matches!(cold.auto, Reading::Futile { .. }));
+    assert_eq!(cold.agree, Some(true), "the fixed verdict is unsettled too");
+    // a single look at round 4 has no futility stop: it runs to max_reps
+    let once = StopRule {
+        min_reps: 4,
+        max_reps: 4,
+        ..StopRule::default()
+    };
+    let cold = &replay(&rs, &once).groups[0];
     assert_eq!(
         (cold.rounds_auto, cold.builds_auto),
         (4, 8),
         "stops at max_reps"
     );
+    assert_eq!(cold.stopped, "max_reps");
     assert!(cold.auto_complete, "stopping at max_reps is auto's own end");
     assert!(matches!(cold.auto, Reading::Open { .. }));
     assert_eq!(r.looks, 2);
@@ -214,4 +230,87 @@ fn disagreements_are_reported_not_hidden() {
     );
     assert_ne!(g.fixed, g.auto);
     assert_eq!(g.agree, Some(false));
+}
+
+#[test]
+fn a_noisy_state_stops_futile_and_agrees_with_an_unsettled_fixed_verdict() {
+    // Three identical cells at 15% CV: no verdict within 10 runs. Auto stops early
+    // as futile; the fixed verdict is open; both unsettled is agreement, and a
+    // leaning that differs between them is shown, not counted against it.
+    let mut rs = vec![];
+    for (name, shift) in [("a", 0), ("b", 3), ("c", 6)] {
+        rs.extend(cell(name, "cold", 10.0, 0.15, 10, shift));
+    }
+    let r = replay(&rs, &StopRule::default());
+    let g = &r.groups[0];
+    assert_eq!(g.stopped, "futile");
+    assert!(g.rounds_auto < 10, "{}", g.rounds_auto);
+    assert_eq!((g.builds_auto, g.builds_recorded), (3 * g.rounds_auto, 30));
+    assert!(
+        matches!(
+            g.auto,
+            Reading::Futile {
+                leaning: Some(_),
+                ..
+            }
+        ),
+        "{:?}",
+        g.auto
+    );
+    assert!(matches!(g.fixed, Reading::Open { .. }), "{:?}", g.fixed);
+    assert_eq!(g.agree, Some(true));
+    assert_eq!(
+        g.leaning_differs,
+        Some(g.auto.leaning() != g.fixed.leaning())
+    );
+    assert_eq!((r.futile, r.both_unsettled, r.agree), (1, 1, 1));
+    assert!(render(&r).contains("both unsettled in 1 groups (1 stopped as futile)"));
+    // a settled verdict never agrees with an unsettled one
+    let open = Reading::Open {
+        leaning: Some("a".into()),
+        more_runs: None,
+    };
+    let futile = Reading::Futile {
+        leaning: Some("b".into()),
+        more_runs: Some(40),
+    };
+    let win = Reading::Winner {
+        strategy: "a".into(),
+    };
+    assert!(open.agrees(&futile) && futile.agrees(&open));
+    assert!(!win.agrees(&open) && !futile.agrees(&win));
+    let tie = |g: &[&str]| Reading::Tie {
+        group: g.iter().map(|s| s.to_string()).collect(),
+    };
+    assert!(!tie(&["a", "b"]).agrees(&tie(&["a", "b", "c"])));
+}
+
+#[test]
+fn a_tie_group_of_three_among_six_cells() {
+    let mut rs = vec![];
+    for (name, median, shift) in [
+        ("legacy", 12.5, 1),
+        ("buildkit", 10.0, 0),
+        ("layer", 10.0, 3),
+        ("registry", 12.5, 4),
+        ("inline", 10.0, 6),
+        ("local", 12.5, 7),
+    ] {
+        rs.extend(cell(name, "cold", median, 0.03, 10, shift));
+    }
+    let rule = StopRule {
+        margin: 0.08,
+        ..StopRule::default()
+    };
+    let r = replay(&rs, &rule);
+    let g = &r.groups[0];
+    assert_eq!(
+        g.auto,
+        Reading::Tie {
+            group: vec!["buildkit".into(), "layer".into(), "inline".into()]
+        }
+    );
+    assert!(g.rounds_auto <= 6 && g.builds_auto == 6 * g.rounds_auto);
+    assert_eq!((g.fixed == g.auto, g.agree), (true, Some(true)));
+    assert!(render(&r).contains("tie buildkit=layer=inline"));
 }

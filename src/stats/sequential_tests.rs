@@ -193,74 +193,125 @@ fn looks_and_validation() {
     assert!(bad(|r| r.max_reps = 2).contains("--max-reps"));
 }
 
-/// xorshift64* and Box–Muller: reproducible normal deviates for the simulation.
-struct Rng(u64);
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
+/// Six cells: three identical leaders and three 25% slower, at `cv`.
+fn three_leaders_three_slower(cv: f64, n: usize) -> Vec<Vec<f64>> {
+    [
+        (10.0, 0),
+        (10.0, 3),
+        (10.0, 6),
+        (12.5, 1),
+        (12.5, 4),
+        (12.5, 7),
+    ]
+    .iter()
+    .map(|&(m, sh)| cell(m, cv, n, sh))
+    .collect()
 }
 
-/// Runs the rule round by round from 1 to max_reps on simulated log-normal cells
-/// and returns the verdict it stopped with.
-fn simulate(r: &StopRule, rng: &mut Rng, medians: &[f64], cv: f64) -> Settled {
-    let mut s: Vec<Vec<f64>> = vec![vec![]; medians.len()];
-    let mut v = r.settle(&s);
-    for _ in 0..r.max_reps {
-        for (c, m) in s.iter_mut().zip(medians) {
-            c.push(m * (cv * rng.normal()).exp());
-        }
-        v = r.settle(&s);
-        if v.is_settled() {
-            break;
+/// The first number of runs per cell at which `decide` stops, and how.
+fn first_stop(r: &StopRule, data: impl Fn(usize) -> Vec<Vec<f64>>) -> (u32, Decision) {
+    for n in 1..=r.max_reps {
+        let d = r.decide(&data(n as usize));
+        if d != Decision::Continue {
+            return (n, d);
         }
     }
-    v
+    (r.max_reps, Decision::Continue)
 }
 
 #[test]
-fn repeated_looks_keep_the_false_winner_rate_below_alpha() {
-    // Two identical cells, checked after every round: a winner is always false.
-    // (Without the correction over looks about 15% of the trials name one.)
-    let r = rule();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let trials = 1500;
-    let false_winners = (0..trials)
-        .filter(|_| {
-            matches!(
-                simulate(&r, &mut rng, &[10.0, 10.0], 0.05),
-                Settled::Winner { .. }
-            )
-        })
-        .count();
-    eprintln!("{false_winners} false winners in {trials}");
-    assert!(
-        (false_winners as f64) / (trials as f64) <= 1.0 - r.confidence,
-        "{false_winners} false winners in {trials}"
-    );
+fn three_identical_leaders_settle_as_their_tie_group() {
+    // Three cells doing identical work, three 25% slower, 3% CV. A TOST tie within
+    // ±8% settles within a few runs; the group is the three leaders.
+    let r = StopRule {
+        margin: 0.08,
+        ..rule()
+    };
+    let (n, d) = first_stop(&r, |n| three_leaders_three_slower(0.03, n));
+    assert_eq!(d, Decision::Settled(Settled::Tie));
+    assert!((3..=6).contains(&n), "settled at {n}");
+    let s = three_leaders_three_slower(0.03, n as usize);
+    assert_eq!(r.tied_group(&s), [0, 1, 2]);
+    assert_eq!(r.settle(&s), Settled::Tie);
+    // At ±3% the same data cannot be shown tied within 10 runs (the TOST half-width
+    // at 3% CV is wider than the margin): futile, early, not run to max_reps.
+    let (n, d) = first_stop(&rule(), |n| three_leaders_three_slower(0.03, n));
+    assert!(n < rule().max_reps, "{n}");
+    match d {
+        Decision::Futile {
+            leaning: Some(l),
+            more_runs: Some(m),
+        } => assert!(l < 3 && m + n > rule().max_reps, "{l} {m}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
-fn repeated_looks_keep_the_false_tie_rate_below_alpha() {
-    // Two cells exactly 3% apart, on the margin (the hardest case), 1% noise: a tie
-    // (strictly within ±3%) is always false. A winner (true here) often settles
-    // first, so this bounds the tie side loosely; the TOST levels are per look.
-    let r = rule();
-    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
-    let trials = 1500;
-    let false_ties = (0..trials)
-        .filter(|_| simulate(&r, &mut rng, &[10.0, 10.3], 0.01) == Settled::Tie)
-        .count();
-    eprintln!("{false_ties} false ties in {trials}");
+fn the_same_state_at_fifteen_percent_cv_is_futile_early() {
+    let r = StopRule {
+        margin: 0.08,
+        ..rule()
+    };
+    let (n, d) = first_stop(&r, |n| three_leaders_three_slower(0.15, n));
+    assert!(n <= 4, "futile at {n}");
     assert!(
-        (false_ties as f64) / (trials as f64) <= 1.0 - r.confidence,
-        "{false_ties} false ties in {trials}"
+        matches!(d, Decision::Futile { leaning: Some(l), more_runs: Some(m) } if l < 3 && m > 10),
+        "{d:?}"
     );
+    // futility is no verdict: settle still says open
+    let s = three_leaders_three_slower(0.15, n as usize);
+    assert!(!r.settle(&s).is_settled());
+}
+
+#[test]
+fn a_real_winner_still_wins_through_decide() {
+    let data = |n: usize| {
+        vec![
+            cell(12.0, 0.03, n, 0),
+            cell(10.0, 0.03, n, 3),
+            cell(12.0, 0.03, n, 6),
+            cell(12.5, 0.03, n, 1),
+        ]
+    };
+    let (n, d) = first_stop(&rule(), data);
+    assert_eq!(d, Decision::Settled(Settled::Winner { cell: 1 }));
+    assert!((3..=4).contains(&n), "{n}");
+    assert_eq!(rule().tied_group(&data(n as usize)), [1]);
+    assert_eq!(rule().tied_group(&[]), Vec::<usize>::new());
+}
+
+#[test]
+fn futility_does_not_stop_what_would_settle_at_five_or_six_runs() {
+    // Every 2- and 3-cell configuration (effects 4..20%, CV 2..6%, all shifts) whose
+    // verdict settles at 5 or 6 runs: decide never says futile before.
+    let mut seen = 0;
+    for effect in [1.04, 1.06, 1.08, 1.10, 1.12, 1.15, 1.20] {
+        for cv in [0.02, 0.03, 0.04, 0.05, 0.06] {
+            for shift in 0..E.len() {
+                for third in [false, true] {
+                    let data = |n: usize| {
+                        let mut s = vec![
+                            cell(10.0, cv, n, shift),
+                            cell(10.0 * effect, cv, n, shift + 3),
+                        ];
+                        if third {
+                            s.push(cell(10.0 * effect * effect, cv, n, shift + 6));
+                        }
+                        s
+                    };
+                    let settles = (1..=10).find(|&n| rule().settle(&data(n)).is_settled());
+                    if !matches!(settles, Some(5 | 6)) {
+                        continue;
+                    }
+                    seen += 1;
+                    let (n, d) = first_stop(&rule(), data);
+                    assert!(
+                        matches!(d, Decision::Settled(_)) && Some(n as usize) == settles,
+                        "effect {effect} cv {cv} shift {shift}: {d:?} at {n}, settles at {settles:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 10, "only {seen} configurations settle at 5-6 runs");
 }
