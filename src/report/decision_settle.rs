@@ -117,10 +117,15 @@ pub fn settle(options: &[OptionStats]) -> Call {
             };
         }
         Settled::Tie => {
+            // The leader's group: the options proved within the margin of it.
+            let samples: Vec<Vec<f64>> = all.iter().map(|o| walls(o)).collect();
+            let rule = StopRule::single_look(stats::CONFIDENCE, margin());
+            let mut group = rule.tied_group(&samples);
+            group.sort_unstable();
             return Call::Tie {
-                strategies: all.iter().map(|o| o.id().to_string()).collect(),
+                strategies: group.iter().map(|&i| all[i].id().to_string()).collect(),
                 margin: margin(),
-            }
+            };
         }
         Settled::Open { leaning, more_runs } => (all[leaning.unwrap_or(0)], more_runs),
     };
