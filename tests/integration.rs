@@ -3,6 +3,8 @@
 //! workloads. `scripts/setup.sh` (run by `.ci/run`) installs and starts what they
 //! need; when it is missing these tests fail, they do not pass silently.
 
+#[path = "integration/chains.rs"]
+mod chains;
 #[path = "integration/common.rs"]
 mod common;
 #[path = "integration/container_builder.rs"]

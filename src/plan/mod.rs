@@ -1,9 +1,10 @@
 //! Stage 2, the plan: turns validated options into the ordered list of cells to run.
 //! Data flows in from [`crate::config`]: [`strategy`] (what each cache strategy adds to
 //! a build command) → [`cells`] (the matrix expanded into cells, with the facts of the
-//! machine). Nothing here touches Docker.
+//! machine) → [`target`] (the names each run uses, for `plan` and `run` alike). Nothing here touches Docker.
 
 pub mod cells;
 pub mod strategy;
+pub mod target;
 
 pub use cells::*;
