@@ -77,9 +77,22 @@ pub struct RunArgs {
     /// Change since the warming build (repeatable): none, source, deps.
     #[arg(long = "change", value_name = "none|source|deps")]
     pub changes: Vec<String>,
-    /// Measured runs per cell.
+    /// Measured runs per cell, or `auto`: rounds until each state's verdict is
+    /// settled (between --min-reps and --max-reps).
+    #[arg(long, value_name = "N|auto")]
+    pub reps: Option<crate::config::reps::RepsArg>,
+    /// With --reps auto: runs every cell gets before a verdict [default 3].
     #[arg(long, value_name = "N")]
-    pub reps: Option<u32>,
+    pub min_reps: Option<u32>,
+    /// With --reps auto: runs after which a state stops, settled or not [default 10].
+    #[arg(long, value_name = "N")]
+    pub max_reps: Option<u32>,
+    /// With --reps auto: confidence of a verdict, e.g. 0.95 or 95% [default 0.95].
+    #[arg(long, value_name = "P")]
+    pub confidence: Option<String>,
+    /// With --reps auto: a tie's margin, e.g. 3% or 0.03 [default 3%].
+    #[arg(long, value_name = "P")]
+    pub margin: Option<String>,
     /// Warm-up runs per cell (recorded, never counted in statistics).
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,

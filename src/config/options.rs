@@ -46,7 +46,10 @@ pub struct Options {
     /// Of `strategies`, those run on docker-container builders
     /// (`matrix.container_strategies`; `None`: all of them).
     pub container_strategies: Option<Vec<Strategy>>,
+    /// Measured runs per cell (with `--reps auto`: at most, `max_reps`).
     pub reps: u32,
+    /// `--reps auto`: its settings.
+    pub auto: Option<crate::config::reps::AutoSettings>,
     pub warmup: u32,
     pub out: Option<PathBuf>,
     pub registry: Option<String>,
@@ -232,9 +235,22 @@ impl Options {
             ));
         }
 
+        let given = crate::config::reps::Given {
+            reps_flag: args.reps,
+            reps_file: sc.run.reps.as_ref(),
+            min_flag: args.min_reps,
+            min_file: sc.run.min_reps,
+            max_flag: args.max_reps,
+            max_file: sc.run.max_reps,
+            confidence_flag: args.confidence.as_deref(),
+            confidence_file: sc.run.confidence,
+            margin_flag: args.margin.as_deref(),
+            margin_file: sc.run.margin,
+        };
+        let (reps_flag, reps_file, auto) = crate::config::reps::resolve(&given, &key, MAX_REPS)?;
         let reps = count(
-            args.reps.map(i64::from),
-            sc.run.reps,
+            reps_flag,
+            reps_file,
             "--reps",
             &key("run.reps"),
             1,
@@ -338,7 +354,8 @@ impl Options {
             image_stores,
             image_stores_given,
             container_strategies,
-            reps,
+            reps: auto.as_ref().map_or(reps, |a| a.max_reps),
+            auto,
             warmup,
             out,
             registry,
@@ -383,7 +400,14 @@ impl Options {
                     .map(|v| v.iter().map(|s| s.to_string()).collect()),
             },
             run: RunSection {
-                reps: Some(i64::from(self.reps)),
+                reps: Some(match &self.auto {
+                    Some(_) => crate::config::reps::RepsValue::Word("auto".into()),
+                    None => crate::config::reps::RepsValue::Count(i64::from(self.reps)),
+                }),
+                min_reps: self.auto.as_ref().map(|a| i64::from(a.min_reps)),
+                max_reps: self.auto.as_ref().map(|a| i64::from(a.max_reps)),
+                confidence: self.auto.as_ref().map(|a| a.confidence),
+                margin: self.auto.as_ref().map(|a| a.margin),
                 warmup: Some(i64::from(self.warmup)),
                 timeout: self
                     .timeout

@@ -60,7 +60,20 @@ pub struct Matrix {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RunSection {
-    pub reps: Option<i64>,
+    /// A number, or "auto" ([`crate::config::reps`]).
+    pub reps: Option<crate::config::reps::RepsValue>,
+    /// `--reps auto`: at least this many runs per cell before a verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_reps: Option<i64>,
+    /// `--reps auto`: at most this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_reps: Option<i64>,
+    /// `--reps auto`: confidence of a verdict (0.95).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    /// `--reps auto`: a tie's margin as a fraction (0.03).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<f64>,
     pub warmup: Option<i64>,
     /// humantime duration, e.g. "10m".
     pub timeout: Option<String>,
@@ -283,7 +296,7 @@ timeout = "5m"
         .unwrap();
         assert_eq!(s.name.as_deref(), Some("x"));
         assert_eq!(s.workload.build_args["DEPS_MB"], "8");
-        assert_eq!(s.run.reps, Some(3));
+        assert_eq!(s.run.reps, Some(crate::config::reps::RepsValue::Count(3)));
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! cell's measured wall seconds of runs that ended ok with their state proven),
 //! asks the rule after every measured round from `min_reps` on, and records why
 //! each set of cells stopped ([`Stopping`], written to `stopping.json`).
+//!
+//! A `--resume`d pass skips the runs OUT already holds, and its rule sees the runs
+//! of this pass only: a resumed state may run more rounds than an uninterrupted
+//! one would have (never more than `max_reps`).
 
 use crate::plan::Cell;
 use crate::record::{RunKind, RunRecord, RunStatus};

@@ -251,3 +251,29 @@ async fn an_engine_restart_breaks_every_chain_of_the_group() {
     );
     assert_eq!(plans.iter().filter(|p| **p == Prep::Warm).count(), 4);
 }
+
+#[tokio::test]
+async fn with_chains_off_every_warm_run_warms_with_a_build_of_its_own() {
+    let d = tempfile::tempdir().unwrap();
+    let a = warm(Strategy::Buildkit, State::WarmLocal);
+    let mut exec = FakeExecutor::new(0, 3);
+    let mut writer = crate::results::RecordWriter::open(d.path()).unwrap();
+    let (_tx, rx) = no_signal();
+    let schedule = crate::scheduler::Schedule {
+        seed: 1,
+        auto: None,
+        chains: false,
+    };
+    let o = crate::scheduler::run_matrix(
+        &mut exec,
+        std::slice::from_ref(&a),
+        &mut writer,
+        &Done::new(),
+        &rx,
+        &schedule,
+    )
+    .await
+    .unwrap();
+    assert!(exec.preps_of(&a).iter().all(|p| p.2 == Prep::Warm));
+    assert!(o.records.iter().all(|r| r.warmed_by == "prepare"));
+}

@@ -146,3 +146,7 @@ mod tests;
 #[cfg(test)]
 #[path = "chain_tests.rs"]
 mod chain_tests;
+
+#[cfg(test)]
+#[path = "auto_tests.rs"]
+mod auto_tests;

@@ -69,6 +69,8 @@ pub struct FakeExecutor {
     reps: u32,
     default_wall_ms: u64,
     script: HashMap<(String, u32, RunKind), Step>,
+    /// Per cell: the wall time of its unscripted runs.
+    walls: HashMap<String, u64>,
     /// Ordinals (1-based, counting runs actually run) after which the engine
     /// stops answering until revived.
     dies_after: Vec<usize>,
@@ -99,6 +101,7 @@ impl FakeExecutor {
             reps,
             default_wall_ms: 1000,
             script: HashMap::new(),
+            walls: HashMap::new(),
             dies_after: vec![],
             revive_error: None,
             interrupt: None,
@@ -118,6 +121,12 @@ impl FakeExecutor {
     pub fn step(mut self, cell: &Cell, rep: u32, kind: RunKind, step: Step) -> FakeExecutor {
         self.script
             .insert((cell.key().to_string(), rep, kind), step);
+        self
+    }
+
+    /// Unscripted runs of `cell` end ok in `wall_ms`.
+    pub fn wall_of(mut self, cell: &Cell, wall_ms: u64) -> FakeExecutor {
+        self.walls.insert(cell.key().to_string(), wall_ms);
         self
     }
 
@@ -244,7 +253,15 @@ impl CellExecutor for FakeExecutor {
             .script
             .get(&(cell.key().to_string(), rep, kind))
             .cloned()
-            .unwrap_or_else(|| Step::ok(self.default_wall_ms));
+            .unwrap_or_else(|| {
+                let key = cell.key().to_string();
+                Step::ok(
+                    self.walls
+                        .get(&key)
+                        .copied()
+                        .unwrap_or(self.default_wall_ms),
+                )
+            });
         let mut r = self.record(cell, rep, kind, &step);
         // A warming build costs a build; a chained or cold run prepares in no time.
         r.prepare_ms = Some(if plan.prep == Prep::Warm {

@@ -38,6 +38,7 @@ pub(super) async fn drive(
     let schedule = Schedule {
         seed: 7,
         auto: None,
+        chains: true,
     };
     run_matrix(exec, cells, &mut writer, done, signal, &schedule)
         .await

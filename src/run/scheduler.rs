@@ -66,7 +66,13 @@ pub struct Schedule {
     pub seed: u64,
     /// `--reps auto`: run rounds until the stop rule settles each state's cells.
     pub auto: Option<AutoReps>,
+    /// Warm chains on (the default); off (`CACHEBENCH_CHAINS=off`), every warm run
+    /// has a warming build of its own, as before chains, to compare.
+    pub chains: bool,
 }
+
+/// `CACHEBENCH_CHAINS=off`: no warm chains (see [`Schedule::chains`]).
+pub const CHAINS_ENV: &str = "CACHEBENCH_CHAINS";
 
 type Done = HashSet<(String, u32, RunKind)>;
 
@@ -231,7 +237,10 @@ impl<E: CellExecutor> Walk<'_, E> {
                     break 'rounds;
                 }
                 let chain = chains.entry(i).or_default();
-                let (prep, warmed_by) = chain.next(cell.state);
+                let (mut prep, mut warmed_by) = chain.next(cell.state);
+                if !self.schedule.chains && prep == Prep::Chained {
+                    (prep, warmed_by) = (Prep::Warm, "prepare".into());
+                }
                 let warms = prep == Prep::Warm;
                 self.show(&format!("{key} {kind} {rep}"));
                 let not_run = match (&self.engine.dead, cant_run) {
@@ -264,7 +273,8 @@ impl<E: CellExecutor> Walk<'_, E> {
                     r.warmed_by = warmed_by;
                 }
                 chain.after(&r, ran);
-                self.chained[i] = cell.state != crate::matrix::State::Cold
+                self.chained[i] = self.schedule.chains
+                    && cell.state != crate::matrix::State::Cold
                     && chain.next(cell.state).0 == Prep::Chained;
                 self.policy.observe(&r);
                 self.writer.append(&r)?;
