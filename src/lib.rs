@@ -4,7 +4,10 @@
 //! The source folders are the stages a run's record flows through, in order:
 //! [`config`] → [`plan`] → [`infra`] → [`run`] → [`records`] → [`phases`] → [`report`],
 //! with the subcommands in [`commands`] on top and [`util`], [`stats`] and [`error`]
-//! beneath every stage. No stage uses `report` or `commands`.
+//! beneath every stage. Records and phases are the vocabulary the run writes, so
+//! the imports go config → plan → records → phases → infra → run → report →
+//! commands: a folder imports only from those before it (tests/architecture.rs
+//! checks it).
 //!
 //! The walk of one run from flag to chart: `cachebench run --strategy registry` is
 //! parsed by [`cli`], merged and validated by [`options`] (with the project from
@@ -36,8 +39,8 @@ pub mod util;
 
 pub use config::{cli, matrix, options, scenario};
 pub use infra::{
-    builder, buildkit_image, engine, http, leftovers, network, pipe, process, registry, store,
+    builder, buildkit_image, engine, http, leftovers, network, pipe, process, registry,
 };
-pub use plan::strategy;
+pub use plan::{store, strategy};
 pub use records::{record, redact, results, resume};
 pub use run::{console, executor, policy, runner, scheduler, state_check, transcript, workspace};

@@ -9,7 +9,17 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = cachebench::cli::Cli::parse();
+    let cli = match cachebench::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // A bad matrix name is one line, as in a scenario file; clap says the rest.
+        Err(e) => match cachebench::cli::value_error(&e) {
+            Some(msg) => {
+                eprintln!("cachebench: error: {msg}");
+                std::process::exit(cachebench::error::exit::USAGE);
+            }
+            None => e.exit(),
+        },
+    };
     let code = match cachebench::commands::dispatch::main(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -13,7 +13,8 @@ pub fn main(cli: Cli) -> Result<i32> {
         Command::Doctor(c) => runtime()?.block_on(super::doctor::doctor_cmd(&c)),
         Command::Report(c) => super::report::render_cmd(&c.out),
         Command::Compare(c) => super::compare::compare_cmd(&c.base, &c.new, &c.threshold, c.force),
-        Command::Clean(c) => Ok(crate::leftovers::clean_cmd(c.dry_run)),
+        Command::Clean(c) => Ok(super::clean::clean_cmd(c.dry_run)),
+        Command::Replay(c) => super::replay::replay_cmd(&c),
     }
 }
 

@@ -37,7 +37,12 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
         opts.warmup,
         opts.reps
     );
-    let names = Naming::placeholder(&opts);
+    let names = Naming::placeholder(
+        opts.registry
+            .clone()
+            .map(|r| crate::registry::Registry::external(&r).repository)
+            .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into()),
+    );
     if opts.docker_host.is_some() && plan::needs_prune(&cells) && !opts.allow_prune {
         println!(
             "note: `run` will refuse this plan without --allow-prune: its cold/warm-remote cells empty the build cache of {}",
@@ -122,8 +127,11 @@ mod tests {
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let args = crate::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            changes: vec!["none".into()],
-            strategies: vec!["buildkit".into(), "layer-cache".into()],
+            changes: vec![crate::matrix::Change::None],
+            strategies: vec![
+                crate::matrix::Strategy::Buildkit,
+                crate::matrix::Strategy::LayerCache,
+            ],
             ..Default::default()
         };
         let o = Options::merge(None, &args).unwrap();

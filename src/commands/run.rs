@@ -48,13 +48,6 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         Some(out) => crate::resume::options(c.scenario.as_deref(), &c.args, out)?,
         None => Options::resolve(c.scenario.as_deref(), &c.args)?,
     };
-    if opts.auto.is_some() {
-        // The loop is in crate::run::auto; its rule is crate::stats::sequential,
-        // which this branch does not have yet.
-        return Err(Error::usage(
-            "--reps auto (run.reps = \"auto\"): the sequential stop rule is not in this build yet; give --reps N",
-        ));
-    }
     let resuming = opts.resume.is_some();
     let out = opts
         .resume
@@ -138,7 +131,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     );
     let schedule = scheduler::Schedule {
         seed: crate::run::rounds::seed_from(&setup.session.run_id),
-        auto: None,
+        auto: opts.auto.as_ref().map(crate::run::auto::sequential),
         chains: !std::env::var(scheduler::CHAINS_ENV).is_ok_and(|v| v == "off"),
     };
     let result = scheduler::run_matrix(

@@ -2,8 +2,11 @@
 //!
 //! Everything a scenario file can say can also be said here (`RunArgs`), so a team
 //! can point cachebench at its own project without writing a file. Flags override
-//! the scenario file; see [`crate::options`] for how the two are merged.
+//! the scenario file; see [`crate::options`] for how the two are merged. The matrix
+//! axes are [`crate::matrix`]'s value enums, so `--help` lists the accepted names.
 
+use crate::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -39,6 +42,9 @@ pub enum Command {
     /// Remove what runs killed outright (SIGKILL) left in $TMPDIR: their dockerd,
     /// registry, bridge, firewall rules and work folder. Live runs are left alone.
     Clean(CleanCmd),
+    /// Replay OUT/runs.jsonl through the `--reps auto` stop rule: the builds it would
+    /// have used, and whether its verdicts agree (writes OUT/replay-auto.json).
+    Replay(ReplayCmd),
 }
 
 #[derive(Debug, Args)]
@@ -67,16 +73,15 @@ pub struct RunArgs {
     /// File inside the context that a `deps` change rewrites.
     #[arg(long, value_name = "PATH")]
     pub deps_file: Option<PathBuf>,
-    /// Strategy to run (repeatable): legacy, buildkit, load-push, push, registry-cache,
-    /// local-cache, inline-cache, gha-cache, layer-cache.
+    /// Strategy to run (repeatable) [default: all].
     #[arg(long = "strategy", value_name = "NAME")]
-    pub strategies: Vec<String>,
-    /// State to run (repeatable): cold, warm-local, warm-remote.
+    pub strategies: Vec<Strategy>,
+    /// State to run (repeatable) [default: all].
     #[arg(long = "state", value_name = "NAME")]
-    pub states: Vec<String>,
-    /// Change since the warming build (repeatable): none, source, deps.
-    #[arg(long = "change", value_name = "none|source|deps")]
-    pub changes: Vec<String>,
+    pub states: Vec<State>,
+    /// Change since the warming build (repeatable) [default: source].
+    #[arg(long = "change", value_name = "NAME")]
+    pub changes: Vec<Change>,
     /// Measured runs per cell, or `auto`: rounds until each state's verdict is
     /// settled (between --min-reps and --max-reps).
     #[arg(long, value_name = "N|auto")]
@@ -87,19 +92,19 @@ pub struct RunArgs {
     /// With --reps auto: runs after which a state stops, settled or not [default 10].
     #[arg(long, value_name = "N")]
     pub max_reps: Option<u32>,
-    /// With --reps auto: confidence of a verdict, e.g. 0.95 or 95% [default 0.95].
-    #[arg(long, value_name = "P")]
-    pub confidence: Option<String>,
-    /// With --reps auto: a tie's margin, e.g. 3% or 0.03 [default 3%].
-    #[arg(long, value_name = "P")]
-    pub margin: Option<String>,
+    /// With --reps auto: confidence of a verdict [default 0.95].
+    #[arg(long, value_name = "C")]
+    pub confidence: Option<f64>,
+    /// With --reps auto: a tie's margin on the ratio of two cells [default 0.03: ±3%].
+    #[arg(long, value_name = "M")]
+    pub margin: Option<f64>,
     /// Warm-up runs per cell (recorded, never counted in statistics).
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,
     /// Results folder [default: results/<UTC timestamp>-<host>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Use an existing registry (HOST[:PORT][/PREFIX]) instead of starting one.
+    /// Use an existing registry (`HOST[:PORT][/PREFIX]`) instead of starting one.
     #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
     pub registry: Option<String>,
     /// Use an existing engine instead of starting cachebench's own.
@@ -108,13 +113,13 @@ pub struct RunArgs {
     /// Allow emptying the build cache of the engine given by --docker-host.
     #[arg(long)]
     pub allow_prune: bool,
-    /// Builder driver (repeatable): docker, docker-container.
-    #[arg(long = "builder", value_name = "docker|docker-container")]
-    pub builders: Vec<String>,
-    /// Image store of cachebench's own engine (repeatable): containerd, classic
-    /// [default: containerd; with --docker-host, the engine's own].
-    #[arg(long = "image-store", value_name = "containerd|classic")]
-    pub image_stores: Vec<String>,
+    /// Builder driver (repeatable) [default: docker].
+    #[arg(long = "builder", value_name = "NAME")]
+    pub builders: Vec<BuilderKind>,
+    /// Image store of cachebench's own engine (repeatable) [default: containerd; with
+    /// --docker-host, the engine's own].
+    #[arg(long = "image-store", value_name = "NAME")]
+    pub image_stores: Vec<ImageStore>,
     /// BuildKit image for docker-container builders [default: auto: moby/buildkit:buildx-stable-1
     /// where present, else the highest cachebench/buildkit:*].
     #[arg(long, value_name = "IMAGE|auto")]
@@ -130,9 +135,9 @@ pub struct RunArgs {
     /// skips the check.
     #[arg(long, value_name = "URL|none")]
     pub egress_probe: Option<String>,
-    /// Export of the registry-cache strategy: load (then nothing) or push.
-    #[arg(long, value_name = "load|push")]
-    pub registry_cache_output: Option<String>,
+    /// Export of the registry-cache strategy: load (then nothing) or push [default: load].
+    #[arg(long, value_name = "NAME")]
+    pub registry_cache_output: Option<CacheOutput>,
     /// Continue the matrix of an earlier, unfinished results folder.
     #[arg(long, value_name = "OUT")]
     pub resume: Option<PathBuf>,
@@ -173,4 +178,137 @@ pub struct CompareCmd {
     /// Compare even when the workloads differ.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayCmd {
+    /// Results folder written by `cachebench run`.
+    pub out: PathBuf,
+    /// Confidence of a verdict (1 − the error rate over all looks).
+    #[arg(long, default_value_t = 0.95, value_name = "C")]
+    pub confidence: f64,
+    /// Runs per cell before the rule may settle.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub min_reps: u32,
+    /// Runs per cell after which auto stops anyway.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_reps: u32,
+    /// Tie margin on the ratio of two cells (0.03 is ±3%).
+    #[arg(long, default_value_t = 0.03, value_name = "M")]
+    pub margin: f64,
+}
+
+/// A bad value of a matrix flag as one line, the way the same name in a scenario
+/// file is refused (`--strategy: unknown strategy `turbo`; expected one of: …`);
+/// `None` for any other error, which clap prints itself.
+pub fn value_error(e: &clap::Error) -> Option<String> {
+    if e.kind() != ErrorKind::InvalidValue {
+        return None;
+    }
+    let flag = match e.get(ContextKind::InvalidArg)? {
+        ContextValue::String(s) => s.split_whitespace().next()?.to_string(),
+        _ => return None,
+    };
+    let value = match e.get(ContextKind::InvalidValue)? {
+        ContextValue::String(s) => s.as_str(),
+        _ => return None,
+    };
+    let why = match flag.as_str() {
+        "--strategy" => value.parse::<Strategy>().err(),
+        "--state" => value.parse::<State>().err(),
+        "--change" => value.parse::<Change>().err(),
+        "--builder" => value.parse::<BuilderKind>().err(),
+        "--image-store" => value.parse::<ImageStore>().err(),
+        "--registry-cache-output" => value.parse::<CacheOutput>().err(),
+        _ => None,
+    }?;
+    Some(format!("{flag}: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from([&["cachebench"], args].concat())
+    }
+
+    #[test]
+    fn matrix_flags_take_the_axes_names() {
+        let Command::Run(c) = parse(&[
+            "run",
+            "--strategy",
+            "registry-cache",
+            "--state",
+            "warm-local",
+            "--change",
+            "deps",
+            "--builder",
+            "docker-container",
+            "--image-store",
+            "classic",
+            "--registry-cache-output",
+            "push",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not run");
+        };
+        assert_eq!(c.args.strategies, [Strategy::RegistryCache]);
+        assert_eq!(c.args.states, [State::WarmLocal]);
+        assert_eq!(c.args.changes, [Change::Deps]);
+        assert_eq!(c.args.builders, [BuilderKind::DockerContainer]);
+        assert_eq!(c.args.image_stores, [ImageStore::Classic]);
+        assert_eq!(c.args.registry_cache_output, Some(CacheOutput::Push));
+    }
+
+    #[test]
+    fn a_bad_matrix_name_is_one_line_naming_the_flag() {
+        let e = parse(&["run", "--strategy", "turbo"]).unwrap_err();
+        assert_eq!(
+            value_error(&e).unwrap(),
+            format!(
+                "--strategy: unknown strategy `turbo`; expected one of: {}",
+                Strategy::names()
+            )
+        );
+        let e = parse(&["plan", "--image-store", "btrfs"]).unwrap_err();
+        assert_eq!(
+            value_error(&e).unwrap(),
+            "--image-store: unknown image store `btrfs`; expected one of: containerd, classic"
+        );
+        let e = parse(&["run", "--registry-cache-output", "zip"]).unwrap_err();
+        assert!(value_error(&e)
+            .unwrap()
+            .starts_with("--registry-cache-output: unknown registry cache output `zip`"));
+        // Other mistakes are clap's to explain.
+        let e = parse(&["run", "--no-such-flag"]).unwrap_err();
+        assert_eq!(value_error(&e), None);
+    }
+
+    #[test]
+    fn help_lists_the_accepted_names() {
+        let help = <Cli as clap::CommandFactory>::command()
+            .find_subcommand_mut("run")
+            .unwrap()
+            .render_long_help()
+            .to_string()
+            // Joined as one line: help wraps to the terminal.
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for names in [
+            Strategy::names(),
+            State::names(),
+            Change::names(),
+            BuilderKind::names(),
+            ImageStore::names(),
+        ] {
+            assert!(
+                help.contains(&format!("[possible values: {names}]")),
+                "{names}\n{help}"
+            );
+        }
+    }
 }

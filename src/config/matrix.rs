@@ -1,5 +1,10 @@
 //! The axes of the benchmark matrix: strategies, states, changes, builder drivers and
 //! image stores, with their stable names (a public interface: records and scenario files use them).
+//!
+//! Each axis is a clap [`ValueEnum`](clap::ValueEnum), so `--help` lists the
+//! accepted names; [`FromStr`] parses the same names from scenario files, and its
+//! error (`unknown strategy `x`; expected one of: …`) is also what a bad flag value
+//! says (see [`crate::cli::value_error`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +43,15 @@ macro_rules! named_enum {
                     $($s => Ok($name::$var),)+
                     _ => Err(format!("unknown {} `{}`; expected one of: {}", $what, s.escape_debug(), Self::names())),
                 }
+            }
+        }
+
+        impl clap::ValueEnum for $name {
+            fn value_variants<'a>() -> &'a [Self] {
+                Self::ALL
+            }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(self.name()))
             }
         }
     };
@@ -112,10 +126,26 @@ named_enum!(
 );
 
 /// Export of the registry-cache strategy: `--load` (the usual ECR quick start) or `--push`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CacheOutput {
     Load,
     Push,
+}
+
+impl CacheOutput {
+    /// The stable name: `load` or `push`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CacheOutput::Load => "load",
+            CacheOutput::Push => "push",
+        }
+    }
+}
+
+impl fmt::Display for CacheOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl FromStr for CacheOutput {
@@ -153,6 +183,28 @@ mod tests {
         for s in ImageStore::ALL {
             assert_eq!(s.name().parse::<ImageStore>().unwrap(), *s);
         }
+    }
+
+    #[test]
+    fn clap_accepts_the_stable_names() {
+        use clap::ValueEnum;
+        for s in Strategy::ALL {
+            assert_eq!(
+                <Strategy as ValueEnum>::from_str(s.name(), false).unwrap(),
+                *s
+            );
+        }
+        for s in ImageStore::ALL {
+            assert_eq!(
+                <ImageStore as ValueEnum>::from_str(s.name(), false).unwrap(),
+                *s
+            );
+        }
+        assert_eq!(
+            <CacheOutput as ValueEnum>::from_str("push", false).unwrap(),
+            CacheOutput::Push
+        );
+        assert!(<State as ValueEnum>::from_str("lukewarm", false).is_err());
     }
 
     #[test]

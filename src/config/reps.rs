@@ -2,7 +2,7 @@
 //! auto` (`run.reps = "auto"`), which runs each state's cells in rounds until the
 //! stop rule settles them, between `--min-reps` (`run.min_reps`, default 3) and
 //! `--max-reps` (`run.max_reps`, default 10), at `--confidence` (`run.confidence`,
-//! default 0.95) with a tie margin of `--margin` (`run.margin`, default 3%).
+//! default 0.95) with a tie margin of `--margin` (`run.margin`, default 0.03: ±3%).
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -86,9 +86,9 @@ pub struct Given<'a> {
     pub min_file: Option<i64>,
     pub max_flag: Option<u32>,
     pub max_file: Option<i64>,
-    pub confidence_flag: Option<&'a str>,
+    pub confidence_flag: Option<f64>,
     pub confidence_file: Option<f64>,
-    pub margin_flag: Option<&'a str>,
+    pub margin_flag: Option<f64>,
     pub margin_file: Option<f64>,
 }
 
@@ -155,18 +155,15 @@ pub fn resolve(
              give a maximum at least the minimum"
         )));
     }
-    let fraction = |flag: Option<&str>, file: Option<f64>, name: &str, k: &str, default: f64| {
+    let fraction = |flag: Option<f64>, file: Option<f64>, name: &str, k: &str, default: f64| {
         let (v, src) = match (flag, file) {
-            (Some(s), _) => (
-                parse_fraction(s).map_err(|e| Error::usage(format!("{name}: {e}")))?,
-                name.to_string(),
-            ),
+            (Some(v), _) => (v, name.to_string()),
             (None, Some(v)) => (v, key(k)),
             (None, None) => return Ok(default),
         };
         if !(v > 0.0 && v < 1.0) {
             return Err(Error::usage(format!(
-                "{src}: {v} is out of range; give a fraction between 0 and 1, e.g. 0.95 or 95%"
+                "{src}: {v} is out of range; give a fraction between 0 and 1, e.g. 0.95 (0.03 for ±3%)"
             )));
         }
         Ok(v)
@@ -194,16 +191,6 @@ pub fn resolve(
     Ok((None, None, Some(settings)))
 }
 
-/// `0.95` or `95%`.
-pub fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
-    let t = s.trim();
-    let v = match t.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
-        None => t.parse::<f64>(),
-    };
-    v.map_err(|_| format!("`{s}` is not a fraction; write e.g. 0.95 or 95%"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,7 +213,7 @@ mod tests {
         let g = Given {
             reps_file: Some(&word),
             max_file: Some(6),
-            margin_flag: Some("5%"),
+            margin_flag: Some(0.05),
             ..Given::default()
         };
         let (_, _, a) = resolve(&g, &key, 1000).unwrap();
@@ -257,7 +244,7 @@ mod tests {
         assert!(e.contains("--max-reps") && e.contains("below"), "{e}");
         let g = Given {
             reps_flag: Some(RepsArg::Auto),
-            confidence_flag: Some("1.5"),
+            confidence_flag: Some(1.5),
             ..Given::default()
         };
         let e = resolve(&g, &key, 1000).unwrap_err().to_string();

@@ -2,12 +2,20 @@
 //! the line and the key.
 //!
 //! Only syntax and types are checked here; meaning (paths exist, names are known)
-//! is checked in [`crate::options`], which keeps the key path in its errors.
+//! is checked in [`crate::options`], which keeps the key path in its errors: the
+//! values it checks are [`Spanned`], so an error names the line the value is on.
+//! A type error found while parsing is named by the key whose value holds the
+//! error's position in the parsed document ([`key_path_at`]).
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+pub use toml::Spanned;
+
+/// A list of names in the file (`matrix.strategies = [...]`): the list and each
+/// name with where it is written.
+pub type NameList = Spanned<Vec<Spanned<String>>>;
 
 /// Largest scenario file read; anything bigger is refused before parsing.
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
@@ -16,7 +24,7 @@ pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Name used in records and reports [default: the file stem].
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     #[serde(default)]
     pub workload: Workload,
     #[serde(default)]
@@ -33,53 +41,53 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     /// Build context, relative to the scenario file.
-    pub context: Option<PathBuf>,
+    pub context: Option<Spanned<PathBuf>>,
     /// Dockerfile, relative to the context.
-    pub dockerfile: Option<PathBuf>,
+    pub dockerfile: Option<Spanned<PathBuf>>,
     /// File inside the context that a `source` change rewrites.
-    pub source_file: Option<PathBuf>,
+    pub source_file: Option<Spanned<PathBuf>>,
     /// File inside the context that a `deps` change rewrites.
-    pub deps_file: Option<PathBuf>,
+    pub deps_file: Option<Spanned<PathBuf>>,
     #[serde(default)]
-    pub build_args: BTreeMap<String, String>,
+    pub build_args: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Matrix {
-    pub strategies: Option<Vec<String>>,
-    pub states: Option<Vec<String>>,
-    pub changes: Option<Vec<String>>,
-    pub builders: Option<Vec<String>>,
+    pub strategies: Option<NameList>,
+    pub states: Option<NameList>,
+    pub changes: Option<NameList>,
+    pub builders: Option<NameList>,
     /// `containerd` and/or `classic`: the image store of cachebench's own engine.
-    pub image_stores: Option<Vec<String>>,
+    pub image_stores: Option<NameList>,
     /// Of `strategies`, those also run on docker-container builders (default: all).
-    pub container_strategies: Option<Vec<String>>,
+    pub container_strategies: Option<NameList>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RunSection {
     /// A number, or "auto" ([`crate::config::reps`]).
-    pub reps: Option<crate::config::reps::RepsValue>,
+    pub reps: Option<Spanned<crate::config::reps::RepsValue>>,
     /// `--reps auto`: at least this many runs per cell before a verdict.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_reps: Option<i64>,
+    pub min_reps: Option<Spanned<i64>>,
     /// `--reps auto`: at most this many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_reps: Option<i64>,
+    pub max_reps: Option<Spanned<i64>>,
     /// `--reps auto`: confidence of a verdict (0.95).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confidence: Option<f64>,
+    pub confidence: Option<Spanned<f64>>,
     /// `--reps auto`: a tie's margin as a fraction (0.03).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub margin: Option<f64>,
-    pub warmup: Option<i64>,
+    pub margin: Option<Spanned<f64>>,
+    pub warmup: Option<Spanned<i64>>,
     /// humantime duration, e.g. "10m".
-    pub timeout: Option<String>,
+    pub timeout: Option<Spanned<String>>,
     pub out: Option<PathBuf>,
     /// `load` or `push`: how the registry-cache strategy exports the image.
-    pub registry_cache_output: Option<String>,
+    pub registry_cache_output: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -96,7 +104,7 @@ pub struct EngineSection {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrySection {
-    /// HOST[:PORT][/PREFIX] of an existing registry.
+    /// `HOST[:PORT][/PREFIX]` of an existing registry.
     pub address: Option<String>,
 }
 
@@ -107,7 +115,7 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// sha256 of the file's bytes, hex.
     pub sha256: String,
-    /// The file's text, to name the line of a key in errors.
+    /// The file's text, to turn a value's span into its line in errors.
     pub text: String,
 }
 
@@ -116,6 +124,16 @@ impl LoadedScenario {
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or_else(|| Path::new("."))
     }
+}
+
+/// The line (1-based) of byte `offset` in `text`.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// Reads and parses a scenario file. Errors name the file, and for TOML errors the
@@ -171,18 +189,19 @@ fn one_line_toml_error(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message().trim().replace('\n', " ");
     match e.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())]
-                .bytes()
-                .filter(|b| *b == b'\n')
-                .count()
-                + 1;
+            let line = line_at(text, span.start);
             let snippet: String = text[span.start.min(text.len())..span.end.min(text.len())]
                 .chars()
                 .take(60)
                 .collect::<String>()
                 .replace('\n', " ");
-            let key = key_at(text, line)
-                .map(|k| format!(", key `{k}`"))
+            let key = key_path_at(text, span.start)
+                .map(|k| {
+                    format!(
+                        ", key `{}`",
+                        k.chars().take(80).collect::<String>().escape_debug()
+                    )
+                })
                 .unwrap_or_default();
             if snippet.trim().is_empty() {
                 format!("line {line}{key}: {msg}")
@@ -194,81 +213,61 @@ fn one_line_toml_error(text: &str, e: &toml::de::Error) -> String {
     }
 }
 
-/// The dotted key an error on line `line` (1-based) is about: the nearest
-/// `key = …` at or above it, under the nearest `[table]` header above that. Only
-/// for messages; `None` when the text gives no clue.
-fn key_at(text: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let upto = line.min(lines.len());
-    let mut key: Option<String> = None;
-    let mut table: Option<String> = None;
-    for l in lines[..upto].iter().rev() {
-        let t = l.trim();
-        if t.starts_with('[') {
-            let name = t
-                .trim_start_matches('[')
-                .split(']')
-                .next()
-                .unwrap_or("")
-                .trim();
-            if !name.is_empty() {
-                table = Some(name.to_string());
-            }
-            break;
-        }
-        if key.is_none() {
-            if let Some((k, _)) = t.split_once('=') {
-                let k = k.trim();
-                if !k.is_empty()
-                    && k.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-.\"'".contains(c))
-                {
-                    key = Some(k.trim_matches('"').to_string());
-                }
-            }
-        }
-    }
-    let k: String = match (table, key) {
-        (Some(t), Some(k)) => format!("{t}.{k}"),
-        (Some(t), None) => t,
-        (None, Some(k)) => k,
-        (None, None) => return None,
-    };
-    Some(
-        k.chars()
-            .take(80)
-            .collect::<String>()
-            .escape_debug()
-            .to_string(),
-    )
+/// The dotted key path (`run.reps`, `matrix.strategies[1]`) of the innermost key
+/// or value at byte `offset`, from the parsed document's own spans. `None` when
+/// the text does not parse as TOML (a syntax error: its message names what is
+/// wrong) or nothing is written there.
+pub fn key_path_at(text: &str, offset: usize) -> Option<String> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    path_in_table(doc.as_table(), offset)
 }
 
-/// The line (1-based) where the dotted key `table.key` (an index like `[1]` is
-/// ignored) is set in `text`: the `key =` line under the `[table]` header, else the
-/// header itself. `None` when the file does not spell it that way.
-pub fn line_of(text: &str, dotted: &str) -> Option<usize> {
-    let base = dotted.split('[').next().unwrap_or(dotted);
-    let (table, key) = match base.rsplit_once('.') {
-        Some((t, k)) => (Some(t), k),
-        None => (None, base),
+fn path_in_table(table: &dyn toml_edit::TableLike, offset: usize) -> Option<String> {
+    let within = |span: Option<std::ops::Range<usize>>| {
+        span.is_some_and(|r| r.start <= offset && offset < r.end.max(r.start + 1))
     };
-    let mut current: Option<String> = None;
-    let mut header_line = None;
-    for (i, l) in text.lines().enumerate() {
-        let t = l.trim();
-        if t.starts_with('[') {
-            let name = t.trim_start_matches('[').split(']').next().unwrap_or("");
-            current = Some(name.trim().to_string());
-            if current.as_deref() == table && header_line.is_none() {
-                header_line = Some(i + 1);
-            }
-        } else if let Some((k, _)) = t.split_once('=') {
-            if k.trim().trim_matches('"') == key && current.as_deref() == table {
-                return Some(i + 1);
-            }
+    for (name, _) in table.iter() {
+        let Some((key, item)) = table.get_key_value(name) else {
+            continue;
+        };
+        let key_name = if name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+        {
+            name.to_string()
+        } else {
+            format!("\"{}\"", name.escape_debug())
+        };
+        let inner = match item {
+            toml_edit::Item::Value(toml_edit::Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .find(|(_, v)| within(v.span()))
+                .map(|(i, v)| {
+                    let deeper = v
+                        .as_inline_table()
+                        .and_then(|t| path_in_table(t, offset))
+                        .map(|p| format!(".{p}"))
+                        .unwrap_or_default();
+                    format!("[{i}]{deeper}")
+                }),
+            toml_edit::Item::ArrayOfTables(a) => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, t)| path_in_table(t, offset).map(|p| format!("[{i}].{p}"))),
+            _ => item
+                .as_table_like()
+                .and_then(|t| path_in_table(t, offset))
+                .map(|p| format!(".{p}")),
+        };
+        if let Some(inner) = inner {
+            return Some(format!("{key_name}{inner}"));
+        }
+        if within(key.span()) || within(item.span()) {
+            return Some(key_name);
         }
     }
-    header_line
+    None
 }
 
 #[cfg(test)]
@@ -277,8 +276,7 @@ mod tests {
 
     #[test]
     fn parses_a_full_scenario() {
-        let s = parse(
-            br#"
+        const TEXT: &str = r#"
 name = "x"
 [workload]
 context = "../dockerfiles/synthetic"
@@ -291,12 +289,17 @@ states = ["cold"]
 [run]
 reps = 3
 timeout = "5m"
-"#,
-        )
-        .unwrap();
-        assert_eq!(s.name.as_deref(), Some("x"));
-        assert_eq!(s.workload.build_args["DEPS_MB"], "8");
-        assert_eq!(s.run.reps, Some(crate::config::reps::RepsValue::Count(3)));
+"#;
+        let s = parse(TEXT.as_bytes()).unwrap();
+        assert_eq!(s.name.as_ref().map(|n| n.get_ref().as_str()), Some("x"));
+        assert_eq!(s.workload.build_args["DEPS_MB"].get_ref(), "8");
+        assert_eq!(
+            s.run.reps.as_ref().map(|r| r.get_ref().clone()),
+            Some(crate::config::reps::RepsValue::Count(3))
+        );
+        // Values keep where they are written.
+        let states = s.matrix.states.unwrap();
+        assert_eq!(line_at(TEXT, states.get_ref()[0].span().start), 10);
     }
 
     #[test]
@@ -326,11 +329,20 @@ timeout = "5m"
         assert!(err.contains("key `engine.allow_prune`"), "{err}");
         let err = parse(b"[matrix]\nstrategies = [\n  \"push\",\n  3,\n]\n").unwrap_err();
         assert!(err.contains("matrix.strategies"), "{err}");
+        // A syntax error has no parsed document to take a key path from; TOML's
+        // own message names the key and its table.
         let err = parse(b"[run]\nreps = 1\nreps = 2\n").unwrap_err();
         assert!(
-            err.starts_with("line 3") && err.contains("run.reps"),
+            err.starts_with("line 3") && err.contains("duplicate key `reps` in table `run`"),
             "{err}"
         );
+        let err = parse(b"[matrix]\nstrategies = [\"push\", 3]\n").unwrap_err();
+        assert!(
+            err.starts_with("line 2, key `matrix.strategies[1]`"),
+            "{err}"
+        );
+        let err = parse(b"[workload]\nbuild_args = { A = \"1\", B = 2 }\n").unwrap_err();
+        assert!(err.contains("key `workload.build_args.B`"), "{err}");
         let err = parse(b"[workload.build_args]\nX = 1\n").unwrap_err();
         assert!(err.contains("workload.build_args.X"), "{err}");
         let err = parse(b"reps = 3\n").unwrap_err();

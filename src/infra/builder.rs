@@ -5,8 +5,19 @@
 //! Builders live under cachebench's own BUILDX_CONFIG and are created without
 //! `--use`, so the user's current builder is never changed.
 
+use crate::phases::bootstrap::BootstrapParser;
+use crate::process::{LineSink, Stream};
 use crate::strategy::{DockerCommand, OutputFormat, Role};
+use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
+
+/// `docker buildx create --bootstrap`'s output goes to the bootstrap parser as it
+/// arrives (it splits the `builder_create` phase into pull and boot).
+impl LineSink for BootstrapParser {
+    fn line(&mut self, _stream: Stream, line: &str, _at: DateTime<Utc>) {
+        self.feed(line);
+    }
+}
 
 /// The buildkitd.toml for loopback registries at `http_hosts` (HOST:PORT) that
 /// speak plain HTTP, with `mirror` (cachebench's own registry, which serves the

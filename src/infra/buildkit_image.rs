@@ -9,7 +9,7 @@ use crate::process::{self, Spec};
 use std::time::Duration;
 
 /// The default of `--buildkit-image`: resolve from what the engine has.
-pub const AUTO: &str = "auto";
+pub const AUTO: &str = crate::options::DEFAULT_BUILDKIT_IMAGE;
 /// What `docker buildx create` pulls when no image is given.
 pub const MOBY: &str = "moby/buildkit:buildx-stable-1";
 /// The repository scripts/build-buildkit-image.sh tags.

@@ -1,9 +1,10 @@
 //! Stage 3, Docker-facing infrastructure: the real parts a plan runs against. Low
 //! level first: [`process`] (children in their own process group), [`pipe`], [`http`]
 //! → [`network`] (bridge, firewall, probes) → [`engine`] (the dockerd cachebench
-//! starts), [`registry`], [`buildkit_image`], [`builder`], [`store`] → [`leftovers`]
-//! (finding and removing only what cachebench created). Nothing here knows about
-//! the matrix, records or reports.
+//! starts), [`registry`], [`buildkit_image`], [`builder`] → [`leftovers`] (finding
+//! and removing only what cachebench created). In the imports it sits above
+//! config, plan, records and phases (it redacts with the records' rules and fills
+//! env.json's layout); it knows nothing of the matrix loop or reports.
 
 pub mod builder;
 pub mod buildkit_image;
@@ -14,4 +15,3 @@ pub mod network;
 pub mod pipe;
 pub mod process;
 pub mod registry;
-pub mod store;

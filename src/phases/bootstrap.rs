@@ -16,9 +16,6 @@
 //! arrival times would understate the pull. There is no pull line when the image
 //! is already on the engine (the pull is then 0).
 
-use crate::process::{LineSink, Stream};
-use chrono::{DateTime, Utc};
-
 /// What the bootstrap output showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bootstrap {
@@ -72,12 +69,6 @@ impl BootstrapParser {
 
     pub fn finish(self) -> Bootstrap {
         self.seen
-    }
-}
-
-impl LineSink for BootstrapParser {
-    fn line(&mut self, _stream: Stream, line: &str, _at: DateTime<Utc>) {
-        self.feed(line);
     }
 }
 

@@ -4,7 +4,8 @@
 //! Feed each stderr line to a [`BuildOutputParser`] ([`RawJsonParser`] for
 //! `docker buildx build --progress=rawjson`, [`LegacyParser`] for
 //! `DOCKER_BUILDKIT=0 docker build`), take its [`Timeline`] with `finish`, then
-//! call [`compute_phases`] with the wall window of the run.
+//! call [`compute_phases`] with the wall window of the run. Phases import only
+//! config, plan and records: the run (infra, run) feeds them.
 
 pub mod bootstrap;
 pub mod classify;

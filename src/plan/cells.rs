@@ -9,7 +9,6 @@
 
 use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
 use crate::options::Options;
-use crate::record::CellKey;
 
 /// One cell of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,17 +25,9 @@ pub struct Cell {
     pub stands_for: Vec<Change>,
 }
 
+/// A cell's key, as records name it, is `Cell::key` (in `records/record.rs`: the
+/// record store owns the names; the plan comes before it).
 impl Cell {
-    pub fn key(&self) -> CellKey {
-        CellKey {
-            strategy: self.strategy.to_string(),
-            builder: self.builder.to_string(),
-            state: self.state.to_string(),
-            change: self.change.to_string(),
-            image_store: self.image_store.to_string(),
-        }
-    }
-
     /// [`Cell::stands_for`] as the record writes it: space-separated.
     pub fn stands_for_text(&self) -> String {
         self.stands_for
@@ -238,10 +229,10 @@ mod tests {
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let a = crate::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            strategies: vec!["registry-cache".into(), "push".into()],
-            states: vec!["cold".into()],
-            changes: vec!["none".into()],
-            image_stores: stores.iter().map(|s| s.to_string()).collect(),
+            strategies: vec![Strategy::RegistryCache, Strategy::Push],
+            states: vec![State::Cold],
+            changes: vec![Change::None],
+            image_stores: stores.iter().map(|s| s.parse().unwrap()).collect(),
             ..Default::default()
         };
         let o = Options::merge(None, &a).unwrap();
@@ -286,9 +277,9 @@ mod tests {
         std::fs::write(d.path().join("d.txt"), "d").unwrap();
         let a = crate::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            strategies: vec!["registry-cache".into()],
-            states: vec!["cold".into(), "warm-remote".into()],
-            changes: vec!["source".into(), "deps".into()],
+            strategies: vec![Strategy::RegistryCache],
+            states: vec![State::Cold, State::WarmRemote],
+            changes: vec![Change::Source, Change::Deps],
             source_file: Some("s.txt".into()),
             deps_file: Some("d.txt".into()),
             ..Default::default()
@@ -307,6 +298,30 @@ mod tests {
         assert_eq!(cells[0].stands_for, [Change::Source, Change::Deps]);
         assert_eq!(cells[0].stands_for_text(), "source deps");
         assert!(cells[1].stands_for.is_empty() && cells[2].stands_for.is_empty());
+    }
+
+    #[test]
+    fn container_strategies_limit_docker_container_cells() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let a = crate::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            strategies: vec![Strategy::Legacy, Strategy::Buildkit, Strategy::Push],
+            states: vec![State::Cold],
+            changes: vec![Change::None],
+            builders: vec![BuilderKind::Docker, BuilderKind::DockerContainer],
+            ..Default::default()
+        };
+        let mut o = Options::merge(None, &a).unwrap();
+        o.container_strategies = Some(vec![Strategy::Buildkit]);
+        let cells = expand(&o, &Facts::default());
+        let dc: Vec<String> = cells
+            .iter()
+            .filter(|c| c.builder == BuilderKind::DockerContainer)
+            .map(|c| c.strategy.to_string())
+            .collect();
+        assert_eq!(dc, ["buildkit"]);
+        assert_eq!(cells.len(), 4);
     }
 
     #[test]

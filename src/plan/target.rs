@@ -24,13 +24,10 @@ pub struct Naming {
 }
 
 impl Naming {
-    /// The names `cachebench plan` prints: placeholders for what only a run knows.
-    pub fn placeholder(o: &Options) -> Naming {
-        let repository = o
-            .registry
-            .clone()
-            .map(|r| crate::registry::Registry::external(&r).repository)
-            .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into());
+    /// The names `cachebench plan` prints: placeholders for what only a run knows;
+    /// `repository` is the registry's (`127.0.0.1:<port>/cachebench` for
+    /// cachebench's own).
+    pub fn placeholder(repository: String) -> Naming {
         Naming {
             repository,
             run_id: "<run>".into(),

@@ -3,7 +3,8 @@
 //! before anything is written) → [`results`] (runs.jsonl and runs.csv, written after
 //! every run, with [`env_info`], the layout of env.json) → [`load`] (the tolerant
 //! reader of runs.jsonl) → [`resume`] (reading them back to continue an interrupted
-//! matrix).
+//! matrix). The run writes this vocabulary, so in the imports records sit below
+//! phases, infra and run (they import only config and plan).
 
 pub mod env_info;
 pub mod load;

@@ -262,7 +262,7 @@ impl RunRecord {
 
     /// True when the run's state check failed (it is then left out of statistics).
     pub fn state_failed(&self) -> bool {
-        !self.state_check.is_empty() && self.state_check != crate::state_check::OK
+        !self.state_check.is_empty() && self.state_check != STATE_CHECK_OK
     }
 
     /// The cell this run belongs to: strategy × builder × state × change × image store.
@@ -277,11 +277,28 @@ impl RunRecord {
     }
 }
 
+/// The value of `state_check` for a run whose state was proven (the run stage
+/// writes it, reports count only such runs).
+pub const STATE_CHECK_OK: &str = "ok";
+
 /// The image store of records that do not name one (all were on containerd).
 pub const DEFAULT_IMAGE_STORE: &str = "containerd";
 
 fn default_image_store() -> String {
     DEFAULT_IMAGE_STORE.to_string()
+}
+
+impl crate::plan::Cell {
+    /// The key records name this cell by.
+    pub fn key(&self) -> CellKey {
+        CellKey {
+            strategy: self.strategy.to_string(),
+            builder: self.builder.to_string(),
+            state: self.state.to_string(),
+            change: self.change.to_string(),
+            image_store: self.image_store.to_string(),
+        }
+    }
 }
 
 /// Identifies a cell of the matrix.

@@ -65,7 +65,7 @@ pub fn options(scenario: Option<&Path>, args: &RunArgs, out: &Path) -> Result<Op
             .build_args
             .iter()
             .any(|a| a.split('=').next() == Some(k));
-        if v.contains(crate::redact::MASK) && !given && scenario.is_none() {
+        if v.get_ref().contains(crate::redact::MASK) && !given && scenario.is_none() {
             return Err(Error::usage(format!(
                 "--resume: build arg {k} is redacted in {}; give it again with --build-arg {k}=VALUE",
                 recorded_path.display()
@@ -213,7 +213,7 @@ mod tests {
         let args = RunArgs {
             context: Some(ctx),
             source_file: Some("src/a.txt".into()),
-            strategies: vec!["buildkit".into()],
+            strategies: vec![crate::matrix::Strategy::Buildkit],
             reps: Some(crate::config::reps::RepsArg::Count(2)),
             ..Default::default()
         };
@@ -259,7 +259,7 @@ mod tests {
             "{e}"
         );
         args.reps = None;
-        args.strategies = vec!["push".into()];
+        args.strategies = vec![crate::matrix::Strategy::Push];
         let e = options(None, &args, &out).unwrap_err().to_string();
         assert!(e.contains("--strategy (matrix.strategies)"), "{e}");
         args.strategies = vec![];

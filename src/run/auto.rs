@@ -59,6 +59,29 @@ impl std::fmt::Debug for AutoReps {
     }
 }
 
+/// `--reps auto` with the sequential stop rule of [`crate::stats::sequential`]
+/// (Welch's t-tests on log wall times, corrected for the repeated looks).
+pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
+    use crate::stats::sequential::{Settled, StopRule};
+    let rule = StopRule {
+        confidence: s.confidence,
+        margin: s.margin,
+        min_reps: s.min_reps,
+        max_reps: s.max_reps,
+    };
+    AutoReps {
+        min_reps: s.min_reps,
+        max_reps: s.max_reps,
+        confidence: s.confidence,
+        margin: s.margin,
+        rule: Arc::new(move |samples: &[Vec<f64>]| match rule.settle(samples) {
+            Settled::Winner { cell } => Verdict::Winner(cell),
+            Settled::Tie => Verdict::Tie,
+            Settled::Open { leaning, more_runs } => Verdict::Open { leaning, more_runs },
+        }),
+    }
+}
+
 /// Why one set of cells (one store × builder × state × change) stopped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stopping {

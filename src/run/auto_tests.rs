@@ -133,3 +133,48 @@ async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
         .iter()
         .any(|r| r.status == RunStatus::Failed && r.strategy == "buildkit"));
 }
+
+#[tokio::test]
+async fn the_sequential_rule_settles_a_clear_winner_and_a_tie_early() {
+    let settings = crate::config::reps::AutoSettings {
+        min_reps: 3,
+        max_reps: 10,
+        confidence: 0.95,
+        margin: 0.03,
+    };
+    let schedule = Schedule {
+        seed: 3,
+        chains: true,
+        auto: Some(crate::run::auto::sequential(&settings)),
+    };
+    let (a, b, c) = (
+        cell(Strategy::Buildkit),
+        cell(Strategy::Push),
+        cell(Strategy::Legacy),
+    );
+    // a is 40% faster than b and c, every run alike.
+    let mut exec = FakeExecutor::new(0, 99)
+        .wall_of(&a, 1000)
+        .wall_of(&b, 1400)
+        .wall_of(&c, 1400);
+    let o = drive_auto(&mut exec, &[a, b, c], &schedule).await;
+    let s = &o.stopping[0];
+    assert_eq!(s.reason, "winner", "{s:#?}");
+    assert_eq!(s.winner.as_deref(), Some("buildkit/docker/cold/none"));
+    assert!(s.builds < s.fixed_builds / 2, "{s:#?}");
+    // Two cells alike but for ±1% noise: a tie, long before max_reps.
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let mut exec = FakeExecutor::new(0, 99);
+    let noise = [1000, 1010, 990, 1005, 995, 1000, 1008, 992, 1003, 997];
+    for (rep, ms) in (1..=10).zip(noise) {
+        exec = exec.step(&a, rep, RunKind::Measured, Step::ok(ms)).step(
+            &b,
+            rep,
+            RunKind::Measured,
+            Step::ok(2000 - ms),
+        );
+    }
+    let o = drive_auto(&mut exec, &[a, b], &schedule).await;
+    assert_eq!(o.stopping[0].reason, "tie", "{:#?}", o.stopping);
+    assert!(o.stopping[0].rounds < 10);
+}

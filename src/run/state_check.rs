@@ -18,7 +18,7 @@ use crate::record::StepRecord;
 use std::path::Path;
 
 /// The value of `state_check` for a run whose state was proven.
-pub const OK: &str = "ok";
+pub const OK: &str = crate::record::STATE_CHECK_OK;
 
 /// What the check needs to know about the run.
 pub struct Claim<'a> {

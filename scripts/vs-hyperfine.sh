@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# cachebench beside hyperfine, in one run, on one machine and one workload.
+#
+#   bash scripts/vs-hyperfine.sh [REPS] [SCENARIO]    (defaults: 5, scenarios/default.toml; root)
+#
+# 1. Matrix: times `cachebench run SCENARIO` end to end and divides that wall time by
+#    the sum of its measured builds (the preparation overhead ratio).
+# 2. Cells: for each cell of CELLS (default: buildkit warm-local and registry-cache
+#    warm-remote, after a source change), hyperfine with a chained --prepare on a
+#    private dockerd + registry (scripts/lib/own-engine.sh), then cachebench on the same
+#    cell with the same repetitions (its own engine, as a user runs it). Both walls are
+#    the whole command's, engine start included for cachebench.
+# Output: $OUT/vs-hyperfine.md (tables) and the raw exports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${1:-5}
+SCENARIO=${2:-scenarios/default.toml}
+OUT=${OUT:-results/vs-hyperfine-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
+BIN=${CACHEBENCH:-$PWD/target/release/cachebench}
+[ -x "$BIN" ] || cargo build --release --locked
+command -v hyperfine >/dev/null || { echo "vs-hyperfine: hyperfine is missing: apt-get install hyperfine" >&2; exit 2; }
+# The workload: the scenario's context and build args.
+read -r CTX_SRC ARGS_LINE < <(python3 - "$SCENARIO" <<'PY'
+import os, sys, tomllib
+p = sys.argv[1]; s = tomllib.load(open(p, "rb"))
+w = s["workload"]
+ctx = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(p)), w["context"]))
+args = " ".join(f"--build-arg {k}={v}" for k, v in w.get("build_args", {}).items())
+print(ctx, args)
+PY
+)
+read -r -a ARGS <<<"$ARGS_LINE"
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+if [ "${SKIP_MATRIX:-0}" != 1 ]; then
+  t0=$(ms)
+  "$BIN" run "$SCENARIO" --reps "$REPS" --out "$OUT/matrix" >"$OUT/matrix.log" 2>&1 || echo "vs-hyperfine: the matrix run exited $? (see $OUT/matrix.log)" >&2
+  echo "$(( $(ms) - t0 ))" >"$OUT/matrix-wall-ms"
+fi
+
+CELLS=${CELLS:-"buildkit:warm-local registry-cache:warm-remote"}
+for cell in $CELLS; do
+  IFS=: read -r s st <<<"$cell"
+  t0=$(ms)
+  "$BIN" run --context "$CTX_SRC" --source-file src/main.txt "${ARGS[@]}" --strategy "$s" --state "$st" \
+    --change source --builder docker --reps "$REPS" --out "$OUT/cachebench-$s-$st" >"$OUT/cachebench-$s-$st.log" 2>&1 ||
+    echo "vs-hyperfine: cachebench $cell exited $?" >&2
+  echo "$(( $(ms) - t0 ))" >"$OUT/cachebench-$s-$st/wall-ms"
+done
+
+# hyperfine's side, on a private engine.
+# shellcheck source=scripts/lib/own-engine.sh
+. scripts/lib/own-engine.sh
+trap own_engine_cleanup EXIT
+own_engine_start
+CTX=$W/ctx; cp -r "$CTX_SRC" "$CTX"
+IMG=$REG/hf:img CACHE=$REG/hf:cache
+B="docker buildx build -f $CTX/Dockerfile ${ARGS[*]} -t $IMG"
+CHANGE="date +%s%N >> $CTX/src/main.txt"
+for cell in $CELLS; do
+  IFS=: read -r s st <<<"$cell"
+  case $cell in
+    buildkit:warm-local)
+      setup="$B --load $CTX"; prepare="$CHANGE"; cmd="$B --load $CTX" ;;
+    registry-cache:warm-remote)
+      cmd="$B --cache-from type=registry,ref=$CACHE --cache-to type=registry,ref=$CACHE,mode=max,image-manifest=true,oci-mediatypes=true --load $CTX"
+      setup="$cmd"; prepare="docker buildx prune -af && (docker image rm -f $IMG || true) && $CHANGE" ;;
+    *) echo "vs-hyperfine: no hyperfine recipe for $cell" >&2; continue ;;
+  esac
+  t0=$(ms)
+  hyperfine --runs "$REPS" --setup "$setup" --prepare "$prepare" --export-json "$OUT/hyperfine-$s-$st.json" \
+    --show-output "$cmd" >"$OUT/hyperfine-$s-$st.log" 2>&1 || echo "vs-hyperfine: hyperfine $cell failed" >&2
+  echo "$(( $(ms) - t0 ))" >"$OUT/hyperfine-$s-$st.wall-ms"
+done
+own_engine_cleanup; trap - EXIT
+
+python3 - "$OUT" "$CELLS" <<'PY' | tee "$OUT/vs-hyperfine.md"
+import json, os, statistics, sys
+out, cells = sys.argv[1], sys.argv[2].split()
+def runs(d):
+    p = os.path.join(d, "runs.jsonl")
+    return [json.loads(l) for l in open(p)] if os.path.exists(p) else []
+def wall(p):
+    return int(open(p).read()) / 1000 if os.path.exists(p) else None
+m = runs(os.path.join(out, "matrix"))
+if m:
+    measured = [r for r in m if r["kind"] == "measured" and r["status"] != "skipped"]
+    s = sum(r["wall_ms"] for r in measured) / 1000
+    w = wall(os.path.join(out, "matrix-wall-ms"))
+    print(f"Matrix: {len(measured)} measured builds took {s:.1f} s; the whole run took {w:.1f} s: {w / s:.2f}x.\n")
+print("| cell | hyperfine: total time | hyperfine: median | cachebench: total time | cachebench: median | cachebench prepare (median) |")
+print("|---|--:|--:|--:|--:|--:|")
+for c in cells:
+    s, st = c.split(":")
+    hj = os.path.join(out, f"hyperfine-{s}-{st}.json")
+    hm = statistics.median(json.load(open(hj))["results"][0]["times"]) if os.path.exists(hj) else None
+    hw = wall(os.path.join(out, f"hyperfine-{s}-{st}.wall-ms"))
+    r = [x for x in runs(os.path.join(out, f"cachebench-{s}-{st}")) if x["kind"] == "measured" and x["status"] == "ok"]
+    cm = statistics.median(x["wall_ms"] for x in r) / 1000 if r else None
+    cp = statistics.median(x["prepare_ms"] for x in r) / 1000 if r else None
+    cw = wall(os.path.join(out, f"cachebench-{s}-{st}", "wall-ms"))
+    f = lambda v: f"{v:.2f} s" if v is not None else "–"
+    print(f"| {s} {st}, source change | {f(hw)} | {f(hm)} | {f(cw)} | {f(cm)} | {f(cp)} |")
+PY

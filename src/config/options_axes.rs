@@ -1,0 +1,130 @@
+//! The `[matrix]` keys merged with the axis flags: strategies, states, changes,
+//! builders, image stores, each parsed by name with the key or flag in its errors.
+
+use super::checks::Keys;
+use crate::cli::RunArgs;
+use crate::error::{Error, Result};
+use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
+use crate::scenario::{NameList, Scenario};
+
+/// The matrix axes, merged.
+pub(super) struct Axes {
+    pub strategies: Vec<Strategy>,
+    pub states: Vec<State>,
+    pub changes: Vec<Change>,
+    pub builders: Vec<BuilderKind>,
+    pub image_stores: Vec<ImageStore>,
+    pub image_stores_given: bool,
+    pub container_strategies: Option<Vec<Strategy>>,
+}
+
+pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> {
+    let strategies: Vec<Strategy> = names(
+        &args.strategies,
+        sc.matrix.strategies.as_ref(),
+        "--strategy",
+        "matrix.strategies",
+        keys,
+        Strategy::ALL,
+    )?;
+    let states: Vec<State> = names(
+        &args.states,
+        sc.matrix.states.as_ref(),
+        "--state",
+        "matrix.states",
+        keys,
+        State::ALL,
+    )?;
+    let changes: Vec<Change> = names(
+        &args.changes,
+        sc.matrix.changes.as_ref(),
+        "--change",
+        "matrix.changes",
+        keys,
+        &[Change::Source],
+    )?;
+    let builders: Vec<BuilderKind> = names(
+        &args.builders,
+        sc.matrix.builders.as_ref(),
+        "--builder",
+        "matrix.builders",
+        keys,
+        &[BuilderKind::Docker],
+    )?;
+    let image_stores_given = !args.image_stores.is_empty() || sc.matrix.image_stores.is_some();
+    let image_stores: Vec<ImageStore> = names(
+        &args.image_stores,
+        sc.matrix.image_stores.as_ref(),
+        "--image-store",
+        "matrix.image_stores",
+        keys,
+        &[ImageStore::Containerd],
+    )?;
+    let container_strategies: Option<Vec<Strategy>> = match &sc.matrix.container_strategies {
+        None => None,
+        Some(l) => Some(names(
+            &[],
+            Some(l),
+            "matrix.container_strategies",
+            "matrix.container_strategies",
+            keys,
+            Strategy::ALL,
+        )?),
+    };
+    Ok(Axes {
+        strategies,
+        states,
+        changes,
+        builders,
+        image_stores,
+        image_stores_given,
+        container_strategies,
+    })
+}
+
+/// The axis from flags (which win, parsed by clap) or a scenario list (names parsed
+/// here), refusing duplicates. Errors name the flag, or the list's key with the
+/// index and line of the name.
+fn names<T: std::str::FromStr<Err = String> + PartialEq + Copy + std::fmt::Display>(
+    flags: &[T],
+    from_file: Option<&NameList>,
+    flag: &str,
+    file_key: &str,
+    keys: &Keys,
+    default: &[T],
+) -> Result<Vec<T>> {
+    let mut out: Vec<T> = Vec::new();
+    let mut add = |v: T, at: &dyn Fn() -> String| {
+        if out.contains(&v) {
+            return Err(Error::usage(format!(
+                "{}: `{v}` is given twice; name it once",
+                at()
+            )));
+        }
+        out.push(v);
+        Ok(())
+    };
+    if !flags.is_empty() {
+        for v in flags {
+            add(*v, &|| flag.to_string())?;
+        }
+    } else if let Some(l) = from_file {
+        if l.get_ref().is_empty() {
+            return Err(Error::usage(format!(
+                "{}: the list is empty; name at least one",
+                keys.at(file_key, l.span())
+            )));
+        }
+        for (i, s) in l.get_ref().iter().enumerate() {
+            let at = || keys.at(&format!("{file_key}[{i}]"), s.span());
+            let v: T = s
+                .get_ref()
+                .parse()
+                .map_err(|e| Error::usage(format!("{}: {e}", at())))?;
+            add(v, &at)?;
+        }
+    } else {
+        return Ok(default.to_vec());
+    }
+    Ok(out)
+}
