@@ -137,3 +137,54 @@ fn docker_container_chains_keep_their_builder_warm_local_only() {
         }
     }
 }
+
+/// `--reps auto` for real: rounds until the stop rule settles the state or
+/// `--max-reps`; `stopping.json` says why, and its builds are the measured runs.
+#[test]
+fn reps_auto_stops_a_state_and_says_why() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    let i = args.iter().position(|a| a == "--reps").unwrap();
+    args[i + 1] = "auto".into();
+    args.extend(
+        [
+            "--min-reps",
+            "2",
+            "--max-reps",
+            "4",
+            "--state",
+            "warm-local",
+            "--change",
+            "source",
+            "--strategy",
+            "buildkit",
+            "--strategy",
+            "legacy",
+        ]
+        .map(String::from),
+    );
+    let o = run_env(&args, dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let runs = measured(&out);
+    let text = std::fs::read_to_string(out.join("stopping.json")).expect("stopping.json");
+    let stops: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let stops = stops.as_array().expect("a list");
+    assert_eq!(stops.len(), 1, "{text}");
+    let s = &stops[0];
+    assert_eq!(s["state"], "warm-local", "{text}");
+    let reason = s["reason"].as_str().unwrap();
+    assert!(["winner", "tie", "max_reps"].contains(&reason), "{text}");
+    let rounds = s["rounds"].as_u64().unwrap();
+    assert!((2..=4).contains(&rounds), "{text}");
+    if reason == "max_reps" {
+        assert_eq!(rounds, 4, "{text}");
+    }
+    assert_eq!(s["builds"].as_u64().unwrap() as usize, runs.len(), "{text}");
+    assert_eq!(runs.len() as u64, 2 * rounds, "{runs:#?}");
+    assert_eq!(s["fixed_builds"], 8, "{text}");
+    // The resolved scenario says auto, so --resume continues it the same way.
+    let toml = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(toml.contains("reps = \"auto\""), "{toml}");
+}
