@@ -205,10 +205,8 @@ fn a_failed_build_is_recorded_and_the_matrix_goes_on() {
         } else {
             assert!(txt.contains("about to fail"), "{txt}");
         }
-        assert!(
-            txt.contains("engine reset: dockerd restarted on a fresh data-root"),
-            "{txt}"
-        );
+        // Local state emptied without a daemon restart, and said so.
+        assert!(txt.contains("engine emptied without a restart"), "{txt}");
     }
 }
 

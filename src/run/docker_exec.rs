@@ -10,7 +10,7 @@ use crate::phases::{self, BuildOutputParser, Timeline};
 use crate::process::{self, Ending, LineSink, Outcome, Spec};
 use crate::record::RunStatus;
 use crate::runner::Session;
-use crate::strategy::{DockerCommand, OutputFormat, RunTarget};
+use crate::strategy::{DockerCommand, OutputFormat, Role, RunTarget};
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
@@ -67,6 +67,10 @@ impl Session {
         deadline: Option<Instant>,
         sink: &mut dyn LineSink,
     ) -> Outcome {
+        if c.role == Role::Build && !c.args.iter().any(|a| a == "--builder") {
+            // A build on the engine's own builder: its build cache is in use.
+            self.engine_cache_used = true;
+        }
         let spec = Spec::new("docker")
             .args(c.args.iter())
             .envs(&self.engine.docker_env())

@@ -3,7 +3,9 @@
 //!
 //! On cachebench's own engine, local state is emptied without restarting the
 //! daemon: the engine's build cache is pruned (`docker buildx prune --all
-//! --force`), every container and image on it is removed (base images and the
+//! --force`; skipped when no build used it since the last prune: runs on
+//! docker-container builders keep their cache in the builder, which is removed),
+//! every container and image on it is removed (base images and the
 //! BuildKit image included, so the next build pulls them as a fresh runner does),
 //! and volumes left by builders too. Every engine of cachebench's is its own, so
 //! nothing there is anybody else's. A daemon restart on a fresh data-root (what
@@ -30,7 +32,11 @@ impl Session {
     pub(crate) async fn empty_local(&mut self) -> anyhow::Result<String> {
         let restart = std::env::var(EMPTY_ENV).is_ok_and(|v| v == "restart");
         if !self.engine.is_owned() || restart {
-            return self.engine.reset().await;
+            let r = self.engine.reset().await;
+            if r.is_ok() {
+                self.engine_cache_used = false;
+            }
+            return r;
         }
         let t0 = Instant::now();
         let limit = Duration::from_secs(300);
@@ -47,8 +53,11 @@ impl Session {
             args.extend(containers.iter().map(String::as_str));
             e.docker(&args, limit).await?;
         }
-        e.docker(&["buildx", "prune", "--all", "--force"], limit)
-            .await?;
+        let pruned = self.engine_cache_used;
+        if pruned {
+            e.docker(&["buildx", "prune", "--all", "--force"], limit)
+                .await?;
+        }
         let images = ids(e
             .docker(&["image", "ls", "-aq", "--no-trunc"], limit)
             .await?);
@@ -66,8 +75,10 @@ impl Session {
                 left.trim()
             );
         }
+        self.engine_cache_used = false;
         self.note_journal(format!(
-            "engine emptied without a restart (build cache pruned; {} image(s), {} container(s) removed) in {:.3}s",
+            "engine emptied without a restart (build cache {}; {} image(s), {} container(s) removed) in {:.3}s",
+            if pruned { "pruned" } else { "unused since the last prune" },
             images.len(),
             containers.len(),
             t0.elapsed().as_secs_f64()

@@ -43,6 +43,11 @@ pub struct Session {
     /// engine cachebench does not own: the measured build's load takes its tag and
     /// leaves it dangling, so the run's cleanup removes it.
     pub(crate) warm_image_id: Option<String>,
+    /// Whether the engine's own build cache may hold anything: set by every build
+    /// on the engine's builder (docker driver, legacy), cleared when it is pruned;
+    /// runs on docker-container builders leave it empty, so emptying local state
+    /// after them skips the prune.
+    pub(crate) engine_cache_used: bool,
     /// What the chains of the running group keep until it ends.
     pub(crate) kept: Vec<RunTarget>,
     /// State changes cachebench made itself (not through the engine), for the
@@ -82,6 +87,7 @@ impl Session {
             buildkitd_config,
             counter: 0,
             warm_image_id: None,
+            engine_cache_used: true,
             kept: Vec::new(),
             journal: Vec::new(),
         })
