@@ -14,6 +14,8 @@
 #   CACHEBENCH_BASE_IMAGE       tag for the imported base image (default local/busybox:latest)
 #   CACHEBENCH_SKIP_BUILDKIT=1  do not build the BuildKit image for docker-container builders
 #                               (scripts/build-buildkit-image.sh; ~minutes the first time)
+#   CACHEBENCH_MERMAID_CLI      where mermaid-cli 11 and 10 are installed for the render
+#                               check (tests/github_render.rs) [default /opt/cachebench]
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -193,7 +195,44 @@ build_buildkit_image() {
     || die "scripts/build-buildkit-image.sh failed (see above); rerun it, or set CACHEBENCH_SKIP_BUILDKIT=1 to skip docker-container builders"
 }
 
+# The render check of the job-summary / PR-comment form (tests/github_render.rs):
+# cmark-gfm, Chromium, and mermaid-cli 11 and 10 (GitHub has shipped both) from npm,
+# driving that Chromium (puppeteer's own browser download skipped). About a minute
+# on a fresh machine.
+MERMAID_CLIS="mermaid-cli:11.17.0 mermaid-cli-10:10.9.1"
+install_render_tools() {
+  local want=()
+  have cmark-gfm || want+=(cmark-gfm)
+  have chromium || want+=(chromium)
+  have npm || want+=(nodejs npm)
+  if [ ${#want[@]} -gt 0 ]; then
+    [ "${CACHEBENCH_SKIP_INSTALL:-0}" = 1 ] && die "missing packages: ${want[*]} (CACHEBENCH_SKIP_INSTALL=1 forbids installing them)"
+    have apt-get || die "missing: ${want[*]}, and no apt-get to install them"
+    apt_update
+    log "installing the render check's tools: ${want[*]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >&2
+  fi
+  local root=${CACHEBENCH_MERMAID_CLI:-/opt/cachebench}
+  local entry name version dir
+  for entry in $MERMAID_CLIS; do
+    name=${entry%%:*}
+    version=${entry#*:}
+    dir="$root/$name"
+    if [ -x "$dir/node_modules/.bin/mmdc" ]; then
+      log "mermaid-cli $version present in $dir"
+      continue
+    fi
+    [ "${CACHEBENCH_SKIP_INSTALL:-0}" = 1 ] && die "mermaid-cli missing in $dir (CACHEBENCH_SKIP_INSTALL=1 forbids installing it)"
+    log "installing mermaid-cli $version into $dir (npm; Chromium from Debian)"
+    $SUDO mkdir -p "$dir"
+    (cd "$dir" && $SUDO env PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
+      npm install --no-audit --no-fund --loglevel=error "@mermaid-js/mermaid-cli@$version" >&2) \
+      || die "npm install of @mermaid-js/mermaid-cli@$version failed in $dir (see above)"
+  done
+}
+
 install_missing
+install_render_tools
 configure_engine
 start_engine
 import_base_image

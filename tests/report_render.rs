@@ -72,8 +72,19 @@ fn snapshot_benchmark_json() {
 #[test]
 fn snapshot_report_md() {
     let text = export("report.md");
-    assert!(text.contains("```mermaid\nxychart-beta"));
+    assert!(
+        text.contains("```mermaid\n%%{init: {\"xyChart\": {\"showDataLabel\": false, \"height\": ")
+    );
+    assert!(text.contains("\nxychart-beta horizontal\n"));
     assert!(text.contains("![Median wall time per strategy](charts/median-wall.png)"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn snapshot_github_md() {
+    let text = export("github.md");
+    assert!(!text.contains("]("), "no image or relative link");
+    assert!(text.contains("<details><summary>Results: every statistic per cell</summary>"));
     insta::assert_snapshot!(text);
 }
 
@@ -154,7 +165,7 @@ fn two_image_stores_are_told_apart() {
     };
     let md = out("report.md");
     let verdicts: String = md
-        .split("## Verdict")
+        .split("## Verdict per state")
         .nth(1)
         .unwrap()
         .split("\n## ")
@@ -220,11 +231,15 @@ fn render_writes_everything_and_charts_are_sound() {
     for f in ["summary.csv", "summary.json", "benchmark.json", "report.md"] {
         assert!(out.join(f).is_file(), "{f}");
     }
-    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(std::fs::read_to_string(&summary).unwrap().starts_with(&md));
-    // 12 cells with runs + header rows: 3 rows per chart of interest.
+    let gh = std::fs::read_to_string(out.join("github.md")).unwrap();
+    assert!(
+        std::fs::read_to_string(&summary).unwrap().starts_with(&gh),
+        "the job summary gets the self-contained form"
+    );
+    assert!(!gh.contains("]("), "no links or images in github.md: {gh}");
+    // 12 cells with runs: one row per cell in every chart.
     for (stem, h) in [
-        ("median-wall", 600),
+        ("median-wall", 120 + 34 * 12),
         ("runs", 120 + 34 * 12),
         ("phases", 120 + 34 * 12),
     ] {
@@ -249,17 +264,16 @@ fn render_writes_everything_and_charts_are_sound() {
     }
     let median = std::fs::read_to_string(out.join("charts/median-wall.svg")).unwrap();
     for label in [
-        "inline",
-        "registry",
-        "local",
-        "cold · none",
-        "warm · src",
+        "cold · none · inline",
+        "cold · none · registry",
+        "warm · src · local",
         "wall time (s)",
+        "#1F6FC5",
     ] {
         assert!(median.contains(label), "{label}");
     }
     let phases = std::fs::read_to_string(out.join("charts/phases.svg")).unwrap();
-    assert!(phases.contains("cache_export") && phases.contains("steps"));
+    assert!(phases.contains("cache export") && phases.contains("build steps"));
     assert!(
         !out.join("charts/footprint.svg").exists(),
         "no footprint data: no chart"
@@ -502,4 +516,30 @@ fn a_footprint_of_zeros_everywhere_is_not_shown() {
     assert!(!md.contains("## Registry footprint"), "{md}");
     assert!(!out.join("charts/footprint.svg").exists());
     assert!(out.join("charts/runs.svg").exists());
+}
+
+/// The Decision of the committed example run (real records from this machine):
+/// every situation it measured, in report.md and in summary.json.
+#[test]
+fn decision_of_the_example_results() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/example-default");
+    let runs = load_runs(&dir.join("runs.jsonl")).unwrap();
+    let analysis = Analysis::from_records(&runs.records);
+    let d = cachebench::report::Decision::from_analysis(&analysis);
+    let kinds: Vec<String> = d
+        .situations
+        .iter()
+        .map(|s| {
+            serde_json::to_value(s.situation)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ephemeral-runner", "warm-host", "best-effort-local"]
+    );
+    insta::assert_snapshot!(cachebench::report::decision_markdown::render(&analysis, &d));
 }

@@ -55,11 +55,13 @@ pub fn render_cmd(out: &Path) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// The render at the end of `run`: warnings only.
+/// The render at the end of `run`: warnings, and the Decision in plain text.
 pub fn render_quiet(out: &Path) -> Result<()> {
     let o = report::render(out)?;
     for w in &o.warnings {
         eprintln!("cachebench: warning: {w}");
     }
+    let d = report::Decision::from_analysis(&o.analysis);
+    print!("{}", report::decision_markdown::terminal(&d));
     Ok(())
 }

@@ -33,6 +33,10 @@ pub struct Sample {
     /// Modified Z-score within the cell.
     pub z: f64,
     pub outlier: bool,
+    /// The run's `steps` phase, ms, when parsed (for the Decision's drift check;
+    /// not written to summary.json).
+    #[serde(skip)]
+    pub steps_ms: Option<u64>,
 }
 
 /// Statistics of one phase of a cell (over the samples that have the phase).
@@ -367,6 +371,7 @@ fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             wall_ms: r.wall_ms.unwrap_or(0),
             z,
             outlier: z.abs() > OUTLIER_Z,
+            steps_ms: r.phases.steps_ms,
         })
         .collect();
     let outliers = samples

@@ -42,6 +42,7 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
         Box::new(crate::report::export_json::SummaryJson),
         Box::new(crate::report::export_benchmark::BenchmarkJson),
         Box::new(crate::report::export_markdown::MarkdownReport),
+        Box::new(crate::report::export_github::GithubSummary),
     ]
 }
 
@@ -57,4 +58,20 @@ pub fn fmt_ms(ms: f64) -> String {
 /// A ratio as `2.49×`.
 pub fn fmt_ratio(r: f64) -> String {
     format!("{r:.2}×")
+}
+
+/// Bytes in binary units (MiB, never MB), one decimal.
+pub fn fmt_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }

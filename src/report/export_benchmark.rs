@@ -14,7 +14,8 @@ pub struct BenchmarkEntry {
     pub name: String,
     pub unit: &'static str,
     pub value: f64,
-    /// The median's interval, `"<lo>..<hi> ms (<coverage>% CI)"`, or `"n=1"`.
+    /// The median's interval, `"<lo>..<hi> ms, <coverage>% interval of the median"`,
+    /// or `"n=1"`: no parentheses, since github-action-benchmark shows it inside its own.
     pub range: String,
     pub extra: String,
 }
@@ -33,7 +34,7 @@ impl Exporter for BenchmarkJson {
                 let w = c.wall.as_ref()?;
                 let range = match w.ci {
                     Some(ci) => format!(
-                        "{}..{} ms ({}% CI of median)",
+                        "{}..{} ms, {}% interval of the median",
                         ci.lo,
                         ci.hi,
                         (ci.coverage * 1000.0).round() / 10.0

@@ -1,8 +1,9 @@
-//! `summary.json`: the whole analysis with a `schema_version` (see
+//! `summary.json`: the Decision and the whole analysis with a `schema_version` (see
 //! `docs/summary-schema.md`); `compare` reads runs.jsonl, not this file.
 
 use crate::error::Result;
 use crate::report::analysis::Analysis;
+use crate::report::decision::Decision;
 use crate::report::export::{Exporter, ReportData, SUMMARY_SCHEMA_VERSION};
 use serde::Serialize;
 
@@ -31,6 +32,8 @@ pub(crate) const METHOD_RELATIVE: &str = "ratio of medians to the fastest strate
 struct SummaryFile<'a> {
     schema_version: u32,
     methods: Methods,
+    /// The answer per CI situation (see `report::decision`).
+    decision: Decision,
     #[serde(flatten)]
     analysis: &'a Analysis,
 }
@@ -50,6 +53,7 @@ impl Exporter for SummaryJson {
                 outliers: METHOD_OUTLIERS,
                 relative: METHOD_RELATIVE,
             },
+            decision: Decision::from_analysis(data.analysis),
             analysis: data.analysis,
         };
         let mut out = serde_json::to_vec_pretty(&file).map_err(anyhow::Error::from)?;

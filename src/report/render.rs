@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::report::analysis::Analysis;
 use crate::report::charts::{write_charts, Footprint};
-use crate::report::export::{exporters, ReportData};
+use crate::report::export::{exporters, Exporter, ReportData};
 use crate::report::load::{load_env, load_runs};
 use crate::report::step_summary::{append_step_summary, step_summary_path};
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// Options of [`render_with`].
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
-    /// Append `report.md` to this file (GitHub's `$GITHUB_STEP_SUMMARY`).
+    /// Append `github.md` to this file (GitHub's `$GITHUB_STEP_SUMMARY`).
     pub step_summary: Option<PathBuf>,
     /// Cache footprint per strategy, when measured (draws the footprint chart).
     pub footprint: Option<Vec<Footprint>>,
@@ -59,7 +59,7 @@ pub fn footprint_from(a: &Analysis) -> Option<Vec<Footprint>> {
     (!v.is_empty()).then_some(v)
 }
 
-/// Renders the report of `out`, appending `report.md` to `$GITHUB_STEP_SUMMARY`
+/// Renders the report of `out`, appending `github.md` to `$GITHUB_STEP_SUMMARY`
 /// when that variable is set.
 pub fn render(out: &Path) -> Result<RenderOutcome> {
     render_with(
@@ -118,7 +118,9 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
         let path = out.join(ex.file_name());
         std::fs::write(&path, &bytes)
             .map_err(|e| anyhow::Error::new(e).context(format!("writing {}", path.display())))?;
-        if ex.file_name() == "report.md" {
+        // The job summary gets the self-contained form: report.md's relative
+        // image links cannot resolve there.
+        if ex.file_name() == crate::report::export_github::GithubSummary.file_name() {
             markdown = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
         written.push(path);

@@ -1,4 +1,4 @@
-//! Appending `report.md` to GitHub's job summary (`$GITHUB_STEP_SUMMARY`).
+//! Appending `github.md` (the self-contained form) to GitHub's job summary (`$GITHUB_STEP_SUMMARY`).
 
 use crate::error::Result;
 use std::io::Write;

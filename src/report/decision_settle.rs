@@ -1,0 +1,194 @@
+//! Settling a situation's verdict among its options ([`Call`]) with the stop rule of
+//! [`crate::stats::sequential`] looked at once ([`crate::stats::leaning`]: Welch's
+//! t-tests on log wall times at the stated confidence, TOST ties within a margin):
+//!
+//! - a **winner** is shown faster than every other option;
+//! - otherwise the options the leading one is not shown faster than are its
+//!   contenders: a **tie** when every pair of them is shown within the margin,
+//!   else **leaning**, with about how many more runs per cell would settle it;
+//! - a win that lies only in the build steps (work identical whichever cache is
+//!   used, [`crate::stats::attribute`]) is **noise** in the build, not the cache.
+
+use crate::report::decision::OptionStats;
+use crate::report::export::fmt_ms;
+use crate::stats::{self, attribute, leaning, Settled, StopRule};
+use serde::{Deserialize, Serialize};
+
+/// The verdict of one scope of a situation. Options are named by
+/// [`OptionStats::id`] (`no-cache` for the no-cache option).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Call {
+    /// No option has a successful run.
+    NoData,
+    /// Only one option was measured.
+    Single { strategy: String },
+    /// Shown faster than every other option at `confidence`.
+    Winner {
+        strategy: String,
+        /// The next fastest by median.
+        runner_up: String,
+        /// runner-up median / winner median.
+        ratio: f64,
+        confidence: f64,
+    },
+    /// Every pair of the fastest options is shown within ±`margin`: more runs
+    /// would not name a winner among them.
+    Tie {
+        strategies: Vec<String>,
+        margin: f64,
+    },
+    /// Not settled: the option it leans to, and about how many more runs per cell
+    /// would settle it (`None`: no estimate, the difference is about 0 and the
+    /// spread too wide for a tie, or too few runs).
+    Leaning {
+        strategy: String,
+        runner_up: String,
+        more_runs: Option<u32>,
+    },
+    /// The fastest wins on wall time, but the difference lies in the build steps
+    /// (work identical whichever cache is used): noise in the build, not the cache.
+    Noise {
+        strategy: String,
+        runner_up: String,
+        wall_diff_ms: f64,
+        steps_diff_ms: f64,
+    },
+}
+
+impl Call {
+    /// The recommended option: the winner, the leaning one, the fastest of a tie.
+    pub fn strategy(&self) -> Option<&str> {
+        match self {
+            Call::NoData => None,
+            Call::Single { strategy }
+            | Call::Winner { strategy, .. }
+            | Call::Leaning { strategy, .. }
+            | Call::Noise { strategy, .. } => Some(strategy),
+            Call::Tie { strategies, .. } => strategies.first().map(String::as_str),
+        }
+    }
+}
+
+/// The tie margin on the ratio of two options (the stop rule's default, ±3%).
+pub fn margin() -> f64 {
+    StopRule::default().margin
+}
+
+fn walls(o: &OptionStats) -> Vec<f64> {
+    o.runs.iter().map(|r| r.wall).collect()
+}
+
+fn settled(options: &[&OptionStats]) -> Settled {
+    let samples: Vec<Vec<f64>> = options.iter().map(|o| walls(o)).collect();
+    leaning(&samples, stats::CONFIDENCE, margin())
+}
+
+/// The next fastest by median after `best` (options sorted fastest first).
+fn runner_up<'a>(options: &[&'a OptionStats], best: &str) -> &'a OptionStats {
+    options
+        .iter()
+        .find(|o| o.id() != best)
+        .copied()
+        .unwrap_or(options[0])
+}
+
+/// Settles options sorted fastest first by median.
+pub fn settle(options: &[OptionStats]) -> Call {
+    let all: Vec<&OptionStats> = options.iter().collect();
+    match all.as_slice() {
+        [] => return Call::NoData,
+        [only] => {
+            return Call::Single {
+                strategy: only.id().to_string(),
+            }
+        }
+        _ => {}
+    }
+    let (lead, more) = match settled(&all) {
+        Settled::Winner { cell } => {
+            let w = all[cell];
+            let r = runner_up(&all, w.id());
+            return Call::Winner {
+                strategy: w.id().to_string(),
+                runner_up: r.id().to_string(),
+                ratio: stats::round3(r.median_ms / w.median_ms.max(1e-9)),
+                confidence: stats::CONFIDENCE,
+            };
+        }
+        Settled::Tie => {
+            return Call::Tie {
+                strategies: all.iter().map(|o| o.id().to_string()).collect(),
+                margin: margin(),
+            }
+        }
+        Settled::Open { leaning, more_runs } => (all[leaning.unwrap_or(0)], more_runs),
+    };
+    // The contenders: the leading option and those it is not shown faster than.
+    let contenders: Vec<&OptionStats> = all
+        .iter()
+        .copied()
+        .filter(|o| {
+            o.id() == lead.id() || !matches!(settled(&[lead, o]), Settled::Winner { cell: 0 })
+        })
+        .collect();
+    if contenders.len() > 1 && contenders.len() < all.len() {
+        if let Settled::Tie = settled(&contenders) {
+            return Call::Tie {
+                strategies: contenders.iter().map(|o| o.id().to_string()).collect(),
+                margin: margin(),
+            };
+        }
+    }
+    Call::Leaning {
+        strategy: lead.id().to_string(),
+        runner_up: runner_up(&contenders, lead.id()).id().to_string(),
+        more_runs: more,
+    }
+}
+
+/// When the winner (or the leaning option) is ahead of the runner-up only in the
+/// build steps, and both ran the same state (so the same steps, cached alike), the
+/// call becomes [`Call::Noise`] with a note that says so.
+pub fn steps_noise(call: &Call, options: &[OptionStats]) -> Option<(Call, String)> {
+    let (strategy, runner_up) = match call {
+        Call::Winner {
+            strategy,
+            runner_up,
+            ..
+        }
+        | Call::Leaning {
+            strategy,
+            runner_up,
+            ..
+        } => (strategy, runner_up),
+        _ => return None,
+    };
+    let find = |s: &str| options.iter().find(|o| o.id() == s);
+    let (w, r) = (find(strategy)?, find(runner_up)?);
+    if w.state != r.state || w.no_cache != r.no_cache || !w.runs_have_steps || !r.runs_have_steps {
+        return None;
+    }
+    let at = attribute(&w.runs, &r.runs, stats::CONFIDENCE)?;
+    if !at.steps_only {
+        return None;
+    }
+    let said = crate::report::decision_markdown::said;
+    let note = format!(
+        "{} is {} faster than {} on average, but {} of that is in the build steps, work that is identical whichever cache is used, and the rest ({}) is not shown to differ: noise in the build itself, not the cache.",
+        said(strategy),
+        fmt_ms(at.wall * 1000.0),
+        said(runner_up),
+        fmt_ms(at.steps * 1000.0),
+        crate::report::decision_markdown::signed_ms(at.rest * 1000.0)
+    );
+    Some((
+        Call::Noise {
+            strategy: strategy.clone(),
+            runner_up: runner_up.clone(),
+            wall_diff_ms: stats::round3(at.wall * 1000.0),
+            steps_diff_ms: stats::round3(at.steps * 1000.0),
+        },
+        note,
+    ))
+}
