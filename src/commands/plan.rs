@@ -29,13 +29,20 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
         }
     }
     let cells = plan::expand(&opts, &Facts::from_env());
+    let measured = match &opts.auto {
+        Some(a) => format!(
+            "{} to {} measured runs (--reps auto: rounds until the stop rule settles each state)",
+            a.min_reps, a.max_reps
+        ),
+        None => format!("{} measured runs", opts.reps),
+    };
     println!(
-        "scenario {} — workload {} — {} cells, {} warm-up + {} measured runs each",
+        "scenario {} — workload {} — {} cells, {} warm-up + {measured} each; each store × builder × state \
+         runs in shuffled rounds",
         opts.scenario_name,
         crate::run::out::workload_id(&opts),
         cells.len(),
         opts.warmup,
-        opts.reps
     );
     let names = Naming::placeholder(
         opts.registry
