@@ -173,7 +173,7 @@ impl<E: CellExecutor> Walk<'_, E> {
                     self.records.push(r);
                 }
             }
-            self.ran_one(i, None);
+            self.ran_one(i);
         }
         if g.run.is_empty() {
             return Ok(Flow::Go);
@@ -229,7 +229,7 @@ impl<E: CellExecutor> Walk<'_, E> {
                 let cell = &self.cells[i];
                 let key = cell.key().to_string();
                 if self.done.contains(&(key.clone(), rep, kind)) {
-                    self.ran_one(i, None);
+                    self.ran_one(i);
                     continue;
                 }
                 if self.signal.borrow().is_some() {
@@ -289,7 +289,7 @@ impl<E: CellExecutor> Walk<'_, E> {
                     self.eta
                         .observe(cell.state, cell.strategy, warms, t0.elapsed());
                 }
-                self.ran_one(i, None);
+                self.ran_one(i);
                 if interrupted {
                     flow = Flow::Stop;
                     break 'rounds;
@@ -327,12 +327,9 @@ impl<E: CellExecutor> Walk<'_, E> {
     }
 
     /// Counts one run of cell `i` as done (run, skipped or resumed) on the bar.
-    fn ran_one(&mut self, i: usize, msg: Option<&str>) {
+    fn ran_one(&mut self, i: usize) {
         self.left[i] = self.left[i].saturating_sub(1);
         self.bar.inc(1);
-        if let Some(m) = msg {
-            self.show(m);
-        }
     }
 
     /// The bar's message: the ETA from measured times, and what runs now.
