@@ -63,7 +63,7 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             continue;
         }
         let (ws, id) = crate::runner::chain_names(cell, i, "<n>");
-        let t = run_target(&opts, cell, &names, &ws, &id);
+        let t = run_target(&opts, cell, &names, &ws, &id, "<n>");
         println!(
             "       prepare: {}",
             prepare_text(cell, opts.docker_host.is_some())

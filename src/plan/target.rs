@@ -42,17 +42,37 @@ impl Naming {
     }
 }
 
-/// The target of one run of `cell`: `ws` names its context copy (a chain's runs
-/// share one), `id` its tags, cache folder and builder (unique to the run, or
-/// shared by the runs of a chain that reuse what the previous run left).
-pub fn run_target(o: &Options, cell: &Cell, names: &Naming, ws: &str, id: &str) -> RunTarget {
+/// The target of run `n` of `cell`: `ws` names its context copy (a chain's runs
+/// share one), `id` its cache ref, cache folder and builder (unique to the run, or
+/// shared by the runs of a chain that reuse what the previous run left). The image
+/// tag is the run's own (`n`), so a run never untags the image of the run before it
+/// while building (the containerd store may then collect that image's snapshots
+/// under the new build's unpack); only inline-cache, whose cache is the image
+/// itself, keeps the chain's image tag.
+pub fn run_target(
+    o: &Options,
+    cell: &Cell,
+    names: &Naming,
+    ws: &str,
+    id: &str,
+    n: &str,
+) -> RunTarget {
     let context = names.workspace(ws).join("ctx");
     let tag_base = format!("{}-{}-{id}", names.run_id, cell.slug());
+    let image_id = match cell.strategy {
+        crate::matrix::Strategy::InlineCache => id,
+        _ => n,
+    };
     RunTarget {
         dockerfile: dockerfile_in(o, &context),
         context,
         build_args: o.build_args.clone(),
-        image: format!("{}:{tag_base}-img", names.repository),
+        image: format!(
+            "{}:{}-{}-{image_id}-img",
+            names.repository,
+            names.run_id,
+            cell.slug()
+        ),
         cache_ref: format!("{}:{tag_base}-cache", names.repository),
         cache_dir: names.cache_root.join(format!("{}-{id}/d", cell.slug())),
         gha_scope: format!("cachebench-{tag_base}"),

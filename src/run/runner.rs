@@ -150,7 +150,7 @@ impl Session {
         };
         let _ = self.engine.take_journal(); // setup's commands, not this run's
         let (ws, id) = chain_names(cell, plan.chain, &n.to_string());
-        let target = run_target(&self.opts, cell, &self.naming(), &ws, &id);
+        let target = run_target(&self.opts, cell, &self.naming(), &ws, &id, &n.to_string());
         let builder_name = target.builder.clone();
         let deadline = self.opts.timeout.map(|t| Instant::now() + t);
         // Unique across the whole invocation (and across --resume, whose run id
