@@ -4,10 +4,10 @@
 use crate::cli::RunCmd;
 use crate::error::{exit, Result};
 use crate::options::Options;
+use crate::plan::target::{run_target, Naming};
 use crate::plan::{self, Facts};
-use crate::scheduler;
-use crate::strategy::{self, RunTarget};
-use std::path::{Path, PathBuf};
+use crate::strategy;
+use std::path::Path;
 
 pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
     let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
@@ -29,19 +29,27 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
         }
     }
     let cells = plan::expand(&opts, &Facts::from_env());
+    let measured = match &opts.auto {
+        Some(a) => format!(
+            "{} to {} measured runs (--reps auto: rounds until the stop rule settles each state)",
+            a.min_reps, a.max_reps
+        ),
+        None => format!("{} measured runs", opts.reps),
+    };
     println!(
-        "scenario {} — workload {} — {} cells, {} warm-up + {} measured runs each",
+        "scenario {} — workload {} — {} cells, {} warm-up + {measured} each; each store × builder × state \
+         runs in shuffled rounds",
         opts.scenario_name,
-        scheduler::workload_id(&opts),
+        crate::run::out::workload_id(&opts),
         cells.len(),
         opts.warmup,
-        opts.reps
     );
-    let registry = opts
-        .registry
-        .clone()
-        .map(|r| crate::registry::Registry::external(&r).repository)
-        .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into());
+    let names = Naming::placeholder(
+        opts.registry
+            .clone()
+            .map(|r| crate::registry::Registry::external(&r).repository)
+            .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into()),
+    );
     if opts.docker_host.is_some() && plan::needs_prune(&cells) && !opts.allow_prune {
         println!(
             "note: `run` will refuse this plan without --allow-prune: its cold/warm-remote cells empty the build cache of {}",
@@ -54,24 +62,8 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             println!("       skipped: {reason}");
             continue;
         }
-        let ctx = PathBuf::from("<work>/ctx");
-        let t = RunTarget {
-            dockerfile: if opts.dockerfile.is_absolute() {
-                opts.dockerfile.clone()
-            } else {
-                ctx.join(&opts.dockerfile)
-            },
-            context: ctx,
-            build_args: opts.build_args.clone(),
-            image: format!("{registry}:<run>-{}-img", cell.slug()),
-            cache_ref: format!("{registry}:<run>-{}-cache", cell.slug()),
-            cache_dir: PathBuf::from("<work>/cache/d"),
-            gha_scope: format!("cachebench-<run>-{}", cell.slug()),
-            builder: (cell.builder == crate::matrix::BuilderKind::DockerContainer)
-                .then(|| "cachebench-<run>".to_string()),
-            builder_kind: cell.builder,
-            registry_cache_output: opts.registry_cache_output,
-        };
+        let (ws, id) = crate::runner::chain_names(cell, i, "<n>");
+        let t = run_target(&opts, cell, &names, &ws, &id, "<n>");
         println!(
             "       prepare: {}",
             prepare_text(cell, opts.docker_host.is_some())
@@ -96,9 +88,11 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// How a cell's state is prepared, in words: on cachebench's own engine a fresh
-/// data-root or a restart; on an engine given with --docker-host (never
-/// restarted) its build cache pruned and cachebench's images removed.
+/// How a cell's state is prepared, in words: on cachebench's own engine its build
+/// cache pruned and every image removed (a restart only for layer-cache); on an
+/// engine given with --docker-host (never restarted) its build cache pruned and
+/// cachebench's images removed. Warm cells chain: only a chain's first run (or
+/// the first after a failed one) has a warming build of its own.
 fn prepare_text(cell: &plan::Cell, external: bool) -> String {
     use crate::matrix::{State, Strategy};
     let change = match cell.change {
@@ -107,22 +101,25 @@ fn prepare_text(cell: &plan::Cell, external: bool) -> String {
     };
     let emptied = if external {
         "build cache pruned (docker buildx prune --all --force), the images cachebench tagged removed"
-    } else {
+    } else if std::env::var(crate::run::empty::EMPTY_ENV).is_ok_and(|v| v == "restart") {
         "fresh data-root"
+    } else {
+        "build cache pruned, every image and container of cachebench's engine removed, no daemon restart"
     };
+    let warming =
+        "warming build with the same commands on the chain's first run (and after a failed run); \
+                   each next run stands on the state the previous run of the cell left";
     match cell.state {
         State::Cold => format!("empty local state ({emptied}, new registry refs){change}"),
         State::WarmLocal if cell.strategy == Strategy::LayerCache && external => {
-            format!("warming build, layer store kept without a daemon restart (not cachebench's engine){change}")
+            format!("{warming}; layer store kept without a daemon restart (not cachebench's engine){change}")
         }
         State::WarmLocal if cell.strategy == Strategy::LayerCache => {
-            format!("warming build, then daemon restart keeping the layer store{change}")
+            format!("{warming}; then daemon restart keeping the layer store{change}")
         }
-        State::WarmLocal => {
-            format!("warming build with the same commands, local state kept{change}")
-        }
+        State::WarmLocal => format!("{warming}; local state kept{change}"),
         State::WarmRemote => {
-            format!("warming build, then empty local state ({emptied}; remote cache kept){change}")
+            format!("{warming}; then empty local state ({emptied}; remote cache kept){change}")
         }
     }
 }
@@ -150,7 +147,7 @@ mod tests {
             .iter()
             .find(|c| c.key().to_string().contains("buildkit/docker/cold"))
             .unwrap();
-        assert!(prepare_text(cold, false).contains("fresh data-root"));
+        assert!(prepare_text(cold, false).contains("no daemon restart"));
         let ext = prepare_text(cold, true);
         assert!(
             !ext.contains("data-root") && ext.contains("build cache pruned"),

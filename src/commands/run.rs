@@ -53,11 +53,11 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         .resume
         .clone()
         .or(opts.out.clone())
-        .unwrap_or_else(scheduler::default_out);
+        .unwrap_or_else(crate::run::out::default_out);
     opts.out = Some(out.clone());
-    scheduler::check_out(&out, resuming)?;
+    crate::run::out::check_out(&out, resuming)?;
     let resolved = opts.to_toml();
-    let workload = scheduler::workload_id(&opts);
+    let workload = crate::run::out::workload_id(&opts);
     let done = if resuming {
         crate::resume::done_runs(&out, &resolved, &workload)?
     } else {
@@ -70,19 +70,19 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
 
     let mut cells = plan::expand(&opts, &Facts::from_env());
     crate::leftovers::sweep_before_run();
-    let mut setup = match scheduler::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await
-    {
-        Ok(s) => s,
-        // Interrupted while setting up (seeding, engine start): what was started is
-        // already stopped; nothing ran, nothing was recorded.
-        Err(e) => match *sig_rx.borrow() {
-            Some(sig) => {
-                eprintln!("cachebench: interrupted during setup ({e}); nothing ran");
-                return Ok(128 + sig);
-            }
-            None => return Err(e),
-        },
-    };
+    let mut setup =
+        match crate::run::setup::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await {
+            Ok(s) => s,
+            // Interrupted while setting up (seeding, engine start): what was started is
+            // already stopped; nothing ran, nothing was recorded.
+            Err(e) => match *sig_rx.borrow() {
+                Some(sig) => {
+                    eprintln!("cachebench: interrupted during setup ({e}); nothing ran");
+                    return Ok(128 + sig);
+                }
+                None => return Err(e),
+            },
+        };
     cells = plan::expand(&opts, &setup.facts);
 
     std::fs::write(
@@ -129,10 +129,33 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         setup.session.engine.host,
         setup.session.registry.repository
     );
-    let result =
-        scheduler::run_matrix(&mut setup.session, &cells, &mut writer, &done, &sig_rx).await;
+    let schedule = scheduler::Schedule {
+        seed: crate::run::rounds::seed_from(&setup.session.run_id),
+        auto: opts.auto.as_ref().map(crate::run::auto::sequential),
+        chains: !std::env::var(scheduler::CHAINS_ENV).is_ok_and(|v| v == "off"),
+    };
+    let result = scheduler::run_matrix(
+        &mut setup.session,
+        &cells,
+        &mut writer,
+        &done,
+        &sig_rx,
+        &schedule,
+    )
+    .await;
     setup.teardown().await;
-    let engine_dead = result?.engine_dead;
+    let result = result?;
+    if !result.stopping.is_empty() {
+        let path = out.join(crate::run::auto::STOPPING_JSON);
+        let text = serde_json::to_string_pretty(&result.stopping).unwrap_or_default();
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!(
+                "cachebench: warning: failed to write {}: {e}",
+                path.display()
+            );
+        }
+    }
+    let engine_dead = result.engine_dead;
     let interrupted_by = *sig_rx.borrow();
     let (all, warning) = results::read_runs(&out).map_err(Error::Internal)?;
     if let Some(w) = warning {
@@ -152,6 +175,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         records: all,
         interrupted_by,
         engine_dead,
+        stopping: result.stopping,
     };
     Ok(outcome.exit_code())
 }

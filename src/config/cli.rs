@@ -82,9 +82,22 @@ pub struct RunArgs {
     /// Change since the warming build (repeatable) [default: source].
     #[arg(long = "change", value_name = "NAME")]
     pub changes: Vec<Change>,
-    /// Measured runs per cell.
+    /// Measured runs per cell, or `auto`: rounds until each state's verdict is
+    /// settled (between --min-reps and --max-reps).
+    #[arg(long, value_name = "N|auto")]
+    pub reps: Option<crate::config::reps::RepsArg>,
+    /// With --reps auto: runs every cell gets before a verdict [default 3].
     #[arg(long, value_name = "N")]
-    pub reps: Option<u32>,
+    pub min_reps: Option<u32>,
+    /// With --reps auto: runs after which a state stops, settled or not [default 10].
+    #[arg(long, value_name = "N")]
+    pub max_reps: Option<u32>,
+    /// With --reps auto: confidence of a verdict [default 0.95].
+    #[arg(long, value_name = "C")]
+    pub confidence: Option<f64>,
+    /// With --reps auto: a tie's margin on the ratio of two cells [default 0.03: ±3%].
+    #[arg(long, value_name = "M")]
+    pub margin: Option<f64>,
     /// Warm-up runs per cell (recorded, never counted in statistics).
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,

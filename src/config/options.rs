@@ -61,7 +61,10 @@ pub struct Options {
     /// Of `strategies`, those run on docker-container builders
     /// (`matrix.container_strategies`; `None`: all of them).
     pub container_strategies: Option<Vec<Strategy>>,
+    /// Measured runs per cell (with `--reps auto`: at most, `max_reps`).
     pub reps: u32,
+    /// `--reps auto`: its settings.
+    pub auto: Option<crate::config::reps::AutoSettings>,
     pub warmup: u32,
     pub out: Option<PathBuf>,
     pub registry: Option<String>,
@@ -125,6 +128,7 @@ impl Options {
             image_stores_given: a.image_stores_given,
             container_strategies: a.container_strategies,
             reps: r.reps,
+            auto: r.auto,
             warmup: r.warmup,
             out: r.out,
             registry: e.registry,
@@ -143,6 +147,7 @@ impl Options {
 /// The `[run]` keys, merged.
 struct RunParts {
     reps: u32,
+    auto: Option<crate::config::reps::AutoSettings>,
     warmup: u32,
     timeout: Option<Duration>,
     out: Option<PathBuf>,
@@ -150,9 +155,30 @@ struct RunParts {
 }
 
 fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> Result<RunParts> {
+    let run = &sc.run;
+    let key = |k: &str| match k {
+        "run.reps" => keys.of(k, &run.reps),
+        "run.min_reps" => keys.of(k, &run.min_reps),
+        "run.max_reps" => keys.of(k, &run.max_reps),
+        "run.confidence" => keys.of(k, &run.confidence),
+        _ => keys.of(k, &run.margin),
+    };
+    let given = crate::config::reps::Given {
+        reps_flag: args.reps,
+        reps_file: run.reps.as_ref().map(|v| v.get_ref()),
+        min_flag: args.min_reps,
+        min_file: run.min_reps.as_ref().map(|v| *v.get_ref()),
+        max_flag: args.max_reps,
+        max_file: run.max_reps.as_ref().map(|v| *v.get_ref()),
+        confidence_flag: args.confidence,
+        confidence_file: run.confidence.as_ref().map(|v| *v.get_ref()),
+        margin_flag: args.margin,
+        margin_file: run.margin.as_ref().map(|v| *v.get_ref()),
+    };
+    let (reps_flag, reps_file, auto) = crate::config::reps::resolve(&given, &key, MAX_REPS)?;
     let reps = count(
-        args.reps.map(i64::from),
-        sc.run.reps.as_ref().map(|v| *v.get_ref()),
+        reps_flag,
+        reps_file,
         "--reps",
         &keys.of("run.reps", &sc.run.reps),
         1,
@@ -191,7 +217,8 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         .clone()
         .or(sc.run.out.as_ref().map(|o| base_dir.join(o)));
     Ok(RunParts {
-        reps,
+        reps: auto.as_ref().map_or(reps, |a| a.max_reps),
+        auto,
         warmup,
         timeout,
         out,

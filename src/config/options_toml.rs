@@ -44,7 +44,14 @@ impl Options {
                 container_strategies: self.container_strategies.as_ref().map(|v| list(v)),
             },
             run: RunSection {
-                reps: Some(unread(i64::from(self.reps))),
+                reps: Some(unread(match &self.auto {
+                    Some(_) => crate::config::reps::RepsValue::Word("auto".into()),
+                    None => crate::config::reps::RepsValue::Count(i64::from(self.reps)),
+                })),
+                min_reps: self.auto.as_ref().map(|a| unread(i64::from(a.min_reps))),
+                max_reps: self.auto.as_ref().map(|a| unread(i64::from(a.max_reps))),
+                confidence: self.auto.as_ref().map(|a| unread(a.confidence)),
+                margin: self.auto.as_ref().map(|a| unread(a.margin)),
                 warmup: Some(unread(i64::from(self.warmup))),
                 timeout: self
                     .timeout

@@ -68,7 +68,20 @@ pub struct Matrix {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RunSection {
-    pub reps: Option<Spanned<i64>>,
+    /// A number, or "auto" ([`crate::config::reps`]).
+    pub reps: Option<Spanned<crate::config::reps::RepsValue>>,
+    /// `--reps auto`: at least this many runs per cell before a verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_reps: Option<Spanned<i64>>,
+    /// `--reps auto`: at most this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_reps: Option<Spanned<i64>>,
+    /// `--reps auto`: confidence of a verdict (0.95).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Spanned<f64>>,
+    /// `--reps auto`: a tie's margin as a fraction (0.03).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<Spanned<f64>>,
     pub warmup: Option<Spanned<i64>>,
     /// humantime duration, e.g. "10m".
     pub timeout: Option<Spanned<String>>,
@@ -280,7 +293,10 @@ timeout = "5m"
         let s = parse(TEXT.as_bytes()).unwrap();
         assert_eq!(s.name.as_ref().map(|n| n.get_ref().as_str()), Some("x"));
         assert_eq!(s.workload.build_args["DEPS_MB"].get_ref(), "8");
-        assert_eq!(s.run.reps.as_ref().map(|r| *r.get_ref()), Some(3));
+        assert_eq!(
+            s.run.reps.as_ref().map(|r| r.get_ref().clone()),
+            Some(crate::config::reps::RepsValue::Count(3))
+        );
         // Values keep where they are written.
         let states = s.matrix.states.unwrap();
         assert_eq!(line_at(TEXT, states.get_ref()[0].span().start), 10);

@@ -1,6 +1,11 @@
 //! The expanded matrix: every cell (image store × builder × strategy × state ×
-//! change) in run order, with the reason when a cell is planned as skipped instead
+//! change) in plan order, with the reason when a cell is planned as skipped instead
 //! of run.
+//!
+//! A cold state rebuilds everything, so what changed makes no difference to it: a
+//! cold cell is planned once per strategy × builder × store, with the first change
+//! of the matrix as its change and every change in [`Cell::stands_for`], and the
+//! report reuses it in each change's comparison.
 
 use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
 use crate::options::Options;
@@ -15,11 +20,23 @@ pub struct Cell {
     pub image_store: ImageStore,
     /// Why the cell is not run, when it is not.
     pub skip: Option<String>,
+    /// For a cold cell, every change of the matrix: it stands for all of them
+    /// (empty for warm cells).
+    pub stands_for: Vec<Change>,
 }
 
 /// A cell's key, as records name it, is `Cell::key` (in `records/record.rs`: the
 /// record store owns the names; the plan comes before it).
 impl Cell {
+    /// [`Cell::stands_for`] as the record writes it: space-separated.
+    pub fn stands_for_text(&self) -> String {
+        self.stands_for
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// A short, file-name-safe id: `push-docker-cold-source`, with `-classic`
     /// appended on the classic store.
     pub fn slug(&self) -> String {
@@ -124,7 +141,16 @@ pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
                     continue; // not asked for on docker-container builders
                 }
                 for &state in &o.states {
-                    for &change in &o.changes {
+                    // Cold: one cell, standing for every change.
+                    let changes = match state {
+                        State::Cold => &o.changes[..o.changes.len().min(1)],
+                        _ => &o.changes[..],
+                    };
+                    let stands_for = match state {
+                        State::Cold => o.changes.clone(),
+                        _ => vec![],
+                    };
+                    for &change in changes {
                         let mut skip = static_skip(strategy, builder, state);
                         if let (None, Some((host, has))) = (&skip, &facts.external_store) {
                             skip = crate::store::foreign_store_skip(host, *has, image_store);
@@ -145,6 +171,7 @@ pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
                             change,
                             image_store,
                             skip,
+                            stands_for: stands_for.clone(),
                         });
                     }
                 }
@@ -240,6 +267,37 @@ mod tests {
             ..Facts::default()
         };
         assert!(expand(&o, &facts)[0].skip.is_none());
+    }
+
+    #[test]
+    fn cold_is_planned_once_per_strategy_for_every_change() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(d.path().join("s.txt"), "s").unwrap();
+        std::fs::write(d.path().join("d.txt"), "d").unwrap();
+        let a = crate::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            strategies: vec![Strategy::RegistryCache],
+            states: vec![State::Cold, State::WarmRemote],
+            changes: vec![Change::Source, Change::Deps],
+            source_file: Some("s.txt".into()),
+            deps_file: Some("d.txt".into()),
+            ..Default::default()
+        };
+        let o = Options::merge(None, &a).unwrap();
+        let cells = expand(&o, &Facts::default());
+        let keys: Vec<String> = cells.iter().map(|c| c.key().to_string()).collect();
+        assert_eq!(
+            keys,
+            [
+                "registry-cache/docker/cold/source",
+                "registry-cache/docker/warm-remote/source",
+                "registry-cache/docker/warm-remote/deps",
+            ]
+        );
+        assert_eq!(cells[0].stands_for, [Change::Source, Change::Deps]);
+        assert_eq!(cells[0].stands_for_text(), "source deps");
+        assert!(cells[1].stands_for.is_empty() && cells[2].stands_for.is_empty());
     }
 
     #[test]

@@ -179,6 +179,28 @@ pub struct RunRecord {
     /// written before the store was an axis were all on the containerd store.
     #[serde(default = "default_image_store")]
     pub image_store: String,
+    /// The round of its state's runs this run belongs to (round r runs rep r of
+    /// every cell of one store × builder × state, warm-ups in rounds of their
+    /// own before), absent in records written before rounds existed.
+    #[serde(default)]
+    pub round: Option<u32>,
+    /// Its position (1-based) in that round's shuffled order.
+    #[serde(default)]
+    pub order: Option<u32>,
+    /// The seed the round's order was shuffled with (the same for every round of
+    /// one matrix pass; each round's order derives from it and the round).
+    #[serde(default)]
+    pub shuffle_seed: Option<u64>,
+    /// The build whose state this run stood on: `prepare` (a warming build of its
+    /// own, untimed), `warmup N` or `measured N` (that earlier run of the same
+    /// cell, whose state the chain kept), or empty for a cold run.
+    #[serde(default)]
+    pub warmed_by: String,
+    /// For a cold cell, the changes it stands for (space-separated): a cold state
+    /// rebuilds everything, so one cold cell per strategy serves every change's
+    /// comparison. Empty for warm cells (their change is `change`).
+    #[serde(default)]
+    pub stands_for: String,
     /// Per-step details (runs.jsonl only).
     #[serde(default)]
     pub step_details: Vec<StepRecord>,
@@ -228,6 +250,11 @@ impl RunRecord {
             image_store: cell.image_store.to_string(),
             builder_pull_ms: None,
             builder_boot_ms: None,
+            round: None,
+            order: None,
+            shuffle_seed: None,
+            warmed_by: String::new(),
+            stands_for: cell.stands_for_text(),
             step_details: vec![],
             commands: vec![],
         }
@@ -352,6 +379,11 @@ pub const CSV_COLUMNS: &[&str] = &[
     "image_store",
     "builder_pull_ms",
     "builder_boot_ms",
+    "round",
+    "order",
+    "shuffle_seed",
+    "warmed_by",
+    "stands_for",
 ];
 
 #[cfg(test)]

@@ -151,6 +151,11 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         r.image_store.clone(),
         opt(r.builder_pull_ms),
         opt(r.builder_boot_ms),
+        opt(r.round),
+        opt(r.order),
+        opt(r.shuffle_seed),
+        r.warmed_by.clone(),
+        r.stands_for.clone(),
     ]
 }
 
@@ -183,7 +188,7 @@ mod tests {
                     || c.starts_with("steps_")
                     || c.starts_with("bytes_")
                     || c.starts_with("registry_")
-                    || c == "rep" =>
+                    || matches!(c, "rep" | "round" | "order" | "shuffle_seed") =>
                 {
                     (1000 + i as u64).into()
                 }

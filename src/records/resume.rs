@@ -23,6 +23,10 @@ const FLAGS: &[(&str, &str)] = &[
     ("matrix.builders", "--builder"),
     ("matrix.image_stores", "--image-store"),
     ("run.reps", "--reps"),
+    ("run.min_reps", "--min-reps"),
+    ("run.max_reps", "--max-reps"),
+    ("run.confidence", "--confidence"),
+    ("run.margin", "--margin"),
     ("run.warmup", "--warmup"),
     ("run.timeout", "--timeout"),
     ("run.registry_cache_output", "--registry-cache-output"),
@@ -210,7 +214,7 @@ mod tests {
             context: Some(ctx),
             source_file: Some("src/a.txt".into()),
             strategies: vec![crate::matrix::Strategy::Buildkit],
-            reps: Some(2),
+            reps: Some(crate::config::reps::RepsArg::Count(2)),
             ..Default::default()
         };
         let out = dir.join("out");
@@ -244,11 +248,11 @@ mod tests {
         let out = recorded(d.path());
         let mut args = RunArgs {
             resume: Some(out.clone()),
-            reps: Some(2),
+            reps: Some(crate::config::reps::RepsArg::Count(2)),
             ..Default::default()
         };
         assert!(options(None, &args, &out).is_ok(), "the same value agrees");
-        args.reps = Some(5);
+        args.reps = Some(crate::config::reps::RepsArg::Count(5));
         let e = options(None, &args, &out).unwrap_err().to_string();
         assert!(
             e.starts_with("--resume: --reps (run.reps) is 5 now but 2 in"),

@@ -1,7 +1,7 @@
 //! The seam between the matrix loop ([`crate::scheduler::run_matrix`]) and Docker:
 //! the [`CellExecutor`] trait with the operations the loop needs (run one rep of a
-//! cell, record a cell that is not run, switch the engine's image store, check the
-//! engine's health, revive it), its real implementation on
+//! cell as its chain asks, record a cell that is not run, switch the engine's image
+//! store, begin and end a group of cells, check the engine's health, revive it), its real implementation on
 //! [`Session`](crate::runner::Session) (today's runner and engine), and, for tests,
 //! a scripted fake ([`fake::FakeExecutor`]) so the scheduler, the failure policy,
 //! engine restarts, resume and exit codes are exercised without Docker.
@@ -9,6 +9,7 @@
 use crate::matrix::ImageStore;
 use crate::plan::Cell;
 use crate::record::{RunKind, RunRecord};
+use crate::run::chain::RunPlan;
 use crate::runner::Session;
 
 /// What the matrix loop asks of whatever runs the builds.
@@ -25,8 +26,17 @@ pub trait CellExecutor {
     /// Puts the engine on `store` before the cell's runs.
     async fn switch_store(&mut self, store: ImageStore) -> anyhow::Result<()>;
 
-    /// Runs one rep of `cell` (never an error: a failure is a failed run).
-    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind) -> RunRecord;
+    /// Before the runs of a group (store × builder × state) whose first cell is
+    /// `first`: a warm-local group starts from empty local state, once.
+    async fn begin_group(&mut self, first: &Cell) -> anyhow::Result<()>;
+
+    /// Runs one rep of `cell`, prepared as `plan` says (never an error: a failure
+    /// is a failed run).
+    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind, plan: &RunPlan) -> RunRecord;
+
+    /// After a group: releases what its chains kept (builders, context copies,
+    /// cache folders).
+    async fn end_group(&mut self, cells: &[&Cell]);
 
     /// True when the engine answers.
     async fn healthy(&mut self) -> bool;
@@ -48,8 +58,16 @@ impl CellExecutor for Session {
         self.engine.switch_store(store).await.map(|_| ())
     }
 
-    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind) -> RunRecord {
-        Session::run(self, cell, rep, kind).await
+    async fn begin_group(&mut self, first: &Cell) -> anyhow::Result<()> {
+        Session::begin_group(self, first).await
+    }
+
+    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind, plan: &RunPlan) -> RunRecord {
+        Session::run(self, cell, rep, kind, plan).await
+    }
+
+    async fn end_group(&mut self, cells: &[&Cell]) {
+        Session::end_group(self, cells).await
     }
 
     async fn healthy(&mut self) -> bool {
@@ -124,3 +142,11 @@ pub mod fake;
 #[cfg(test)]
 #[path = "executor_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "chain_tests.rs"]
+mod chain_tests;
+
+#[cfg(test)]
+#[path = "auto_tests.rs"]
+mod auto_tests;

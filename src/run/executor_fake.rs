@@ -2,12 +2,15 @@
 //! returns an ok, failed, timed-out, interrupted or state-check-failed record with a
 //! given wall time and reason; it can report the engine dead after given runs, fail
 //! a revive, raise an interruption signal at a given run, and note how many records
-//! the results folder held when each run started.
+//! the results folder held when each run started. It keeps what the loop asked of
+//! it: every run with its [`RunPlan`] (so tests see which runs warmed with a build
+//! of their own and which stood on a chain), and the groups begun and ended.
 
 use super::CellExecutor;
 use crate::matrix::ImageStore;
 use crate::plan::Cell;
 use crate::record::{RunKind, RunRecord, RunStatus};
+use crate::run::chain::{Prep, RunPlan};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use tokio::sync::watch;
@@ -66,6 +69,8 @@ pub struct FakeExecutor {
     reps: u32,
     default_wall_ms: u64,
     script: HashMap<(String, u32, RunKind), Step>,
+    /// Per cell: the wall time of its unscripted runs.
+    walls: HashMap<String, u64>,
     /// Ordinals (1-based, counting runs actually run) after which the engine
     /// stops answering until revived.
     dies_after: Vec<usize>,
@@ -77,6 +82,12 @@ pub struct FakeExecutor {
     alive: bool,
     /// Every run asked for, in order: (cell key, rep, kind).
     pub runs: Vec<(String, u32, RunKind)>,
+    /// How each of those was to be prepared.
+    pub plans: Vec<RunPlan>,
+    /// The first cell of every group begun, in order.
+    pub groups: Vec<String>,
+    /// Groups ended.
+    pub ended: usize,
     /// How many records `runs.jsonl` held as each run started (with `watch_out`).
     pub records_at_start: Vec<usize>,
     pub revives: u32,
@@ -90,12 +101,16 @@ impl FakeExecutor {
             reps,
             default_wall_ms: 1000,
             script: HashMap::new(),
+            walls: HashMap::new(),
             dies_after: vec![],
             revive_error: None,
             interrupt: None,
             watch_out: None,
             alive: true,
             runs: vec![],
+            plans: vec![],
+            groups: vec![],
+            ended: 0,
             records_at_start: vec![],
             revives: 0,
             stores: vec![],
@@ -106,6 +121,12 @@ impl FakeExecutor {
     pub fn step(mut self, cell: &Cell, rep: u32, kind: RunKind, step: Step) -> FakeExecutor {
         self.script
             .insert((cell.key().to_string(), rep, kind), step);
+        self
+    }
+
+    /// Unscripted runs of `cell` end ok in `wall_ms`.
+    pub fn wall_of(mut self, cell: &Cell, wall_ms: u64) -> FakeExecutor {
+        self.walls.insert(cell.key().to_string(), wall_ms);
         self
     }
 
@@ -136,6 +157,17 @@ impl FakeExecutor {
     pub fn watch_out(mut self, out: PathBuf) -> FakeExecutor {
         self.watch_out = Some(out);
         self
+    }
+
+    /// The runs of `cell` asked for, with how each was prepared: (kind, rep, prep).
+    pub fn preps_of(&self, cell: &Cell) -> Vec<(RunKind, u32, Prep)> {
+        let key = cell.key().to_string();
+        self.runs
+            .iter()
+            .zip(&self.plans)
+            .filter(|(r, _)| r.0 == key)
+            .map(|(r, p)| (r.2, r.1, p.prep.clone()))
+            .collect()
     }
 
     fn record(&self, cell: &Cell, rep: u32, kind: RunKind, s: &Step) -> RunRecord {
@@ -180,7 +212,16 @@ impl CellExecutor for FakeExecutor {
         Ok(())
     }
 
-    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind) -> RunRecord {
+    async fn begin_group(&mut self, first: &Cell) -> anyhow::Result<()> {
+        self.groups.push(first.key().to_string());
+        Ok(())
+    }
+
+    async fn end_group(&mut self, _cells: &[&Cell]) {
+        self.ended += 1;
+    }
+
+    async fn run(&mut self, cell: &Cell, rep: u32, kind: RunKind, plan: &RunPlan) -> RunRecord {
         assert!(
             self.alive,
             "run {rep} of {} asked of a dead engine",
@@ -192,6 +233,7 @@ impl CellExecutor for FakeExecutor {
             self.records_at_start.push(text.lines().count());
         }
         self.runs.push((cell.key().to_string(), rep, kind));
+        self.plans.push(plan.clone());
         let n = self.runs.len();
         if self.dies_after.contains(&n) {
             self.alive = false;
@@ -211,8 +253,23 @@ impl CellExecutor for FakeExecutor {
             .script
             .get(&(cell.key().to_string(), rep, kind))
             .cloned()
-            .unwrap_or_else(|| Step::ok(self.default_wall_ms));
-        self.record(cell, rep, kind, &step)
+            .unwrap_or_else(|| {
+                let key = cell.key().to_string();
+                Step::ok(
+                    self.walls
+                        .get(&key)
+                        .copied()
+                        .unwrap_or(self.default_wall_ms),
+                )
+            });
+        let mut r = self.record(cell, rep, kind, &step);
+        // A warming build costs a build; a chained or cold run prepares in no time.
+        r.prepare_ms = Some(if plan.prep == Prep::Warm {
+            self.default_wall_ms
+        } else {
+            0
+        });
+        r
     }
 
     async fn healthy(&mut self) -> bool {

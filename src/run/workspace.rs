@@ -38,6 +38,15 @@ impl Workspace {
         })
     }
 
+    /// A copy made earlier (by the previous run of a chain).
+    pub fn existing(dir: &Path, source_file: Option<&Path>, deps_file: Option<&Path>) -> Workspace {
+        Workspace {
+            dir: dir.to_path_buf(),
+            source_file: source_file.map(Path::to_path_buf),
+            deps_file: deps_file.map(Path::to_path_buf),
+        }
+    }
+
     /// Applies `change` to the copy: appends a line with `nonce` to the source or
     /// deps file, so the layers that copy it (and those after) change. The caller
     /// gives a nonce no earlier run used: a repeated one would be served from the

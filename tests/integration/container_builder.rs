@@ -158,7 +158,7 @@ fn docker_container_builders_run_every_strategy_in_every_state() {
             "cold" => {
                 assert_eq!(r.steps_cached, Some(0), "{r:#?}");
                 assert_builder_created(r);
-                // A fresh data-root: the BuildKit image is pulled (from cachebench's
+                // An emptied engine: the BuildKit image is pulled (from cachebench's
                 // registry, as a fresh runner pulls it from Docker Hub).
                 assert!(r.builder_pull_ms.unwrap_or(0) > 0, "{}: {r:#?}", r.cell());
             }

@@ -216,7 +216,7 @@ proptest! {
         let args = cachebench::cli::RunArgs {
             context: Some(dir.path().to_path_buf()),
             source_file: Some("src/a.txt".into()),
-            reps,
+            reps: reps.map(cachebench::config::reps::RepsArg::Count),
             strategies: strategy.into_iter().collect(),
             ..Default::default()
         };

@@ -1,0 +1,180 @@
+//! `--reps auto` driven through [`super::fake::FakeExecutor`], without Docker: a
+//! state stops as soon as its verdict is settled, runs to `max_reps` when it never
+//! is, counts only runs that proved their state, and says why it stopped. The loop
+//! is tested with scripted rules (what a rule answers is given, so the loop's
+//! reaction is what is checked) and with the real sequential rule.
+
+use super::fake::{FakeExecutor, Step};
+use super::tests::{cell, no_signal, Done};
+use crate::matrix::Strategy;
+use crate::plan::Cell;
+use crate::record::{RunKind, RunStatus};
+use crate::results::RecordWriter;
+use crate::run::auto::{AutoReps, Rule, Verdict};
+use crate::scheduler::{run_matrix, MatrixOutcome, Schedule};
+use std::sync::Arc;
+
+fn auto(min_reps: u32, max_reps: u32, rule: Rule) -> Schedule {
+    Schedule {
+        seed: 11,
+        chains: true,
+        auto: Some(AutoReps {
+            min_reps,
+            max_reps,
+            confidence: 0.95,
+            margin: 0.03,
+            rule,
+        }),
+    }
+}
+
+async fn drive_auto(exec: &mut FakeExecutor, cells: &[Cell], s: &Schedule) -> MatrixOutcome {
+    let d = tempfile::tempdir().unwrap();
+    let mut writer = RecordWriter::open(d.path()).unwrap();
+    let (_tx, rx) = no_signal();
+    run_matrix(exec, cells, &mut writer, &Done::new(), &rx, s)
+        .await
+        .unwrap()
+}
+
+fn measured_of(o: &MatrixOutcome, strategy: &str) -> usize {
+    o.records
+        .iter()
+        .filter(|r| r.strategy == strategy && r.kind == RunKind::Measured)
+        .count()
+}
+
+#[tokio::test]
+async fn a_state_stops_as_soon_as_the_rule_settles_it() {
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    // Settled once each cell has 4 samples: b wins.
+    let rule: Rule = Arc::new(|s: &[Vec<f64>]| {
+        if s.iter().all(|v| v.len() >= 4) {
+            Verdict::Winner(1)
+        } else {
+            Verdict::Open {
+                leaning: Some(1),
+                more_runs: Some(1),
+            }
+        }
+    });
+    let mut exec = FakeExecutor::new(0, 99);
+    let o = drive_auto(&mut exec, &[a, b], &auto(3, 10, rule)).await;
+    assert_eq!(
+        (measured_of(&o, "buildkit"), measured_of(&o, "push")),
+        (4, 4)
+    );
+    let s = &o.stopping[..];
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert_eq!(s[0].reason, "winner");
+    assert_eq!(s[0].winner.as_deref(), Some("push/docker/cold/none"));
+    assert_eq!((s[0].rounds, s[0].builds, s[0].fixed_builds), (4, 8, 20));
+}
+
+#[tokio::test]
+async fn a_state_never_settled_runs_to_max_reps_and_says_where_it_leaned() {
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let rule: Rule = Arc::new(move |s: &[Vec<f64>]| {
+        seen.lock().unwrap().push(s[0].len());
+        Verdict::Open {
+            leaning: Some(0),
+            more_runs: Some(7),
+        }
+    });
+    let mut exec = FakeExecutor::new(1, 99);
+    let o = drive_auto(&mut exec, &[a, b], &auto(3, 6, rule)).await;
+    assert_eq!(measured_of(&o, "buildkit"), 6);
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [3, 4, 5, 6],
+        "asked from min_reps on"
+    );
+    let s = &o.stopping[0];
+    assert_eq!(s.reason, "max_reps");
+    assert_eq!(s.leaning.as_deref(), Some("buildkit/docker/cold/none"));
+    assert_eq!(s.more_runs, Some(7));
+}
+
+#[tokio::test]
+async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let mut exec = FakeExecutor::new(0, 99)
+        .step(
+            &a,
+            2,
+            RunKind::Measured,
+            Step::failed("build exited with code 1: x", 9),
+        )
+        .step(
+            &b,
+            3,
+            RunKind::Measured,
+            Step::state_failed("3 of 5 steps cached", 9),
+        );
+    let rule: Rule = Arc::new(|s: &[Vec<f64>]| {
+        if s.iter().all(|v| v.len() >= 3) {
+            Verdict::Tie
+        } else {
+            Verdict::Open {
+                leaning: None,
+                more_runs: None,
+            }
+        }
+    });
+    let o = drive_auto(&mut exec, &[a, b], &auto(3, 10, rule)).await;
+    // Each cell lost one sample: 3 proven samples need 4 rounds.
+    assert_eq!(o.stopping[0].reason, "tie");
+    assert_eq!(o.stopping[0].rounds, 4);
+    assert_eq!(o.stopping[0].builds, 8, "failed runs are builds too");
+    assert!(o
+        .records
+        .iter()
+        .any(|r| r.status == RunStatus::Failed && r.strategy == "buildkit"));
+}
+
+#[tokio::test]
+async fn the_sequential_rule_settles_a_clear_winner_and_a_tie_early() {
+    let settings = crate::config::reps::AutoSettings {
+        min_reps: 3,
+        max_reps: 10,
+        confidence: 0.95,
+        margin: 0.03,
+    };
+    let schedule = Schedule {
+        seed: 3,
+        chains: true,
+        auto: Some(crate::run::auto::sequential(&settings)),
+    };
+    let (a, b, c) = (
+        cell(Strategy::Buildkit),
+        cell(Strategy::Push),
+        cell(Strategy::Legacy),
+    );
+    // a is 40% faster than b and c, every run alike.
+    let mut exec = FakeExecutor::new(0, 99)
+        .wall_of(&a, 1000)
+        .wall_of(&b, 1400)
+        .wall_of(&c, 1400);
+    let o = drive_auto(&mut exec, &[a, b, c], &schedule).await;
+    let s = &o.stopping[0];
+    assert_eq!(s.reason, "winner", "{s:#?}");
+    assert_eq!(s.winner.as_deref(), Some("buildkit/docker/cold/none"));
+    assert!(s.builds < s.fixed_builds / 2, "{s:#?}");
+    // Two cells alike but for ±1% noise: a tie, long before max_reps.
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let mut exec = FakeExecutor::new(0, 99);
+    let noise = [1000, 1010, 990, 1005, 995, 1000, 1008, 992, 1003, 997];
+    for (rep, ms) in (1..=10).zip(noise) {
+        exec = exec.step(&a, rep, RunKind::Measured, Step::ok(ms)).step(
+            &b,
+            rep,
+            RunKind::Measured,
+            Step::ok(2000 - ms),
+        );
+    }
+    let o = drive_auto(&mut exec, &[a, b], &schedule).await;
+    assert_eq!(o.stopping[0].reason, "tie", "{:#?}", o.stopping);
+    assert!(o.stopping[0].rounds < 10);
+}

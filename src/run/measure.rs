@@ -1,0 +1,178 @@
+//! The measured part of one run, timed: the run's docker commands (creating its
+//! docker-container builder where the state has none, the build, a separate push),
+//! their phases from the parsed output, the state check on the build's own
+//! records, and what the run left in the registry.
+
+use crate::builder;
+use crate::matrix::Strategy;
+use crate::phases::bootstrap::{Bootstrap, BootstrapParser};
+use crate::phases::{self, Phase, PhaseInterval, Timeline};
+use crate::plan::Cell;
+use crate::process::Ending;
+use crate::record::{CommandRecord, RunRecord, RunStatus};
+use crate::run::docker_exec::{failure_reason, monotonic_span, run_status};
+use crate::run::prepare::rotate_cache;
+use crate::runner::Session;
+use crate::state_check;
+use crate::strategy::{self, DockerCommand, Role, RunTarget};
+use chrono::{DateTime, Utc};
+use std::time::Instant;
+
+impl Session {
+    /// Runs the measured commands of `cell` on `target` into `rec` (creating the
+    /// builder first when `create_builder`): wall time, phases, steps, the state
+    /// check, and on success the registry footprint. A failed command ends the
+    /// run as failed, never as an error.
+    pub(crate) async fn measure(
+        &mut self,
+        cell: &Cell,
+        target: &RunTarget,
+        create_builder: bool,
+        rec: &mut RunRecord,
+        log: &mut std::fs::File,
+        deadline: Option<Instant>,
+    ) {
+        use std::io::Write;
+        let _ = writeln!(log, "== measured run ==");
+        let mut cmds: Vec<DockerCommand> = Vec::new();
+        if let (true, Some(name)) = (create_builder, &target.builder) {
+            cmds.push(builder::create_command(
+                name,
+                &self.opts.buildkit_image,
+                &self.buildkitd_config,
+            ));
+        }
+        cmds.extend(strategy::commands(cell.strategy, target));
+        let mut timelines: Vec<Timeline> = Vec::new();
+        let mut extra: Vec<PhaseInterval> = Vec::new();
+        // (wall-clock start, monotonic start, monotonic end) of the measured commands.
+        let mut window: Option<(DateTime<Utc>, Instant, Instant)> = None;
+        let mut build_ms = 0u64;
+        let mut failure: Option<(String, Ending, String)> = None;
+        let mut bootstrap: Option<Bootstrap> = None;
+        for c in &cmds {
+            let role = c.role.name();
+            let (o, timeline) = if c.role == Role::BuilderCreate {
+                let mut p = BootstrapParser::default();
+                let o = self.exec_into(c, log, deadline, &mut p).await;
+                bootstrap = Some(p.finish());
+                (o, None)
+            } else {
+                self.exec_parsed(c, log, deadline).await
+            };
+            let ms = o.elapsed.as_millis() as u64;
+            let mono_end = o.began + o.elapsed;
+            window = Some(match window {
+                None => (o.started, o.began, mono_end),
+                Some((s, b, _)) => (s, b, mono_end),
+            });
+            match c.role {
+                Role::Build => build_ms += ms,
+                Role::Push => extra.push(PhaseInterval::new(Phase::Push, o.started, o.ended)),
+                Role::BuilderCreate => {
+                    extra.push(PhaseInterval::new(Phase::BuilderCreate, o.started, o.ended))
+                }
+            }
+            rec.commands.push(CommandRecord {
+                role: role.to_string(),
+                argv: std::iter::once("docker".to_string())
+                    .chain(c.args.iter().cloned())
+                    .collect(),
+                duration_ms: ms,
+                exit_code: o.exit_code(),
+            });
+            let build_error = timeline.as_ref().and_then(|t| {
+                t.error.as_ref().map(|e| match &t.error_vertex {
+                    Some(v) => format!("{v}: {e}"),
+                    None => e.clone(),
+                })
+            });
+            if let Some(t) = timeline {
+                // The client's own start and end, around the progress stream.
+                if let Some(first) = t.first_event {
+                    extra.push(PhaseInterval::new(Phase::ClientStart, o.started, first));
+                }
+                if let Some(last) = t.last_event {
+                    extra.push(PhaseInterval::new(Phase::ClientEnd, last, o.ended));
+                }
+                timelines.push(t);
+            }
+            if !o.success() {
+                failure = Some((
+                    role.to_string(),
+                    o.ending.clone(),
+                    build_error.unwrap_or_else(|| o.framed_tail()),
+                ));
+                break;
+            }
+        }
+        if let Some((start, began, mono_end)) = window {
+            // wall_ms is the monotonic time of the measured commands; timestamps
+            // only attribute phases inside that window (a wall-clock step, NTP or
+            // manual, cannot stretch or shrink it), and the phases sum to it.
+            let end = start + monotonic_span(began, mono_end);
+            let b = phases::compute_phases(start, end, &timelines, &extra);
+            rec.wall_ms = Some(b.wall_ms);
+            rec.phases = b.phases;
+            rec.steps_total = Some(b.steps_total);
+            rec.steps_cached = Some(b.steps_cached);
+            rec.bytes_down = Some(b.bytes_down);
+            rec.bytes_up = Some(b.bytes_up);
+            rec.step_details = b.steps;
+            if let (Some(boot), Some(create)) = (&bootstrap, rec.phases.builder_create_ms) {
+                let (pull, rest) = boot.split(create);
+                rec.builder_pull_ms = Some(pull);
+                rec.builder_boot_ms = Some(rest);
+            }
+            if !b.unclassified.is_empty() {
+                use std::io::Write;
+                let _ = writeln!(
+                    log,
+                    "cachebench: unclassified vertices (counted in other): {:?}",
+                    b.unclassified
+                );
+            }
+        }
+        rec.build_ms = (build_ms > 0).then_some(build_ms);
+        if failure.is_none() {
+            rec.state_check = self.check_state(cell, rec);
+            if rec.state_check != state_check::OK {
+                let _ = writeln!(log, "cachebench: state check failed: {}", rec.state_check);
+            }
+        }
+        if let Some((role, ending, detail)) = failure {
+            rec.status = run_status(&ending);
+            rec.reason = failure_reason(&role, &ending, &detail);
+            self.amend_network_reason(rec);
+        }
+        if rec.status == RunStatus::Ok && cell.strategy == Strategy::LocalCache {
+            if let Err(e) = rotate_cache(target) {
+                rec.note = format!("{} local cache rotation failed: {e}", rec.note)
+                    .trim()
+                    .to_string();
+            }
+        }
+        if rec.commands.iter().any(|c| c.role == "build") {
+            self.engine.note_built(&target.image).await;
+        }
+        if rec.status == RunStatus::Ok {
+            // What the strategy left in the registry (untimed; loopback only).
+            if self.registry.is_loopback() {
+                match self
+                    .registry
+                    .footprint(&[target.image.clone(), target.cache_ref.clone()])
+                    .await
+                {
+                    Ok(fp) => {
+                        rec.registry_manifests = Some(fp.manifests);
+                        rec.registry_attestations = Some(fp.attestations);
+                        rec.registry_bytes = Some(fp.bytes);
+                    }
+                    Err(e) => {
+                        let _ = writeln!(log, "cachebench: registry footprint not measured: {e:#}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Warm chains and rounds on cachebench's own engine, for real: each warm run
+//! stands on the previous run of its cell (no warming build of its own after the
+//! first), every run still proves its state from the build's own records, and cold
+//! runs are emptied without a daemon restart and still find nothing cached.
+
+use super::common::*;
+use cachebench::record::{RunKind, RunRecord, RunStatus};
+
+fn measured(out: &std::path::Path) -> Vec<RunRecord> {
+    records(out)
+        .into_iter()
+        .filter(|r| r.kind == RunKind::Measured && r.status != RunStatus::Skipped)
+        .collect()
+}
+
+fn log_of(out: &std::path::Path, r: &RunRecord) -> String {
+    std::fs::read_to_string(out.join(&r.log)).unwrap_or_else(|e| panic!("{}: {e}", r.log))
+}
+
+/// Chains on the docker driver: warm-local and warm-remote chain, cold is fresh.
+#[test]
+fn warm_local_and_warm_remote_chain_and_every_run_proves_its_state() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    let i = args.iter().position(|a| a == "--reps").unwrap();
+    args[i + 1] = "3".into();
+    args.extend(
+        [
+            "--state",
+            "cold",
+            "--state",
+            "warm-local",
+            "--state",
+            "warm-remote",
+            "--change",
+            "source",
+            "--strategy",
+            "buildkit",
+            "--strategy",
+            "registry-cache",
+        ]
+        .map(String::from),
+    );
+    let o = run_env(&args, dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let runs = measured(&out);
+    // buildkit: cold, warm-local; registry-cache: cold, warm-local, warm-remote.
+    assert_eq!(runs.len(), 5 * 3, "{runs:#?}");
+    for r in &runs {
+        let cell = format!("{} rep {}", r.cell(), r.rep);
+        assert_eq!(r.status, RunStatus::Ok, "{cell}: {}", r.reason);
+        assert_eq!(r.state_check, "ok", "{cell}: {}", r.state_check);
+        assert_eq!(r.round, Some(r.rep), "{cell}");
+        assert!(r.order.is_some() && r.shuffle_seed.is_some(), "{cell}");
+        let log = log_of(&out, r);
+        match (r.state.as_str(), r.rep) {
+            ("cold", _) => {
+                assert_eq!(r.warmed_by, "", "{cell}");
+                assert_eq!(r.steps_cached, Some(0), "{cell}");
+                assert!(
+                    log.contains("engine emptied without a restart"),
+                    "{cell}: {log}"
+                );
+                assert!(!log.contains("dockerd restarted"), "{cell}: {log}");
+            }
+            (_, 1) => {
+                assert_eq!(r.warmed_by, "prepare", "{cell}");
+                assert!(log.contains("== prepare: warming build =="), "{cell}");
+            }
+            (_, rep) => {
+                assert_eq!(r.warmed_by, format!("measured {}", rep - 1), "{cell}");
+                assert!(
+                    !log.contains("== prepare: warming build =="),
+                    "{cell}: {log}"
+                );
+                assert!(log.contains("== prepare: chained"), "{cell}");
+            }
+        }
+        if r.state == "warm-remote" {
+            assert!(
+                r.bytes_down.unwrap_or(0) > 0,
+                "{cell}: downloaded its cache"
+            );
+        }
+    }
+    // The cold cell stands for the matrix's one change.
+    assert!(runs
+        .iter()
+        .filter(|r| r.state == "cold")
+        .all(|r| r.stands_for == "source"));
+}
+
+/// Chains on docker-container builders: the warm-local chain keeps its builder
+/// (no builder creation in any of its runs), warm-remote creates one per run.
+#[test]
+fn docker_container_chains_keep_their_builder_warm_local_only() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    let i = args.iter().position(|a| a == "--reps").unwrap();
+    args[i + 1] = "2".into();
+    args.extend(
+        [
+            "--builder",
+            "docker-container",
+            "--state",
+            "warm-local",
+            "--state",
+            "warm-remote",
+            "--change",
+            "source",
+            "--strategy",
+            "registry-cache",
+        ]
+        .map(String::from),
+    );
+    let o = run_env(&args, dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let runs = measured(&out);
+    assert_eq!(runs.len(), 4, "{runs:#?}");
+    for r in &runs {
+        let cell = format!("{} rep {}", r.cell(), r.rep);
+        assert_eq!(r.status, RunStatus::Ok, "{cell}: {}", r.reason);
+        assert_eq!(r.state_check, "ok", "{cell}: {}", r.state_check);
+        let creates = r.commands.iter().any(|c| c.role == "builder_create");
+        assert_eq!(
+            creates,
+            r.state == "warm-remote",
+            "{cell}: {:?}",
+            r.commands
+        );
+        if r.rep == 2 {
+            assert_eq!(r.warmed_by, "measured 1", "{cell}");
+        }
+    }
+}
+
+/// `--reps auto` for real: rounds until the stop rule settles the state or
+/// `--max-reps`; `stopping.json` says why, and its builds are the measured runs.
+#[test]
+fn reps_auto_stops_a_state_and_says_why() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    let i = args.iter().position(|a| a == "--reps").unwrap();
+    args[i + 1] = "auto".into();
+    args.extend(
+        [
+            "--min-reps",
+            "2",
+            "--max-reps",
+            "4",
+            "--state",
+            "warm-local",
+            "--change",
+            "source",
+            "--strategy",
+            "buildkit",
+            "--strategy",
+            "legacy",
+        ]
+        .map(String::from),
+    );
+    let o = run_env(&args, dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let runs = measured(&out);
+    let text = std::fs::read_to_string(out.join("stopping.json")).expect("stopping.json");
+    let stops: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let stops = stops.as_array().expect("a list");
+    assert_eq!(stops.len(), 1, "{text}");
+    let s = &stops[0];
+    assert_eq!(s["state"], "warm-local", "{text}");
+    let reason = s["reason"].as_str().unwrap();
+    assert!(["winner", "tie", "max_reps"].contains(&reason), "{text}");
+    let rounds = s["rounds"].as_u64().unwrap();
+    assert!((2..=4).contains(&rounds), "{text}");
+    if reason == "max_reps" {
+        assert_eq!(rounds, 4, "{text}");
+    }
+    assert_eq!(s["builds"].as_u64().unwrap() as usize, runs.len(), "{text}");
+    assert_eq!(runs.len() as u64, 2 * rounds, "{runs:#?}");
+    assert_eq!(s["fixed_builds"], 8, "{text}");
+    // The resolved scenario says auto, so --resume continues it the same way.
+    let toml = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(toml.contains("reps = \"auto\""), "{toml}");
+}
