@@ -25,8 +25,15 @@ pub const STOPPING_JSON: &str = "stopping.json";
 pub enum Verdict {
     /// Cell (index into the samples) wins: its interval is disjoint from the rest.
     Winner(usize),
-    /// A tie within the margin that more runs would not break.
-    Tie,
+    /// A tie within the margin that more runs would not break: the leader and the
+    /// cells proved within the margin of it.
+    Tie(Vec<usize>),
+    /// Not settled, and more runs up to `max_reps` would very likely not settle it
+    /// (the rule's non-binding futility stop): stop now, unsettled.
+    Futile {
+        leaning: Option<usize>,
+        more_runs: Option<u32>,
+    },
     /// Not settled: the cell it leans to, and how many more runs might settle it.
     Open {
         leaning: Option<usize>,
@@ -62,7 +69,7 @@ impl std::fmt::Debug for AutoReps {
 /// `--reps auto` with the sequential stop rule of [`crate::stats::sequential`]
 /// (Welch's t-tests on log wall times, corrected for the repeated looks).
 pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
-    use crate::stats::sequential::{Settled, StopRule};
+    use crate::stats::sequential::{Decision, Settled, StopRule};
     let rule = StopRule {
         confidence: s.confidence,
         margin: s.margin,
@@ -74,10 +81,20 @@ pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
         max_reps: s.max_reps,
         confidence: s.confidence,
         margin: s.margin,
-        rule: Arc::new(move |samples: &[Vec<f64>]| match rule.settle(samples) {
-            Settled::Winner { cell } => Verdict::Winner(cell),
-            Settled::Tie => Verdict::Tie,
-            Settled::Open { leaning, more_runs } => Verdict::Open { leaning, more_runs },
+        rule: Arc::new(move |samples: &[Vec<f64>]| match rule.decide(samples) {
+            Decision::Settled(Settled::Winner { cell }) => Verdict::Winner(cell),
+            Decision::Settled(Settled::Tie) => Verdict::Tie(rule.tied_group(samples)),
+            Decision::Futile { leaning, more_runs } => Verdict::Futile { leaning, more_runs },
+            Decision::Settled(Settled::Open { leaning, more_runs }) => {
+                Verdict::Open { leaning, more_runs }
+            }
+            Decision::Continue => match rule.settle(samples) {
+                Settled::Open { leaning, more_runs } => Verdict::Open { leaning, more_runs },
+                _ => Verdict::Open {
+                    leaning: None,
+                    more_runs: None,
+                },
+            },
         }),
     }
 }
@@ -89,13 +106,17 @@ pub struct Stopping {
     pub builder: String,
     pub state: String,
     pub change: String,
-    /// `winner`, `tie`, `max_reps` (not settled), `single cell` (nothing to
-    /// compare: stopped at `min_reps`), or `interrupted`.
+    /// `winner`, `tie`, `futile` (not settled, and more runs up to `max_reps`
+    /// would very likely not settle it), `max_reps` (not settled), `single cell`
+    /// (nothing to compare: stopped at `min_reps`), or `interrupted`.
     pub reason: String,
     /// The winning cell's key.
     pub winner: Option<String>,
-    /// At `max_reps` or an interruption: the cell the rule leaned to, and how many
-    /// more runs it said might settle it.
+    /// A tie: the cells of the leader's group (the leader first).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tied: Vec<String>,
+    /// Futile, at `max_reps` or an interruption: the cell the rule leaned to, and
+    /// how many more runs per cell it said might settle it.
     pub leaning: Option<String>,
     pub more_runs: Option<u32>,
     /// Measured rounds run.
@@ -156,6 +177,7 @@ impl Subsets {
             change: String::new(),
             reason: String::new(),
             winner: None,
+            tied: vec![],
             leaning: None,
             more_runs: None,
             rounds: 0,
@@ -233,7 +255,15 @@ impl Subsets {
                         winner: Some(cell_key(at)),
                         ..self.stop(k, "winner", rep)
                     }),
-                    Verdict::Tie => Some(self.stop(k, "tie", rep)),
+                    Verdict::Tie(group) => Some(Stopping {
+                        tied: group.into_iter().map(cell_key).collect(),
+                        ..self.stop(k, "tie", rep)
+                    }),
+                    Verdict::Futile { leaning, more_runs } => Some(Stopping {
+                        leaning: leaning.map(cell_key),
+                        more_runs,
+                        ..self.stop(k, "futile", rep)
+                    }),
                     Verdict::Open { leaning, more_runs } if rep >= self.auto.max_reps => {
                         Some(Stopping {
                             leaning: leaning.map(cell_key),

@@ -98,6 +98,32 @@ async fn a_state_never_settled_runs_to_max_reps_and_says_where_it_leaned() {
 }
 
 #[tokio::test]
+async fn a_futile_state_stops_unsettled_before_max_reps_and_says_where_it_leaned() {
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let rule: Rule = Arc::new(|s: &[Vec<f64>]| {
+        if s.iter().all(|v| v.len() >= 4) {
+            Verdict::Futile {
+                leaning: Some(1),
+                more_runs: Some(40),
+            }
+        } else {
+            Verdict::Open {
+                leaning: Some(1),
+                more_runs: Some(40),
+            }
+        }
+    });
+    let mut exec = FakeExecutor::new(0, 99);
+    let o = drive_auto(&mut exec, &[a, b], &auto(3, 10, rule)).await;
+    assert_eq!(measured_of(&o, "push"), 4);
+    let s = &o.stopping[0];
+    assert_eq!(s.reason, "futile");
+    assert_eq!(s.winner, None);
+    assert_eq!(s.leaning.as_deref(), Some("push/docker/cold/none"));
+    assert_eq!((s.more_runs, s.builds, s.fixed_builds), (Some(40), 8, 20));
+}
+
+#[tokio::test]
 async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
     let mut exec = FakeExecutor::new(0, 99)
@@ -115,7 +141,7 @@ async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
         );
     let rule: Rule = Arc::new(|s: &[Vec<f64>]| {
         if s.iter().all(|v| v.len() >= 3) {
-            Verdict::Tie
+            Verdict::Tie(vec![0, 1])
         } else {
             Verdict::Open {
                 leaning: None,
@@ -126,6 +152,10 @@ async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
     let o = drive_auto(&mut exec, &[a, b], &auto(3, 10, rule)).await;
     // Each cell lost one sample: 3 proven samples need 4 rounds.
     assert_eq!(o.stopping[0].reason, "tie");
+    assert_eq!(
+        o.stopping[0].tied,
+        ["buildkit/docker/cold/none", "push/docker/cold/none"]
+    );
     assert_eq!(o.stopping[0].rounds, 4);
     assert_eq!(o.stopping[0].builds, 8, "failed runs are builds too");
     assert!(o
