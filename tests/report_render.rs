@@ -36,6 +36,7 @@ fn export(name: &str) -> String {
         analysis: &analysis,
         env: env.as_ref(),
         charts: &charts,
+        stopping: &[],
         warnings: &[],
     };
     let ex = exporters()
@@ -154,6 +155,7 @@ fn two_image_stores_are_told_apart() {
         analysis: &analysis,
         env: env.as_ref(),
         charts: &[],
+        stopping: &[],
         warnings: &[],
     };
     let out = |name: &str| {

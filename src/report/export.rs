@@ -25,6 +25,8 @@ pub struct ReportData<'a> {
     pub charts: &'a [ChartRef],
     /// Warnings to show in the report (truncated records, …).
     pub warnings: &'a [String],
+    /// Why each state stopped, from `stopping.json` (`--reps auto`; empty otherwise).
+    pub stopping: &'a [crate::run::auto::Stopping],
 }
 
 /// One output file of `cachebench report`.

@@ -75,6 +75,7 @@ impl Exporter for GithubSummary {
         out.push_str("## Results\n\n");
         narrow_results(&mut out, a);
         sec::verdicts(&mut out, a);
+        crate::report::repetitions::section(&mut out, data.stopping, "##");
         out.push_str("## Charts\n\n");
         let _ = writeln!(out, "{}", mermaid::legend());
         mermaid::charts(&mut out, a);

@@ -24,6 +24,7 @@ impl Exporter for MarkdownReport {
         sec::header(&mut out, data, "cachebench report");
         sec::decision(&mut out, a);
         sec::verdicts(&mut out, a);
+        crate::report::repetitions::section(&mut out, data.stopping, "##");
         sec::warnings(&mut out, data);
         out.push_str("## Results\n\n");
         sec::results_tables(&mut out, a, "###");

@@ -24,6 +24,7 @@ pub mod load;
 pub mod markdown_sections;
 pub mod mermaid;
 pub mod render;
+pub mod repetitions;
 pub mod step_summary;
 
 pub use crate::stats;

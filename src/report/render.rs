@@ -106,11 +106,13 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     // the records themselves.
     let report_warnings: Vec<String> = warnings.iter().chain(&chart_warnings).cloned().collect();
     warnings.extend(chart_warnings);
+    let stopping = load_stopping(&out.join(crate::run::auto::STOPPING_JSON))?;
     let data = ReportData {
         analysis: &analysis,
         env: env.as_ref(),
         charts: &charts,
         warnings: &report_warnings,
+        stopping: &stopping,
     };
     let mut markdown = None;
     for ex in exporters() {
@@ -133,4 +135,21 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
         warnings,
         analysis,
     })
+}
+
+/// `stopping.json` (written by a `--reps auto` run), or nothing when it is absent.
+fn load_stopping(path: &Path) -> Result<Vec<crate::run::auto::Stopping>> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a stopping.json cachebench wrote: {e}",
+                path.display()
+            )
+            .into()
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(anyhow::Error::new(e)
+            .context(format!("reading {}", path.display()))
+            .into()),
+    }
 }

@@ -14,7 +14,7 @@
 use crate::plan::Cell;
 use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::run::rounds::Group;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The file in OUT that says why each state stopped (`--reps auto`).
@@ -100,7 +100,7 @@ pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
 }
 
 /// Why one set of cells (one store × builder × state × change) stopped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stopping {
     pub image_store: String,
     pub builder: String,
@@ -113,7 +113,7 @@ pub struct Stopping {
     /// The winning cell's key.
     pub winner: Option<String>,
     /// A tie: the cells of the leader's group (the leader first).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tied: Vec<String>,
     /// Futile, at `max_reps` or an interruption: the cell the rule leaned to, and
     /// how many more runs per cell it said might settle it.

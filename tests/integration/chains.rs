@@ -138,8 +138,9 @@ fn docker_container_chains_keep_their_builder_warm_local_only() {
     }
 }
 
-/// `--reps auto` for real: rounds until the stop rule settles the state or
-/// `--max-reps`; `stopping.json` says why, and its builds are the measured runs.
+/// `--reps auto` for real: rounds until the stop rule settles the state, finds
+/// more runs futile, or reaches `--max-reps`; `stopping.json` says why, and its
+/// builds are the measured runs.
 #[test]
 fn reps_auto_stops_a_state_and_says_why() {
     let dir = scratch();
@@ -166,8 +167,10 @@ fn reps_auto_stops_a_state_and_says_why() {
         .map(String::from),
     );
     let o = run_env(&args, dir.path(), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let runs = measured(&out);
+    // Legacy and BuildKit interleave on one containerd-store engine: the engine's
+    // known snapshot race may fail a run (recorded as failed, the chain re-warms).
+    ok_runs_allowing_the_engine_race(&o, &runs);
     let text = std::fs::read_to_string(out.join("stopping.json")).expect("stopping.json");
     let stops: serde_json::Value = serde_json::from_str(&text).unwrap();
     let stops = stops.as_array().expect("a list");
@@ -175,11 +178,21 @@ fn reps_auto_stops_a_state_and_says_why() {
     let s = &stops[0];
     assert_eq!(s["state"], "warm-local", "{text}");
     let reason = s["reason"].as_str().unwrap();
-    assert!(["winner", "tie", "max_reps"].contains(&reason), "{text}");
+    assert!(
+        ["winner", "tie", "futile", "max_reps"].contains(&reason),
+        "{text}"
+    );
     let rounds = s["rounds"].as_u64().unwrap();
     assert!((2..=4).contains(&rounds), "{text}");
-    if reason == "max_reps" {
-        assert_eq!(rounds, 4, "{text}");
+    match reason {
+        "max_reps" => assert_eq!(rounds, 4, "{text}"),
+        // Futility stops before max_reps, unsettled, saying where it leaned.
+        "futile" => {
+            assert!(rounds < 4, "{text}");
+            assert!(s["winner"].is_null() && s["leaning"].is_string(), "{text}");
+        }
+        "winner" => assert!(s["winner"].is_string(), "{text}"),
+        _ => {}
     }
     assert_eq!(s["builds"].as_u64().unwrap() as usize, runs.len(), "{text}");
     assert_eq!(runs.len() as u64, 2 * rounds, "{runs:#?}");

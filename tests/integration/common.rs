@@ -617,3 +617,41 @@ pub fn firewall_rules_of(bridge: &str) -> Vec<String> {
     }
     v
 }
+
+/// The containerd image store's known snapshot race (containerd#3787, seen with
+/// Docker 29 in ddev#8136): an image unpack whose parent snapshot the engine's
+/// garbage collector removed meanwhile. It is the engine's failure, not
+/// cachebench's; cachebench records the run as failed and the chain re-warms.
+pub fn known_engine_race(reason: &str) -> bool {
+    reason.contains("failed to prepare extraction snapshot")
+        && reason.contains("parent snapshot")
+        && reason.contains("does not exist")
+}
+
+/// Exit 0 when every measured run is ok; exit 1 when the only failures are the
+/// engine's known snapshot race and every cell that hit it ran ok afterwards (its
+/// chain re-warmed). Returns the runs that ended ok.
+pub fn ok_runs_allowing_the_engine_race(
+    o: &std::process::Output,
+    runs: &[cachebench::record::RunRecord],
+) -> Vec<cachebench::record::RunRecord> {
+    use cachebench::record::RunStatus;
+    let raced: Vec<_> = runs.iter().filter(|r| r.status != RunStatus::Ok).collect();
+    for r in &raced {
+        assert!(known_engine_race(&r.reason), "{r:#?}\n{}", text(o));
+        assert!(
+            runs.iter()
+                .any(|l| l.cell() == r.cell() && l.rep > r.rep && l.status == RunStatus::Ok),
+            "{} rep {} hit the engine race and no later run of it was ok:\n{}",
+            r.cell(),
+            r.rep,
+            text(o)
+        );
+    }
+    let want = if raced.is_empty() { 0 } else { 1 };
+    assert_eq!(o.status.code(), Some(want), "{}", text(o));
+    runs.iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .cloned()
+        .collect()
+}
