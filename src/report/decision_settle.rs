@@ -147,7 +147,15 @@ pub fn settle(options: &[OptionStats]) -> Call {
     }
     Call::Leaning {
         strategy: lead.id().to_string(),
-        runner_up: runner_up(&contenders, lead.id()).id().to_string(),
+        // The next option among the contenders, or among all when the lead has
+        // none (it is then only not settled against the field).
+        runner_up: if contenders.len() > 1 {
+            runner_up(&contenders, lead.id())
+        } else {
+            runner_up(&all, lead.id())
+        }
+        .id()
+        .to_string(),
         more_runs: more,
     }
 }
