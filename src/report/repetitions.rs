@@ -27,7 +27,10 @@ fn why(s: &Stopping) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        "futile" => format!("unsettled, more runs would not settle it{}", leaning()),
+        "futile" => format!(
+            "unsettled: runs up to max_reps would very likely not settle it{}",
+            leaning()
+        ),
         "max_reps" => format!("unsettled at max_reps{}", leaning()),
         "single cell" => "one cell: nothing to compare".to_string(),
         other => format!("{other}{}", leaning()),
