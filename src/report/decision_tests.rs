@@ -1,4 +1,7 @@
-//! Unit tests of the Decision on synthetic records.
+//! Unit tests of the Decision on synthetic records. Longer than ~400 lines for a
+//! reason: one test per Decision case the issue names (tie, a cache that does not
+//! pay, p*, an answer that differs by change, leaning, noise in steps, cold
+//! pooling, no-cache fallback, unmeasured caches, the terminal form), kept together.
 
 use super::*;
 use crate::record::RunRecord;

@@ -2,6 +2,7 @@
 //! per-run records (`OUT/runs.jsonl`) and `OUT/env.json` alone, never by running builds.
 
 pub mod analysis;
+pub mod cell_stats;
 pub mod charts;
 pub mod colours;
 pub mod compare;

@@ -9,10 +9,11 @@
 //! - **median**: the middle value, or the mean of the two middle values for even n.
 //! - **standard deviation**: the sample standard deviation (divisor n − 1); `None`
 //!   when n = 1, never 0.
-//! - **p90 / p95**: from an HdrHistogram of the run times (3 significant digits):
-//!   the bucket at quantile q, reported as the observed run time that falls in it
-//!   (the nearest-rank value of rank ⌈q·n⌉, 1-based), so values are always run times
-//!   that happened.
+//! - **p90 / p95**: nearest rank, exact: the observed run time of rank ⌈q·n⌉
+//!   (1-based) in the sorted sample, so values are always run times that happened.
+//!   No histogram: a cell has tens of runs, held in memory anyway and sorted for the
+//!   median interval; an HdrHistogram would only add bucketing (runs within 0.1% of
+//!   each other merged) and buys nothing at this size, so the crate was dropped.
 //! - **95% CI of the median**: distribution-free, by order statistics. With
 //!   B ~ Binomial(n, ½), the interval [x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎] covers the median with
 //!   probability 1 − 2·P(B ≤ j − 1); the largest j whose coverage is ≥ 95% is taken.
@@ -93,8 +94,8 @@ pub fn summarize(samples: &[u64]) -> Option<Summary> {
         stddev,
         min: sorted[0],
         max: sorted[n - 1],
-        p90: percentile_hdr(&sorted, 0.90),
-        p95: percentile_hdr(&sorted, 0.95),
+        p90: percentile_sorted(&sorted, 0.90),
+        p95: percentile_sorted(&sorted, 0.95),
         ci: median_ci_sorted(&sorted),
     })
 }
@@ -118,33 +119,6 @@ fn median_f64(values: &mut [f64]) -> f64 {
     } else {
         (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
-}
-
-/// Percentile from an HdrHistogram of the sample (3 significant digits): the
-/// histogram finds the bucket at quantile `q`, and the observed run time in that
-/// bucket is reported, so the value is always a real run time (the nearest-rank
-/// one, unless two runs fall within 0.1% of each other). Falls back to the exact
-/// nearest rank if the histogram cannot be built.
-pub fn percentile_hdr(sorted: &[u64], q: f64) -> u64 {
-    let max = sorted[sorted.len() - 1].max(2);
-    let hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, max, 3)
-        .ok()
-        .and_then(|mut h| {
-            for &x in sorted {
-                h.record(x.max(1)).ok()?;
-            }
-            Some(h)
-        });
-    let Some(h) = hist else {
-        return percentile_sorted(sorted, q);
-    };
-    let v = h.value_at_quantile(q);
-    sorted
-        .iter()
-        .rev()
-        .find(|&&x| h.equivalent(x.max(1), v))
-        .copied()
-        .unwrap_or_else(|| percentile_sorted(sorted, q))
 }
 
 /// Nearest-rank percentile of a sorted, non-empty slice: rank ⌈q·n⌉, 1-based.
@@ -384,44 +358,18 @@ mod tests {
     }
 
     #[test]
-    fn hdr_percentiles_match_nearest_rank_on_spread_samples() {
-        // Run times 1 s .. 60 s, 2% apart: no two in one 3-digit bucket.
-        for n in 1..=40usize {
-            let sorted: Vec<u64> = (0..n)
-                .map(|i| (1000.0 * 1.02f64.powi(i as i32 * 3)) as u64)
-                .collect();
-            for q in [0.5, 0.9, 0.95] {
-                assert_eq!(
-                    percentile_hdr(&sorted, q),
-                    percentile_sorted(&sorted, q),
-                    "n={n} q={q}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn hdr_percentiles_in_a_shared_bucket_report_its_largest_observed_run() {
-        // Runs 0.01% apart: several share one 3-significant-digit bucket, so the
-        // value is the bucket's largest observed run, not the nearest rank.
-        let s: Vec<u64> = (0..10).map(|i| 100_000 + 10 * i).collect();
-        let nearest = percentile_sorted(&s, 0.5);
-        let got = percentile_hdr(&s, 0.5);
-        assert!(s.contains(&got), "{got} is not an observed run time");
-        assert_ne!(got, nearest, "the test data must make buckets collide");
-        assert!(
-            got > nearest && got - nearest <= nearest / 1000,
-            "{got} vs {nearest}"
-        );
-        let h = {
-            let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 200_000, 3).unwrap();
-            s.iter().for_each(|&x| h.record(x).unwrap());
-            h
-        };
-        assert!(h.equivalent(got, nearest));
-        assert!(s
-            .iter()
-            .filter(|&&x| x > got)
-            .all(|&x| !h.equivalent(x, got)));
+    fn percentiles_are_the_nearest_rank_observed_run() {
+        let ten: Vec<u64> = (1..=10).map(|i| i * 100).collect();
+        assert_eq!(percentile_sorted(&ten, 0.90), 900); // rank 9
+        assert_eq!(percentile_sorted(&ten, 0.95), 1000); // rank ⌈9.5⌉ = 10
+        assert_eq!(percentile_sorted(&ten, 0.50), 500); // rank 5
+        let twenty: Vec<u64> = (1..=20).collect();
+        assert_eq!(percentile_sorted(&twenty, 0.95), 19);
+        assert_eq!(percentile_sorted(&[7], 0.9), 7);
+        // Runs 0.01% apart stay apart (a 3-digit histogram would merge them).
+        let close: Vec<u64> = (0..10).map(|i| 100_000 + 10 * i).collect();
+        assert_eq!(percentile_sorted(&close, 0.9), 100_080);
+        let s = summarize(&close).unwrap();
+        assert_eq!((s.p90, s.p95), (100_080, 100_090));
     }
 }
