@@ -68,6 +68,9 @@ for cell in $CELLS; do
       setup="$cmd"; prepare="docker buildx prune -af && (docker image rm -f $IMG || true) && $CHANGE" ;;
     *) echo "vs-hyperfine: no hyperfine recipe for $cell" >&2; continue ;;
   esac
+  # Each cell starts from an empty engine, as cachebench's does: without this the
+  # second cell's setup build would reuse the first cell's build cache.
+  setup="docker buildx prune -af >/dev/null && (docker image rm -f $IMG >/dev/null 2>&1 || true) && $setup"
   t0=$(ms)
   hyperfine --runs "$REPS" --setup "$setup" --prepare "$prepare" --export-json "$OUT/hyperfine-$s-$st.json" \
     --show-output "$cmd" >"$OUT/hyperfine-$s-$st.log" 2>&1 || echo "vs-hyperfine: hyperfine $cell failed" >&2
