@@ -10,7 +10,7 @@ use std::fmt::Write;
 fn why(s: &Stopping) -> String {
     let short = |k: &str| k.split('/').next().unwrap_or(k).to_string();
     let leaning = || match (&s.leaning, s.more_runs) {
-        (Some(l), Some(n)) => format!(", leaning {} (about {n} more runs per cell)", short(l)),
+        (Some(l), Some(n)) => format!(", leaning {} (~{n} more runs per cell)", short(l)),
         (Some(l), None) => format!(", leaning {}", short(l)),
         _ => String::new(),
     };
@@ -27,10 +27,7 @@ fn why(s: &Stopping) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        "futile" => format!(
-            "unsettled: runs up to max_reps would very likely not settle it{}",
-            leaning()
-        ),
+        "futile" => format!("futile: max_reps would not settle it{}", leaning()),
         "max_reps" => format!("unsettled at max_reps{}", leaning()),
         "single cell" => "one cell: nothing to compare".to_string(),
         other => format!("{other}{}", leaning()),
@@ -43,19 +40,39 @@ pub fn section(out: &mut String, stopping: &[Stopping], heading: &str) {
         return;
     }
     let _ = writeln!(out, "{heading} Repetitions (`--reps auto`)\n");
-    out.push_str("| store · builder · state × change | stopped | rounds | builds (fixed run) |\n");
+    // One store and builder: said once above the table, so the table stays narrow.
+    let one = stopping
+        .iter()
+        .all(|s| (&s.image_store, &s.builder) == (&stopping[0].image_store, &stopping[0].builder));
+    if one {
+        let _ = writeln!(
+            out,
+            "On {} · {}:\n",
+            stopping[0].image_store, stopping[0].builder
+        );
+    }
+    let first = if one {
+        "state × change"
+    } else {
+        "store · builder · state × change"
+    };
+    let _ = writeln!(out, "| {first} | stopped | rounds | builds (fixed) |");
     out.push_str("|---|---|--:|--:|\n");
     let (mut builds, mut fixed) = (0u32, 0u32);
     for s in stopping {
         builds += s.builds;
         fixed += s.fixed_builds;
+        let scope = if one {
+            format!("{} × {}", s.state, s.change)
+        } else {
+            format!(
+                "{} · {} · {} × {}",
+                s.image_store, s.builder, s.state, s.change
+            )
+        };
         let _ = writeln!(
             out,
-            "| {} · {} · {} × {} | {} | {} | {} ({}) |",
-            s.image_store,
-            s.builder,
-            s.state,
-            s.change,
+            "| {scope} | {} | {} | {} ({}) |",
             why(s),
             s.rounds,
             s.builds,
@@ -113,7 +130,7 @@ mod tests {
         assert!(out.contains("settled: **buildkit** wins"), "{out}");
         assert!(out.contains("tie of registry-cache, inline-cache"), "{out}");
         assert!(
-            out.contains("leaning layer-cache (about 31 more runs per cell)"),
+            out.contains("futile: max_reps would not settle it, leaning layer-cache (~31 more runs per cell)"),
             "{out}"
         );
         assert!(
@@ -121,6 +138,8 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("(120 saved)"), "{out}");
+        assert!(out.contains("On containerd · docker:"), "{out}");
+        assert!(out.contains("| cold × source | settled"), "{out}");
     }
 
     #[test]
