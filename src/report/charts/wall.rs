@@ -9,6 +9,20 @@ use crate::report::analysis::{Analysis, CellStats};
 use crate::report::colours::Meaning;
 use plotters::prelude::*;
 
+/// The cells with a wall time, their row labels, and the x-axis end: the slowest
+/// run, widened so the row legend (`legend_px` wide) leaves the bars visible.
+fn wall_rows(a: &Analysis, legend_px: u32) -> (Vec<&CellStats>, Vec<String>, f64) {
+    let cells: Vec<&CellStats> = a.cells.iter().filter(|c| c.wall.is_some()).collect();
+    let labels: Vec<String> = cells.iter().map(|c| row_label(a, c)).collect();
+    let xmax = cells
+        .iter()
+        .filter_map(|c| c.wall.as_ref())
+        .map(|w| w.max as f64 / 1000.0)
+        .fold(0.0, f64::max)
+        * legend_headroom(&labels, legend_px);
+    (cells, labels, xmax)
+}
+
 /// (1) Median wall time per cell, whiskers min–max.
 pub fn draw_medians<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
@@ -18,14 +32,7 @@ pub fn draw_medians<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let cells: Vec<&CellStats> = a.cells.iter().filter(|c| c.wall.is_some()).collect();
-    let labels: Vec<String> = cells.iter().map(|c| row_label(a, c)).collect();
-    let xmax = cells
-        .iter()
-        .filter_map(|c| c.wall.as_ref())
-        .map(|w| w.max as f64 / 1000.0)
-        .fold(0.0, f64::max)
-        * legend_headroom(&labels, 170);
+    let (cells, labels, xmax) = wall_rows(a, 170);
     let title = format!("Median wall time per cell — {subj}");
     let mut chart = row_chart(&root, title, &labels, xmax, "wall time (s)")?;
     let rows = cells.len();
@@ -75,14 +82,7 @@ pub fn draw_runs<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let cells: Vec<&CellStats> = a.cells.iter().filter(|c| c.wall.is_some()).collect();
-    let labels: Vec<String> = cells.iter().map(|c| row_label(a, c)).collect();
-    let xmax = cells
-        .iter()
-        .filter_map(|c| c.wall.as_ref())
-        .map(|w| w.max as f64 / 1000.0)
-        .fold(0.0, f64::max)
-        * legend_headroom(&labels, 200);
+    let (cells, labels, xmax) = wall_rows(a, 200);
     let title = format!("Every measured run — {subj}");
     let mut chart = row_chart(&root, title, &labels, xmax, "wall time (s)")?;
     let rows = cells.len();
