@@ -22,12 +22,10 @@ fn log_of(out: &std::path::Path, r: &RunRecord) -> String {
 fn warm_local_and_warm_remote_chain_and_every_run_proves_its_state() {
     let dir = scratch();
     let out = dir.path().join("out");
-    let mut args = vec!["run".to_string()];
-    args.extend(tiny_args(&out));
-    let i = args.iter().position(|a| a == "--reps").unwrap();
-    args[i + 1] = "3".into();
-    args.extend(
-        [
+    let args = tiny_run_args(
+        &out,
+        "3",
+        &[
             "--state",
             "cold",
             "--state",
@@ -40,8 +38,7 @@ fn warm_local_and_warm_remote_chain_and_every_run_proves_its_state() {
             "buildkit",
             "--strategy",
             "registry-cache",
-        ]
-        .map(String::from),
+        ],
     );
     let o = run_env(&args, dir.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -98,12 +95,10 @@ fn warm_local_and_warm_remote_chain_and_every_run_proves_its_state() {
 fn docker_container_chains_keep_their_builder_warm_local_only() {
     let dir = scratch();
     let out = dir.path().join("out");
-    let mut args = vec!["run".to_string()];
-    args.extend(tiny_args(&out));
-    let i = args.iter().position(|a| a == "--reps").unwrap();
-    args[i + 1] = "2".into();
-    args.extend(
-        [
+    let args = tiny_run_args(
+        &out,
+        "2",
+        &[
             "--builder",
             "docker-container",
             "--state",
@@ -114,8 +109,7 @@ fn docker_container_chains_keep_their_builder_warm_local_only() {
             "source",
             "--strategy",
             "registry-cache",
-        ]
-        .map(String::from),
+        ],
     );
     let o = run_env(&args, dir.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -145,12 +139,10 @@ fn docker_container_chains_keep_their_builder_warm_local_only() {
 fn reps_auto_stops_a_state_and_says_why() {
     let dir = scratch();
     let out = dir.path().join("out");
-    let mut args = vec!["run".to_string()];
-    args.extend(tiny_args(&out));
-    let i = args.iter().position(|a| a == "--reps").unwrap();
-    args[i + 1] = "auto".into();
-    args.extend(
-        [
+    let args = tiny_run_args(
+        &out,
+        "auto",
+        &[
             "--min-reps",
             "2",
             "--max-reps",
@@ -163,8 +155,7 @@ fn reps_auto_stops_a_state_and_says_why() {
             "buildkit",
             "--strategy",
             "legacy",
-        ]
-        .map(String::from),
+        ],
     );
     let o = run_env(&args, dir.path(), &[]);
     let runs = measured(&out);

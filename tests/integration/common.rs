@@ -66,6 +66,16 @@ pub fn tiny_args(out: &Path) -> Vec<String> {
     ]
 }
 
+/// `run` with [`tiny_args`], `--reps` set to `reps`, then `extra`.
+pub fn tiny_run_args(out: &Path, reps: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(out));
+    let i = args.iter().position(|a| a == "--reps").unwrap();
+    args[i + 1] = reps.into();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
 pub fn run(args: &[String]) -> Output {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     cachebench(&refs)

@@ -29,12 +29,10 @@ fn external_engine_warm_local_change_runs_every_time() {
     let _lock = host_lock();
     let dir = scratch();
     let out = dir.path().join("out");
-    let mut args = vec!["run".to_string()];
-    args.extend(tiny_args(&out));
-    let i = args.iter().position(|a| a == "--reps").unwrap();
-    args[i + 1] = "2".into();
-    args.extend(
-        [
+    let args = tiny_run_args(
+        &out,
+        "2",
+        &[
             "--docker-host",
             HOST,
             "--state",
@@ -45,8 +43,7 @@ fn external_engine_warm_local_change_runs_every_time() {
             "buildkit",
             "--strategy",
             "legacy",
-        ]
-        .map(String::from),
+        ],
     );
     let o = run_env(&args, dir.path(), &[]);
     let runs = measured(&out);
