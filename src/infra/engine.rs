@@ -1,7 +1,7 @@
 //! The Docker engine builds run on.
 //!
 //! By default cachebench starts its own `dockerd` (own data-root, exec-root, socket,
-//! pidfile, managed containerd, the containerd image store or the classic overlay2
+//! pidfile, its own containerd, the containerd image store or the classic overlay2
 //! store, its own bridge with a link-local address and egress rules scoped to it:
 //! [`crate::network`]), so that emptying state never touches the user's engine: a
 //! cold state is a fresh data-root, a warm layer cache is a restart on the same
@@ -69,6 +69,13 @@ impl Engine {
                  with scripts/setup.sh, or use an existing engine with --docker-host URL --allow-prune",
             ));
         }
+        if crate::util::which("containerd").is_none() {
+            return Err(Error::missing(
+                "containerd not found on PATH: cachebench's own dockerd runs on a containerd it \
+                 starts; install it with scripts/setup.sh (Debian's containerd), or use an \
+                 existing engine with --docker-host URL --allow-prune",
+            ));
+        }
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
             return Err(Error::missing(
@@ -97,6 +104,7 @@ impl Engine {
         let mut owned = OwnedEngine {
             dir: dir.to_path_buf(),
             process: None,
+            containerd: None,
             socket: dir.join("docker.sock"),
             bridge,
             mirror,
@@ -201,7 +209,7 @@ impl Engine {
             o.stop().await;
             o.start().await?;
             let line = format!(
-                "engine restart: dockerd restarted on the same data-root in {:.3}s",
+                "engine restart: dockerd and its containerd restarted on the same data-root in {:.3}s",
                 t0.elapsed().as_secs_f64()
             );
             self.note_journal(line);

@@ -67,6 +67,7 @@ impl Session {
         deadline: Option<Instant>,
         sink: &mut dyn LineSink,
     ) -> Outcome {
+        self.engine_fresh = false;
         if c.role == Role::Build && !c.args.iter().any(|a| a == "--builder") {
             // A build on the engine's own builder: its build cache is in use.
             self.engine_cache_used = true;

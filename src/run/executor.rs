@@ -55,7 +55,10 @@ impl CellExecutor for Session {
     }
 
     async fn switch_store(&mut self, store: ImageStore) -> anyhow::Result<()> {
-        self.engine.switch_store(store).await.map(|_| ())
+        if self.engine.switch_store(store).await? {
+            self.engine_fresh = true;
+        }
+        Ok(())
     }
 
     async fn begin_group(&mut self, first: &Cell) -> anyhow::Result<()> {

@@ -48,6 +48,9 @@ pub struct Session {
     /// runs on docker-container builders leave it empty, so emptying local state
     /// after them skips the prune.
     pub(crate) engine_cache_used: bool,
+    /// Nothing ran on cachebench's own engine since it started on a fresh
+    /// data-root (see `Session::begin_group`).
+    pub(crate) engine_fresh: bool,
     /// What the chains of the running group keep until it ends.
     pub(crate) kept: Vec<RunTarget>,
     /// State changes cachebench made itself (not through the engine), for the
@@ -88,6 +91,7 @@ impl Session {
             counter: 0,
             warm_image_id: None,
             engine_cache_used: true,
+            engine_fresh: true,
             kept: Vec::new(),
             journal: Vec::new(),
         })
