@@ -21,7 +21,7 @@
 use crate::error::{exit, Error, Result};
 use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::report::analysis::{Analysis, Verdict};
-use crate::stats::sequential::{Decision, StopRule, METHOD};
+use crate::stats::sequential::{Decision, Settled, StopRule, METHOD};
 use serde::Serialize;
 
 #[path = "replay_reading.rs"]
@@ -214,8 +214,13 @@ fn replay_group(
     let last = reps.last().copied().unwrap_or(0);
     let read = |upto: u32| {
         let s = samples_upto(upto);
-        let d = rule.decide(&s);
-        let reading = Reading::of_decision(&d, &rule.settle(&s), &rule.tied_group(&s), &names);
+        let (d, settled) = rule.decide_settled(&s);
+        // The tied group is only read for a tie.
+        let group = match settled {
+            Settled::Tie => rule.tied_group(&s),
+            _ => vec![],
+        };
+        let reading = Reading::of_decision(&d, &settled, &group, &names);
         (d, reading)
     };
     let mut stop: Option<(u32, u32, Reading, &str)> = None;

@@ -81,21 +81,17 @@ pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
         max_reps: s.max_reps,
         confidence: s.confidence,
         margin: s.margin,
-        rule: Arc::new(move |samples: &[Vec<f64>]| match rule.decide(samples) {
-            Decision::Settled(Settled::Winner { cell }) => Verdict::Winner(cell),
-            Decision::Settled(Settled::Tie) => Verdict::Tie(rule.tied_group(samples)),
-            Decision::Futile { leaning, more_runs } => Verdict::Futile { leaning, more_runs },
-            Decision::Settled(Settled::Open { leaning, more_runs }) => {
-                Verdict::Open { leaning, more_runs }
-            }
-            Decision::Continue => match rule.settle(samples) {
-                Settled::Open { leaning, more_runs } => Verdict::Open { leaning, more_runs },
-                _ => Verdict::Open {
-                    leaning: None,
-                    more_runs: None,
-                },
+        // Settled once per look: an open state's leaning comes with the decision.
+        rule: Arc::new(
+            move |samples: &[Vec<f64>]| match rule.decide_settled(samples) {
+                (Decision::Futile { leaning, more_runs }, _) => {
+                    Verdict::Futile { leaning, more_runs }
+                }
+                (_, Settled::Winner { cell }) => Verdict::Winner(cell),
+                (_, Settled::Tie) => Verdict::Tie(rule.tied_group(samples)),
+                (_, Settled::Open { leaning, more_runs }) => Verdict::Open { leaning, more_runs },
             },
-        }),
+        ),
     }
 }
 

@@ -208,3 +208,48 @@ async fn the_sequential_rule_settles_a_clear_winner_and_a_tie_early() {
     assert_eq!(o.stopping[0].reason, "tie", "{:#?}", o.stopping);
     assert!(o.stopping[0].rounds < 10);
 }
+
+#[tokio::test]
+async fn the_sequential_rule_at_max_reps_says_where_the_open_state_leaned() {
+    // One look (min = max = 3), no futility: the state stays open, and the stopping
+    // carries the leaning and runs estimate the rule's verdict gives for the samples.
+    let settings = crate::config::reps::AutoSettings {
+        min_reps: 3,
+        max_reps: 3,
+        confidence: 0.95,
+        margin: 0.03,
+    };
+    let schedule = Schedule {
+        seed: 5,
+        chains: true,
+        auto: Some(crate::run::auto::sequential(&settings)),
+    };
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let (wa, wb) = ([1000, 1100, 950], [1020, 980, 1090]);
+    let mut exec = FakeExecutor::new(0, 99);
+    for rep in 1..=3 {
+        let at = rep as usize - 1;
+        exec = exec
+            .step(&a, rep, RunKind::Measured, Step::ok(wa[at]))
+            .step(&b, rep, RunKind::Measured, Step::ok(wb[at]));
+    }
+    let o = drive_auto(&mut exec, &[a.clone(), b.clone()], &schedule).await;
+    let secs = |w: [u64; 3]| w.iter().map(|&ms| ms as f64 / 1000.0).collect::<Vec<_>>();
+    let rule = crate::stats::sequential::StopRule {
+        confidence: 0.95,
+        margin: 0.03,
+        min_reps: 3,
+        max_reps: 3,
+    };
+    let crate::stats::sequential::Settled::Open { leaning, more_runs } =
+        rule.settle(&[secs(wa), secs(wb)])
+    else {
+        panic!("the data were chosen to stay open");
+    };
+    let keys = [a.key().to_string(), b.key().to_string()];
+    let s = &o.stopping[0];
+    assert_eq!(s.reason, "max_reps", "{s:#?}");
+    assert_eq!(s.leaning, leaning.map(|i| keys[i].clone()), "{s:#?}");
+    assert!(s.leaning.is_some(), "{s:#?}");
+    assert_eq!(s.more_runs, more_runs);
+}
