@@ -102,7 +102,7 @@ pub struct RunArgs {
     /// Warm-up runs per cell (recorded, never counted in statistics).
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,
-    /// Results folder [default: results/<UTC timestamp>-<host>].
+    /// Results folder (default: `results/<UTC timestamp>-<host>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Use an existing registry (`HOST[:PORT][/PREFIX]`) instead of starting one.

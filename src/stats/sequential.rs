@@ -28,7 +28,7 @@
 //!   below α too (given the leader). Bonferroni holds whatever the dependence.
 //! - **Futility** ([`StopRule::decide`], non-binding): at a look before `max_reps`,
 //!   for each unclassified cell, the conditional power under the current trend
-//!   (Lan–Wittes B-value, [`super::welch::conditional_power`]) of its slower test and
+//!   (Lan–Wittes B-value, `welch::conditional_power`) of its slower test and
 //!   of its equivalence test at `max_reps`, at the same per-test level. When even the
 //!   better of the two is below [`FUTILITY_POWER`] (5%) for some cell, the state
 //!   cannot settle by `max_reps` in all likelihood (a settled state needs every cell
