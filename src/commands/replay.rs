@@ -2,7 +2,9 @@
 //! `--reps auto` stop rule ([`crate::stats::sequential`]) and says how many measured
 //! builds it would have used, against the builds recorded, and whether its verdicts
 //! agree with the verdicts of all the recorded runs. Cheap and repeatable: it reads
-//! `OUT/runs.jsonl` only, prints a table and writes `OUT/replay-auto.json`.
+//! `OUT/runs.jsonl` only and prints a table; with `--json PATH` it also writes the
+//! replay ([`Replay`]) as JSON to PATH. It writes nothing into OUT, which may be
+//! read-only or committed.
 //!
 //! Groups are the report's: image store × builder × state × change, cells by
 //! strategy in the order they first appear. A round is one rep number (records carry
@@ -19,7 +21,7 @@
 use crate::error::{exit, Error, Result};
 use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::report::analysis::{Analysis, Verdict};
-use crate::stats::sequential::{Decision, StopRule, METHOD};
+use crate::stats::sequential::{Decision, Settled, StopRule, METHOD};
 use serde::Serialize;
 
 #[path = "replay_reading.rs"]
@@ -63,7 +65,7 @@ pub struct GroupReplay {
     pub report_agrees: Option<bool>,
 }
 
-/// The whole replay (`OUT/replay-auto.json`).
+/// The whole replay (what `--json PATH` writes).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Replay {
     pub confidence: f64,
@@ -212,8 +214,13 @@ fn replay_group(
     let last = reps.last().copied().unwrap_or(0);
     let read = |upto: u32| {
         let s = samples_upto(upto);
-        let d = rule.decide(&s);
-        let reading = Reading::of_decision(&d, &rule.settle(&s), &rule.tied_group(&s), &names);
+        let (d, settled) = rule.decide_settled(&s);
+        // The tied group is only read for a tie.
+        let group = match settled {
+            Settled::Tie => rule.tied_group(&s),
+            _ => vec![],
+        };
+        let reading = Reading::of_decision(&d, &settled, &group, &names);
         (d, reading)
     };
     let mut stop: Option<(u32, u32, Reading, &str)> = None;
@@ -352,7 +359,8 @@ fn yes(b: Option<bool>) -> &'static str {
     }
 }
 
-/// `cachebench replay OUT`: prints the replay and writes `OUT/replay-auto.json`.
+/// `cachebench replay OUT [--json PATH]`: prints the replay, and writes it as JSON
+/// to PATH when asked; nothing is written into OUT.
 pub fn replay_cmd(c: &crate::cli::ReplayCmd) -> Result<i32> {
     let rule = StopRule {
         confidence: c.confidence,
@@ -361,22 +369,41 @@ pub fn replay_cmd(c: &crate::cli::ReplayCmd) -> Result<i32> {
         max_reps: c.max_reps,
     };
     rule.validate().map_err(Error::usage)?;
-    let loaded = crate::records::load::load_runs(&c.out.join("runs.jsonl"))?;
+    let runs = c.out.join(crate::records::results::RUNS_JSONL);
+    let loaded = crate::records::load::load_runs(&runs)?;
     for w in &loaded.warnings {
         eprintln!("cachebench: warning: {w}");
     }
     let r = replay(&loaded.records, &rule);
+    // Written before anything is printed: a path that cannot be written is bad
+    // input, refused with nothing else done.
+    if let Some(path) = &c.json {
+        write_json(path, &runs, &r)?;
+    }
     print!("{}", render(&r));
-    write_json(&c.out, &r)?;
+    if let Some(path) = &c.json {
+        println!("wrote {}", path.display());
+    }
     Ok(exit::OK)
 }
 
-fn write_json(out: &Path, r: &Replay) -> Result<()> {
-    let path = out.join("replay-auto.json");
+/// Writes the replay to `path`; refuses to overwrite the records it was read from.
+fn write_json(path: &Path, runs: &Path, r: &Replay) -> Result<()> {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(path), std::fs::canonicalize(runs)) {
+        if a == b {
+            return Err(Error::usage(format!(
+                "--json: {} is the records being replayed; give another path",
+                path.display()
+            )));
+        }
+    }
     let text = serde_json::to_string_pretty(r)
         .map_err(|e| Error::Internal(anyhow::anyhow!("serialising the replay: {e}")))?;
-    std::fs::write(&path, text + "\n").map_err(|e| {
-        Error::Internal(anyhow::Error::new(e).context(format!("writing {}", path.display())))
+    std::fs::write(path, text + "\n").map_err(|e| {
+        Error::usage(format!(
+            "--json: cannot write {}: {e}; give a path in a writable folder",
+            path.display()
+        ))
     })
 }
 

@@ -157,7 +157,7 @@ fn groups_are_the_reports_and_max_reps_caps_auto() {
 }
 
 #[test]
-fn the_command_prints_and_writes_replay_auto_json() {
+fn the_command_writes_json_only_where_asked_and_nothing_into_out() {
     let dir = tempfile::tempdir().unwrap();
     let mut rs = cell("a", "cold", 10.0, 0.03, 5, 0);
     rs.extend(cell("b", "cold", 12.0, 0.03, 5, 3));
@@ -165,24 +165,56 @@ fn the_command_prints_and_writes_replay_auto_json() {
         .iter()
         .map(|r| serde_json::to_string(r).unwrap())
         .collect();
-    std::fs::write(dir.path().join("runs.jsonl"), lines.join("\n") + "\n").unwrap();
+    let runs = dir.path().join("runs.jsonl");
+    std::fs::write(&runs, lines.join("\n") + "\n").unwrap();
+    let listing = || -> Vec<std::ffi::OsString> {
+        let mut v: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
     let cmd = crate::cli::ReplayCmd {
         out: dir.path().to_path_buf(),
         confidence: 0.95,
         min_reps: 3,
         max_reps: 10,
         margin: 0.03,
+        json: None,
     };
     assert_eq!(replay_cmd(&cmd).unwrap(), exit::OK);
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("replay-auto.json")).unwrap(),
-    )
-    .unwrap();
+    assert_eq!(listing(), ["runs.jsonl"], "nothing written into OUT");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let path = elsewhere.path().join("replay.json");
+    let with_json = crate::cli::ReplayCmd {
+        json: Some(path.clone()),
+        ..cmd
+    };
+    assert_eq!(replay_cmd(&with_json).unwrap(), exit::OK);
+    assert_eq!(listing(), ["runs.jsonl"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(json["builds_auto"], 6);
     assert_eq!(json["builds_recorded"], 10);
     assert_eq!(json["groups"][0]["auto"]["kind"], "winner");
     assert_eq!(json["groups"][0]["auto"]["strategy"], "a");
-    let bad = crate::cli::ReplayCmd { min_reps: 1, ..cmd };
+    // A path that cannot be written, or the records themselves: refused, naming --json.
+    let records = std::fs::read(&runs).unwrap();
+    for bad in [elsewhere.path().join("no/such/dir/r.json"), runs.clone()] {
+        let c = crate::cli::ReplayCmd {
+            json: Some(bad.clone()),
+            ..with_json.clone()
+        };
+        let e = replay_cmd(&c).unwrap_err();
+        assert_eq!(e.exit_code(), exit::USAGE, "{e}");
+        assert!(e.to_string().starts_with("--json: "), "{e}");
+    }
+    assert_eq!(std::fs::read(&runs).unwrap(), records, "records untouched");
+    let bad = crate::cli::ReplayCmd {
+        min_reps: 1,
+        ..with_json
+    };
     let e = replay_cmd(&bad).unwrap_err().to_string();
     assert!(e.contains("--min-reps"), "{e}");
 }

@@ -7,7 +7,6 @@ use crate::options::Options;
 use crate::plan::{self, Facts};
 use crate::results::{self, RecordWriter};
 use crate::scheduler;
-use std::collections::HashSet;
 use tokio::sync::watch;
 
 /// Listens for SIGINT/SIGTERM: the first ends the running build and stops the
@@ -61,7 +60,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     let done = if resuming {
         crate::resume::done_runs(&out, &resolved, &workload)?
     } else {
-        HashSet::new()
+        crate::resume::Done::new()
     };
 
     let (cancel_tx, cancel_rx) = watch::channel(false);

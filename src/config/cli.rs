@@ -43,7 +43,8 @@ pub enum Command {
     /// registry, bridge, firewall rules and work folder. Live runs are left alone.
     Clean(CleanCmd),
     /// Replay OUT/runs.jsonl through the `--reps auto` stop rule: the builds it would
-    /// have used, and whether its verdicts agree (writes OUT/replay-auto.json).
+    /// have used, and whether its verdicts agree. Reads OUT only (it may be read-only);
+    /// --json PATH also writes the replay as JSON.
     Replay(ReplayCmd),
 }
 
@@ -101,7 +102,7 @@ pub struct RunArgs {
     /// Warm-up runs per cell (recorded, never counted in statistics).
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,
-    /// Results folder [default: results/<UTC timestamp>-<host>].
+    /// Results folder (default: `results/<UTC timestamp>-<host>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Use an existing registry (`HOST[:PORT][/PREFIX]`) instead of starting one.
@@ -180,7 +181,7 @@ pub struct CompareCmd {
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct ReplayCmd {
     /// Results folder written by `cachebench run`.
     pub out: PathBuf,
@@ -196,6 +197,9 @@ pub struct ReplayCmd {
     /// Tie margin on the ratio of two cells (0.03 is ±3%).
     #[arg(long, default_value_t = 0.03, value_name = "M")]
     pub margin: f64,
+    /// Also write the replay as JSON to PATH [default: write nothing; OUT is only read].
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
 }
 
 /// A bad value of a matrix flag as one line, the way the same name in a scenario

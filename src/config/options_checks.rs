@@ -49,7 +49,7 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// A registry address HOST[:PORT][/PREFIX]: no scheme, no spaces, no tag.
+/// A registry address `HOST[:PORT][/PREFIX]`: no scheme, no spaces, no tag.
 pub(super) fn check_registry(r: &str) -> std::result::Result<(), String> {
     if r.contains("://") {
         return Err(format!(

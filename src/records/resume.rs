@@ -1,14 +1,21 @@
 //! `cachebench run --resume OUT`: the options of a matrix continued from what OUT
 //! recorded (its resolved `scenario.toml`), the flags given with it checked against
-//! that record key by key, and which runs of it are already done.
+//! that record key by key, and which runs of it are already done, with their records
+//! ([`Done`]: the scheduler skips them, and `--reps auto`'s stop rule counts them).
 
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::record::{RunKind, RunStatus};
+use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::results;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
+
+/// A run of the matrix: its cell's key, its rep and its kind.
+pub type RunId = (String, u32, RunKind);
+
+/// The runs OUT already holds (every record but the interrupted ones), by run.
+pub type Done = HashMap<RunId, RunRecord>;
 
 /// Scenario keys and the flag that sets each, to name the flag in a refusal.
 const FLAGS: &[(&str, &str)] = &[
@@ -149,13 +156,9 @@ fn flatten(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
     }
 }
 
-/// Which runs of an earlier matrix are complete; refuses when the scenario or
-/// workload changed since.
-pub fn done_runs(
-    out: &Path,
-    resolved: &str,
-    workload: &str,
-) -> Result<HashSet<(String, u32, RunKind)>> {
+/// Which runs of an earlier matrix are complete, with their records; refuses when
+/// the scenario or workload changed since.
+pub fn done_runs(out: &Path, resolved: &str, workload: &str) -> Result<Done> {
     let previous = std::fs::read_to_string(out.join("scenario.toml")).map_err(|e| {
         Error::usage(format!(
             "--resume: {} has no scenario.toml ({e}); it is not a cachebench results folder",
@@ -187,9 +190,9 @@ pub fn done_runs(
         )));
     }
     Ok(records
-        .iter()
+        .into_iter()
         .filter(|r| r.status != RunStatus::Interrupted)
-        .map(|r| (r.cell().to_string(), r.rep, r.kind))
+        .map(|r| ((r.cell().to_string(), r.rep, r.kind), r))
         .collect())
 }
 

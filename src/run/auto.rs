@@ -7,9 +7,11 @@
 //! asks the rule after every measured round from `min_reps` on, and records why
 //! each set of cells stopped ([`Stopping`], written to `stopping.json`).
 //!
-//! A `--resume`d pass skips the runs OUT already holds, and its rule sees the runs
-//! of this pass only: a resumed state may run more rounds than an uninterrupted
-//! one would have (never more than `max_reps`).
+//! A `--resume`d pass skips the runs OUT already holds and [`Subsets::observe`]s
+//! their records in their rounds, as if it had run them: the rule sees every run of
+//! the cells so far, so a resumed state stops at the round an uninterrupted pass
+//! would have stopped at (given the same records), and `stopping.json`'s rounds and
+//! builds count the earlier passes' runs too.
 
 use crate::plan::Cell;
 use crate::record::{RunKind, RunRecord, RunStatus};
@@ -81,21 +83,17 @@ pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
         max_reps: s.max_reps,
         confidence: s.confidence,
         margin: s.margin,
-        rule: Arc::new(move |samples: &[Vec<f64>]| match rule.decide(samples) {
-            Decision::Settled(Settled::Winner { cell }) => Verdict::Winner(cell),
-            Decision::Settled(Settled::Tie) => Verdict::Tie(rule.tied_group(samples)),
-            Decision::Futile { leaning, more_runs } => Verdict::Futile { leaning, more_runs },
-            Decision::Settled(Settled::Open { leaning, more_runs }) => {
-                Verdict::Open { leaning, more_runs }
-            }
-            Decision::Continue => match rule.settle(samples) {
-                Settled::Open { leaning, more_runs } => Verdict::Open { leaning, more_runs },
-                _ => Verdict::Open {
-                    leaning: None,
-                    more_runs: None,
-                },
+        // Settled once per look: an open state's leaning comes with the decision.
+        rule: Arc::new(
+            move |samples: &[Vec<f64>]| match rule.decide_settled(samples) {
+                (Decision::Futile { leaning, more_runs }, _) => {
+                    Verdict::Futile { leaning, more_runs }
+                }
+                (_, Settled::Winner { cell }) => Verdict::Winner(cell),
+                (_, Settled::Tie) => Verdict::Tie(rule.tied_group(samples)),
+                (_, Settled::Open { leaning, more_runs }) => Verdict::Open { leaning, more_runs },
             },
-        }),
+        ),
     }
 }
 
@@ -119,10 +117,10 @@ pub struct Stopping {
     /// how many more runs per cell it said might settle it.
     pub leaning: Option<String>,
     pub more_runs: Option<u32>,
-    /// Measured rounds run.
+    /// Measured rounds run (a `--resume`d run: by every pass).
     pub rounds: u32,
-    /// Measured runs run (builds), against `fixed_builds` for a fixed run of
-    /// `max_reps` reps.
+    /// Measured runs run (builds; a `--resume`d run: by every pass), against
+    /// `fixed_builds` for a fixed run of `max_reps` reps.
     pub builds: u32,
     pub fixed_builds: u32,
     pub cells: Vec<String>,

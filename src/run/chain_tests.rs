@@ -189,9 +189,9 @@ async fn resume_in_the_middle_of_rounds_warms_each_chain_again() {
     let mut first = FakeExecutor::new(0, 3).interrupt_at(5, libc::SIGINT, tx);
     drive(&mut first, &cells, d.path(), &Done::new(), &rx).await;
     let done: Done = on_disk(d.path())
-        .iter()
+        .into_iter()
         .filter(|r| r.status != RunStatus::Interrupted)
-        .map(id)
+        .map(|r| (id(&r), r))
         .collect();
     assert_eq!(done.len(), 4);
     let (_tx, rx) = no_signal();

@@ -2,8 +2,8 @@
 //! the [`CellExecutor`] trait with the operations the loop needs (run one rep of a
 //! cell as its chain asks, record a cell that is not run, switch the engine's image
 //! store, begin and end a group of cells, check the engine's health, revive it), its real implementation on
-//! [`Session`](crate::runner::Session) (today's runner and engine), and, for tests,
-//! a scripted fake ([`fake::FakeExecutor`]) so the scheduler, the failure policy,
+//! [`Session`] (today's runner and engine), and, for tests, a scripted fake
+//! (`fake::FakeExecutor`, in test builds only) so the scheduler, the failure policy,
 //! engine restarts, resume and exit codes are exercised without Docker.
 
 use crate::matrix::ImageStore;

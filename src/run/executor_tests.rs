@@ -8,11 +8,11 @@ use crate::plan::Cell;
 use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::results::RecordWriter;
 use crate::scheduler::{run_matrix, MatrixOutcome, Schedule, ENGINE_GONE};
-use std::collections::HashSet;
 use std::path::Path;
 use tokio::sync::watch;
 
-pub(super) type Done = HashSet<(String, u32, RunKind)>;
+/// What `cachebench run --resume` gives the loop: the runs OUT holds, by run.
+pub(super) use crate::resume::Done;
 
 pub(super) fn cell(strategy: Strategy) -> Cell {
     Cell {
@@ -248,9 +248,9 @@ async fn resume_runs_only_what_the_interrupted_pass_left() {
 
     // Second pass, as `cachebench run --resume` gives it: what ended, not interrupted.
     let done: Done = on_disk(d.path())
-        .iter()
+        .into_iter()
         .filter(|r| r.status != RunStatus::Interrupted)
-        .map(id)
+        .map(|r| (id(&r), r))
         .collect();
     let (_tx, rx) = no_signal();
     let mut second = FakeExecutor::new(1, 2);

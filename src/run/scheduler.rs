@@ -14,12 +14,13 @@ use crate::executor::{CellExecutor, EngineWatch};
 use crate::plan::Cell;
 use crate::record::{RunKind, RunRecord, RunStatus};
 use crate::results::RecordWriter;
+use crate::resume::Done;
 use crate::run::auto::{AutoReps, Stopping, Subsets};
 use crate::run::chain::{Chain, Prep, RunPlan};
 use crate::run::eta::{self, Eta};
 use crate::run::rounds::{self, Group};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::watch;
 
@@ -74,8 +75,6 @@ pub struct Schedule {
 /// `CACHEBENCH_CHAINS=off`: no warm chains (see [`Schedule::chains`]).
 pub const CHAINS_ENV: &str = "CACHEBENCH_CHAINS";
 
-type Done = HashSet<(String, u32, RunKind)>;
-
 /// What the loop keeps across groups.
 struct Walk<'a, E> {
     exec: &'a mut E,
@@ -104,7 +103,8 @@ enum Flow {
 }
 
 /// Runs every cell of the plan through `exec`, appending each record to OUT as
-/// soon as it ends; returns this pass's records (runs in `done` are not run again).
+/// soon as it ends; returns this pass's records (runs in `done` are not run again;
+/// with `--reps auto` the stop rule counts their records as if this pass ran them).
 pub async fn run_matrix<E: CellExecutor>(
     exec: &mut E,
     cells: &[Cell],
@@ -166,7 +166,7 @@ impl<E: CellExecutor> Walk<'_, E> {
             if let Some(reason) = &cell.skip {
                 if !self
                     .done
-                    .contains(&(cell.key().to_string(), 1, RunKind::Measured))
+                    .contains_key(&(cell.key().to_string(), 1, RunKind::Measured))
                 {
                     let r = self.exec.skipped(cell, reason);
                     self.writer.append(&r)?;
@@ -228,7 +228,12 @@ impl<E: CellExecutor> Walk<'_, E> {
                 let i = open[k];
                 let cell = &self.cells[i];
                 let key = cell.key().to_string();
-                if self.done.contains(&(key.clone(), rep, kind)) {
+                if let Some(earlier) = self.done.get(&(key.clone(), rep, kind)) {
+                    // Resumed: the rule sees the run OUT holds, as an uninterrupted
+                    // pass would have seen it.
+                    if let Some(s) = subsets.as_mut() {
+                        s.observe(i, earlier);
+                    }
                     self.ran_one(i);
                     continue;
                 }

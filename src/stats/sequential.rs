@@ -28,7 +28,7 @@
 //!   below α too (given the leader). Bonferroni holds whatever the dependence.
 //! - **Futility** ([`StopRule::decide`], non-binding): at a look before `max_reps`,
 //!   for each unclassified cell, the conditional power under the current trend
-//!   (Lan–Wittes B-value, [`super::welch::conditional_power`]) of its slower test and
+//!   (Lan–Wittes B-value, `welch::conditional_power`) of its slower test and
 //!   of its equivalence test at `max_reps`, at the same per-test level. When even the
 //!   better of the two is below [`FUTILITY_POWER`] (5%) for some cell, the state
 //!   cannot settle by `max_reps` in all likelihood (a settled state needs every cell
@@ -267,9 +267,20 @@ impl StopRule {
     /// What the `--reps auto` loop does after a round: stop settled, stop as futile
     /// (non-binding, never a verdict), or run another round.
     pub fn decide(&self, samples: &[Vec<f64>]) -> Decision {
+        self.decide_settled(samples).0
+    }
+
+    /// [`StopRule::decide`] and the [`StopRule::settle`] verdict it rests on, settled
+    /// once: the leaning and runs estimate of an open state, which
+    /// [`Decision::Continue`] does not carry, without a second [`StopRule::settle`].
+    pub fn decide_settled(&self, samples: &[Vec<f64>]) -> (Decision, Settled) {
         let settled = self.settle(samples);
+        (self.decide_from(samples, &settled), settled)
+    }
+
+    fn decide_from(&self, samples: &[Vec<f64>], settled: &Settled) -> Decision {
         if settled.is_settled() {
-            return Decision::Settled(settled);
+            return Decision::Settled(settled.clone());
         }
         let Some(look) = Look::of(samples) else {
             return Decision::Continue;
@@ -304,7 +315,7 @@ impl StopRule {
             .map(|((_, c), _)| power(c))
             .fold(1.0_f64, f64::min);
         if weakest < FUTILITY_POWER {
-            let Settled::Open { leaning, more_runs } = settled else {
+            let Settled::Open { leaning, more_runs } = *settled else {
                 return Decision::Continue;
             };
             return Decision::Futile { leaning, more_runs };

@@ -1,10 +1,12 @@
 //! Warm chains and rounds on cachebench's own engine, for real: each warm run
 //! stands on the previous run of its cell (no warming build of its own after the
 //! first), every run still proves its state from the build's own records, and cold
-//! runs are emptied without a daemon restart and still find nothing cached.
+//! runs are emptied without a daemon restart and still find nothing cached; rounds
+//! of `--reps auto` stop by the rule, also when resumed.
 
 use super::common::*;
 use cachebench::record::{RunKind, RunRecord, RunStatus};
+use std::time::Duration;
 
 fn measured(out: &std::path::Path) -> Vec<RunRecord> {
     records(out)
@@ -191,4 +193,73 @@ fn reps_auto_stops_a_state_and_says_why() {
     // The resolved scenario says auto, so --resume continues it the same way.
     let toml = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
     assert!(toml.contains("reps = \"auto\""), "{toml}");
+}
+
+/// `--reps auto` interrupted in its second round, then `--resume`d: the resumed
+/// pass's stop rule counts the runs OUT already held, so `stopping.json` (rewritten
+/// by the resumed pass) counts the rounds and builds of both passes, and no run is
+/// made twice.
+#[test]
+fn reps_auto_resumed_counts_the_runs_out_already_holds() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let args = tiny_run_args(
+        &out,
+        "auto",
+        &[
+            "--min-reps",
+            "3",
+            "--max-reps",
+            "4",
+            "--state",
+            "cold",
+            "--strategy",
+            "buildkit",
+            "--strategy",
+            "inline-cache",
+        ],
+    );
+    let mut child = spawn(&args, dir.path(), dir.path());
+    wait_until(Duration::from_secs(240), "the first round", || {
+        jsonl_lines(&out) >= 2
+    });
+    // SAFETY: kill(2) on the cachebench process this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let (code, t) = wait_child(&mut child, dir.path(), Duration::from_secs(90));
+    // Nothing settles before round 3 (--min-reps): the matrix cannot have ended.
+    assert_eq!(code, Some(130), "{t}");
+    let first: Vec<RunRecord> = measured(&out)
+        .into_iter()
+        .filter(|r| r.status != RunStatus::Interrupted)
+        .collect();
+    assert!((2..6).contains(&first.len()), "{first:#?}");
+
+    let resume: Vec<String> = vec!["run".into(), "--resume".into(), out.display().to_string()];
+    let o = run_env(&resume, dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let runs: Vec<RunRecord> = measured(&out)
+        .into_iter()
+        .filter(|r| r.status != RunStatus::Interrupted)
+        .collect();
+    let mut ids: Vec<(String, u32)> = runs.iter().map(|r| (r.strategy.clone(), r.rep)).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), runs.len(), "a run made twice: {runs:#?}");
+    let text = std::fs::read_to_string(out.join("stopping.json")).expect("stopping.json");
+    let stops: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let s = &stops.as_array().expect("a list")[0];
+    let rounds = s["rounds"].as_u64().unwrap();
+    assert!((3..=4).contains(&rounds), "{text}");
+    assert_ne!(s["reason"], "interrupted", "{text}");
+    assert_eq!(
+        s["builds"].as_u64().unwrap() as usize,
+        runs.len(),
+        "both passes' builds: {text}"
+    );
+    assert_eq!(runs.len() as u64, 2 * rounds, "{runs:#?}");
+    assert_eq!(
+        runs.iter().map(|r| u64::from(r.rep)).max(),
+        Some(rounds),
+        "{text}"
+    );
 }
