@@ -20,6 +20,8 @@ use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+#[path = "engine_api.rs"]
+mod api;
 #[path = "engine_owned.rs"]
 mod owned;
 use owned::ping;
