@@ -192,6 +192,10 @@ for cell in "${CELLS[@]}"; do
     fi
     if [ -n "$b" ]; then docker buildx rm -f "$b" >>"$OUT/hand.log" 2>&1; fi
     rotate "$tag"; rm -rf "$ctx"
+    # On a shared engine the hand side's image would hold the layers cachebench's
+    # warm-remote run must download (its state check then flags the run, rightly:
+    # cachebench removes only images it made): leave nothing of ours behind.
+    if [ "$ENGINE" = host ]; then remove_own_images; fi
     cachebench_rep "$s" "$st" "$bk" "$rep"
   done
 done

@@ -73,7 +73,9 @@ pub fn check(claim: &Claim, ev: &Evidence) -> String {
     {
         return format!(
             "warm-remote run reused {} cached steps but downloaded nothing: the cache came from \
-             local state, not from the remote",
+             local state, not from the remote (on an engine cachebench does not own, an image \
+             it did not make that holds the same layers does this: remove it, or run on \
+             cachebench's own engine)",
             cached.len()
         );
     }
