@@ -8,8 +8,10 @@
 # 2. Cells: for each cell of CELLS (default: buildkit warm-local and registry-cache
 #    warm-remote, after a source change), hyperfine with a chained --prepare on a
 #    private dockerd + registry (scripts/lib/own-engine.sh), then cachebench on the same
-#    cell with the same repetitions (its own engine, as a user runs it). Both walls are
-#    the whole command's, engine start included for cachebench.
+#    cell with the same repetitions (its own engine, as a user runs it), and once more
+#    on hyperfine's private engine (`--docker-host --allow-prune`: an engine already
+#    running, like for like). Walls are the whole command's; for cachebench on its
+#    own engine they include starting and removing that engine.
 # Output: $OUT/vs-hyperfine.md (tables) and the raw exports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +78,22 @@ for cell in $CELLS; do
     --show-output "$cmd" >"$OUT/hyperfine-$s-$st.log" 2>&1 || echo "vs-hyperfine: hyperfine $cell failed" >&2
   echo "$(( $(ms) - t0 ))" >"$OUT/hyperfine-$s-$st.wall-ms"
 done
+# cachebench again, on the same private engine hyperfine just used (`--docker-host
+# --allow-prune`, the engine already running, as hyperfine's is): the like-for-like
+# comparison of the per-cell bar. cachebench still starts its own registry.
+for cell in $CELLS; do
+  IFS=: read -r s st <<<"$cell"
+  docker buildx prune -af >/dev/null 2>&1 || true
+  docker image rm -f "$IMG" >/dev/null 2>&1 || true
+  t0=$(ms)
+  # The private engine has no egress (no NAT, by construction), where the egress
+  # probe would wait ~10 s on DNS before warning: it is skipped here.
+  "$BIN" run --docker-host "$DOCKER_HOST" --allow-prune --egress-probe none --context "$CTX_SRC" --source-file src/main.txt "${ARGS[@]}" \
+    --strategy "$s" --state "$st" --change source --builder docker --reps "$REPS" \
+    --out "$OUT/cachebench-same-engine-$s-$st" >"$OUT/cachebench-same-engine-$s-$st.log" 2>&1 ||
+    echo "vs-hyperfine: cachebench on the private engine $cell exited $?" >&2
+  echo "$(( $(ms) - t0 ))" >"$OUT/cachebench-same-engine-$s-$st/wall-ms"
+done
 own_engine_cleanup; trap - EXIT
 
 python3 - "$OUT" "$CELLS" <<'PY' | tee "$OUT/vs-hyperfine.md"
@@ -92,8 +110,8 @@ if m:
     s = sum(r["wall_ms"] for r in measured) / 1000
     w = wall(os.path.join(out, "matrix-wall-ms"))
     print(f"Matrix: {len(measured)} measured builds took {s:.1f} s; the whole run took {w:.1f} s: {w / s:.2f}x.\n")
-print("| cell | hyperfine: total time | hyperfine: median | cachebench: total time | cachebench: median | cachebench prepare (median) |")
-print("|---|--:|--:|--:|--:|--:|")
+print("| cell | hyperfine: total time | hyperfine: median | cachebench, same engine: total | cachebench, same engine: median | cachebench, own engine: total | cachebench, own engine: median | cachebench prepare (median, own) |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|")
 for c in cells:
     s, st = c.split(":")
     hj = os.path.join(out, f"hyperfine-{s}-{st}.json")
@@ -103,6 +121,9 @@ for c in cells:
     cm = statistics.median(x["wall_ms"] for x in r) / 1000 if r else None
     cp = statistics.median(x["prepare_ms"] for x in r) / 1000 if r else None
     cw = wall(os.path.join(out, f"cachebench-{s}-{st}", "wall-ms"))
+    q = [x for x in runs(os.path.join(out, f"cachebench-same-engine-{s}-{st}")) if x["kind"] == "measured" and x["status"] == "ok"]
+    qm = statistics.median(x["wall_ms"] for x in q) / 1000 if q else None
+    qw = wall(os.path.join(out, f"cachebench-same-engine-{s}-{st}", "wall-ms"))
     f = lambda v: f"{v:.2f} s" if v is not None else "–"
-    print(f"| {s} {st}, source change | {f(hw)} | {f(hm)} | {f(cw)} | {f(cm)} | {f(cp)} |")
+    print(f"| {s} {st}, source change | {f(hw)} | {f(hm)} | {f(qw)} | {f(qm)} | {f(cw)} | {f(cm)} | {f(cp)} |")
 PY
