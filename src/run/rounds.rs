@@ -30,8 +30,15 @@ pub struct Group {
     pub skipped: Vec<usize>,
 }
 
-/// The plan's cells in groups, in the order each group first appears in the plan
-/// (so stores still run one after another).
+/// The plan's cells in groups: stores and builders in the order they first appear
+/// in the plan (so stores still run one after another), and within each, the
+/// states in the order cold, warm-remote, warm-local, whatever the scenario's
+/// order. That order is the cheapest to prepare: a cold group leaves its last
+/// build on the engine and every warm-remote run empties before it builds, so the
+/// next group's first warming build stands on a few images; a warm-local group
+/// leaves tens (each rebuild leaves the last image dangling), which only a fresh
+/// data-root clears cheaply, and a warming build after it starts from nothing
+/// (`Session::begin_group`). The report keeps the scenario's order.
 pub fn groups(cells: &[Cell]) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
@@ -57,7 +64,27 @@ pub fn groups(cells: &[Cell]) -> Vec<Group> {
             g.run.push(i);
         }
     }
-    out
+    let first_of = |g: &Group| {
+        out.iter()
+            .position(|h| (h.store, h.builder) == (g.store, g.builder))
+            .unwrap_or(usize::MAX)
+    };
+    let mut keyed: Vec<(usize, u8, Group)> = out
+        .iter()
+        .map(|g| (first_of(g), preparation_rank(g.state), g.clone()))
+        .collect();
+    keyed.sort_by_key(|(first, rank, _)| (*first, *rank));
+    keyed.into_iter().map(|(_, _, g)| g).collect()
+}
+
+/// Where a state's group runs among the groups of one store and builder (see
+/// [`groups`]).
+fn preparation_rank(state: State) -> u8 {
+    match state {
+        State::Cold => 0,
+        State::WarmRemote => 1,
+        State::WarmLocal => 2,
+    }
 }
 
 /// splitmix64: a small, well-mixed generator, enough to shuffle an order.
@@ -108,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn cells_group_by_store_builder_and_state_in_plan_order() {
+    fn cells_group_by_store_builder_and_state_cold_warm_remote_warm_local() {
         use BuilderKind::*;
         let cells = [
             cell(Strategy::Buildkit, Docker, State::Cold, false),
@@ -132,8 +159,8 @@ mod tests {
             shape,
             [
                 (State::Cold, Docker, vec![0, 3], vec![]),
-                (State::WarmLocal, Docker, vec![1, 5], vec![]),
                 (State::WarmRemote, Docker, vec![], vec![2]),
+                (State::WarmLocal, Docker, vec![1, 5], vec![]),
                 (State::WarmLocal, DockerContainer, vec![4], vec![]),
             ]
         );
