@@ -38,7 +38,8 @@ pub struct Group {
 /// next group's first warming build stands on a few images; a warm-local group
 /// leaves tens (each rebuild leaves the last image dangling), which only a fresh
 /// data-root clears cheaply, and a warming build after it starts from nothing
-/// (`Session::begin_group`). The report keeps the scenario's order.
+/// (`Session::begin_group`). The report lists states in the order they ran
+/// (first appearance in the records), so this order shows there too.
 pub fn groups(cells: &[Cell]) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
