@@ -68,26 +68,18 @@ pub fn p_star(warm: f64, cold: f64, remote: f64) -> Option<f64> {
     Some(round3((cold - remote) / (cold - warm)))
 }
 
-fn warm_local_median(a: &Analysis, strategy: &str, k: &(String, String, String)) -> Option<f64> {
+/// The median wall time of `strategy` in `state` for the store × builder × change `k`.
+fn state_median(
+    a: &Analysis,
+    strategy: &str,
+    state: &str,
+    k: &(String, String, String),
+) -> Option<f64> {
     a.cells
         .iter()
         .find(|c| {
             c.key.strategy == strategy
-                && c.key.state == "warm-local"
-                && c.key.image_store == k.0
-                && c.key.builder == k.1
-                && c.key.change == k.2
-        })
-        .and_then(|c| c.wall.as_ref())
-        .map(|w| w.median)
-}
-
-fn warm_remote_median(a: &Analysis, strategy: &str, k: &(String, String, String)) -> Option<f64> {
-    a.cells
-        .iter()
-        .find(|c| {
-            c.key.strategy == strategy
-                && c.key.state == "warm-remote"
+                && c.key.state == state
                 && c.key.image_store == k.0
                 && c.key.builder == k.1
                 && c.key.change == k.2
@@ -114,14 +106,14 @@ pub fn best_effort(a: &Analysis) -> Vec<BestEffort> {
         .into_iter()
         .filter_map(|k| {
             let (strategy, warm, cold) = LOCAL.iter().find_map(|s| {
-                let warm = warm_local_median(a, s, &k)?;
+                let warm = state_median(a, s, "warm-local", &k)?;
                 let cold = cold_median(a, s, &k.1, &k.0)?;
                 Some((s.to_string(), warm, cold))
             })?;
             let break_even = REMOTE_CACHES
                 .iter()
                 .filter_map(|r| {
-                    let remote = warm_remote_median(a, r, &k)?;
+                    let remote = state_median(a, r, "warm-remote", &k)?;
                     Some(BreakEven {
                         strategy: r.to_string(),
                         remote_ms: remote,
