@@ -21,7 +21,7 @@ pub use crate::report::decision_options::{
     cells_of, cold_median, no_cache, option, OptionStats, NO_CACHE_ID,
 };
 pub use crate::report::decision_per_state::StateVerdict;
-use crate::report::decision_settle::{settle, steps_noise, Call};
+use crate::report::decision_settle::{settle_with_no_cache, steps_noise, Call};
 use crate::stats;
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +138,7 @@ fn decide(
     no_cache_ms: Option<f64>,
 ) -> Scope {
     sort_fastest(&mut options);
-    let call = settle(&options);
+    let call = settle_with_no_cache(&options);
     let mut notes = vec![];
     for o in options.iter().filter(|o| o.pays == Some(false)) {
         notes.push(crate::report::decision_markdown::does_not_pay(

@@ -93,6 +93,24 @@ fn runner_up<'a>(options: &[&'a OptionStats], best: &str) -> &'a OptionStats {
         .unwrap_or(options[0])
 }
 
+/// Settles a situation's options sorted fastest first, no cache among them. When
+/// the fastest cache is shown faster than no cache, the caches are settled among
+/// themselves: the family their state's "Verdict per state" settles, so the two
+/// give the same answer (one more option in the family tests every pair at a
+/// stricter level, and could call "leaning" what the state calls won). Otherwise,
+/// or with a single cache, no cache competes with them.
+pub fn settle_with_no_cache(options: &[OptionStats]) -> Call {
+    let caches: Vec<OptionStats> = options.iter().filter(|o| !o.no_cache).cloned().collect();
+    let base = options.iter().find(|o| o.no_cache);
+    if let (Some(best), Some(base), true) = (caches.first(), base, caches.len() > 1) {
+        let pair = [best.clone(), base.clone()];
+        if matches!(settle(&pair), Call::Winner { ref strategy, .. } if strategy == best.id()) {
+            return settle(&caches);
+        }
+    }
+    settle(options)
+}
+
 /// Settles options sorted fastest first by median.
 pub fn settle(options: &[OptionStats]) -> Call {
     let all: Vec<&OptionStats> = options.iter().collect();

@@ -446,3 +446,37 @@ fn a_cache_that_saves_nothing_in_the_build_says_so() {
         vec!["local-cache does not pay for itself: 3.02 s against 2.02 s with no cache; its import and export take 900 ms, and it saves nothing in the build (the rest takes 2.12 s, no less than a build with no cache).".to_string()]
     );
 }
+
+/// The ephemeral runner's answer among the caches is the warm-remote state's own
+/// verdict when no cache is clearly slower: with no cache in the family, every pair
+/// was tested at a stricter level and the Decision said "leaning" where the Verdict
+/// per state said "wins" (seen in results/default).
+#[test]
+fn the_ephemeral_answer_agrees_with_the_warm_remote_verdict() {
+    let step = |b: u64| -> Vec<u64> { (0..3).map(|i| b + i * 40).collect() };
+    let records = [
+        runs("buildkit", "cold", "source", &step(4_000), None),
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &step(1_000),
+            None,
+        ),
+        runs("inline-cache", "warm-remote", "source", &step(1_110), None),
+        runs("local-cache", "warm-remote", "source", &step(1_500), None),
+    ];
+    let d = decision(&records);
+    let state = d
+        .per_state
+        .iter()
+        .find(|v| v.state == "warm-remote")
+        .unwrap();
+    assert!(
+        matches!(state.call, Call::Winner { .. }),
+        "{:?}",
+        state.call
+    );
+    let s = situation(&d, SituationKind::EphemeralRunner);
+    assert_eq!(s.scopes[0].call, state.call);
+}
