@@ -162,6 +162,11 @@ pub struct Analysis {
     pub image_stores: Vec<String>,
     pub cells: Vec<CellStats>,
     pub groups: Vec<Group>,
+    /// The `--reps auto` rule the runs were stopped by (from `stopping.json`), so
+    /// that verdicts carry its correction for repeated looks; `None` for runs of a
+    /// fixed count, read once.
+    #[serde(skip)]
+    pub stop_rule: Option<crate::stats::StopRule>,
 }
 
 pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {
@@ -187,6 +192,7 @@ impl Analysis {
             image_stores: vec![],
             cells: vec![],
             groups: vec![],
+            stop_rule: None,
         };
         let mut keys: Vec<CellKey> = vec![];
         for r in records {

@@ -21,7 +21,7 @@ pub use crate::report::decision_options::{
     cells_of, cold_median, no_cache, option, OptionStats, NO_CACHE_ID,
 };
 pub use crate::report::decision_per_state::StateVerdict;
-use crate::report::decision_settle::{settle_with_no_cache, steps_noise, Call};
+use crate::report::decision_settle::{reading_rule, settle_with_no_cache, steps_noise, Call};
 use crate::stats;
 use serde::{Deserialize, Serialize};
 
@@ -136,9 +136,10 @@ fn decide(
     (store, builder, change): (String, String, String),
     mut options: Vec<OptionStats>,
     no_cache_ms: Option<f64>,
+    rule: &crate::stats::StopRule,
 ) -> Scope {
     sort_fastest(&mut options);
-    let call = settle_with_no_cache(&options);
+    let call = settle_with_no_cache(&options, rule);
     let mut notes = vec![];
     for o in options.iter().filter(|o| o.pays == Some(false)) {
         notes.push(crate::report::decision_markdown::does_not_pay(
@@ -187,7 +188,7 @@ fn ephemeral(a: &Analysis) -> Vec<Scope> {
             }
             options.extend(base.map(|b| with_savings(b, base_ms)));
             let unmeasured = not_measured(a, &builder, &store, &change);
-            let mut scope = decide((store, builder, change), options, base_ms);
+            let mut scope = decide((store, builder, change), options, base_ms, &reading_rule(a));
             scope.notes.extend(unmeasured);
             Some(scope)
         })
@@ -231,7 +232,8 @@ fn warm_host(a: &Analysis) -> Vec<Scope> {
                 .filter_map(|c| option(&[c], false))
                 .map(|o| with_savings(o, base_ms))
                 .collect();
-            (!options.is_empty()).then(|| decide((store, builder, change), options, base_ms))
+            (!options.is_empty())
+                .then(|| decide((store, builder, change), options, base_ms, &reading_rule(a)))
         })
         .collect()
 }
@@ -252,6 +254,20 @@ fn differs_by_change(scopes: &[Scope]) -> bool {
 /// How verdicts are settled, for the report's Methods and `decision.method`.
 pub const METHOD: &str = "per situation, the options (no cache and each cache, or the warm-local cells) are compared by the stop rule of --reps auto looked at once (Welch's t-tests on log wall times at 95% confidence, see stats::sequential): a winner is shown faster than every other option; otherwise the options the leading one is not shown faster than are a tie when every pair of them is shown within +-3% (TOST), else the answer is leaning, with about how many more runs per cell would settle it; a win whose difference lies only in the build steps (work identical whichever cache is used, the rest not shown to differ by a one-sided Welch interval) is called noise in the build, not the cache";
 
+/// [`METHOD`], and for records a `--reps auto` run stopped, the correction for its
+/// looks the verdicts carry ([`crate::report::decision_settle::reading_rule`]).
+pub fn method(a: &Analysis) -> String {
+    match &a.stop_rule {
+        Some(r) => format!(
+            "{METHOD}; the records come from a --reps auto run, so every test is at the level of its stop rule, corrected for its {} looks ({}..{} runs per cell), as the run was stopped",
+            r.looks(),
+            r.effective_min(),
+            r.max_reps
+        ),
+        None => METHOD.to_string(),
+    }
+}
+
 impl Decision {
     /// The Decision of an analysis.
     pub fn from_analysis(a: &Analysis) -> Decision {
@@ -269,8 +285,8 @@ impl Decision {
             situations.push(situation(SituationKind::BestEffortLocal, a, vec![], be));
         }
         Decision {
-            confidence: stats::CONFIDENCE,
-            method: METHOD.to_string(),
+            confidence: reading_rule(a).confidence,
+            method: method(a),
             situations,
             per_state: crate::report::decision_per_state::per_state(a),
         }

@@ -7,7 +7,7 @@
 use crate::report::analysis::{Analysis, Group};
 use crate::report::decision_options::{option, OptionStats};
 use crate::report::decision_sentences::{said, IMPRACTICAL_RUNS};
-use crate::report::decision_settle::{settle, steps_noise, Call};
+use crate::report::decision_settle::{reading_rule, settle, steps_noise, Call};
 use crate::report::export::fmt_ratio;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,7 @@ fn verdict(a: &Analysis, g: &Group) -> StateVerdict {
         .filter_map(|c| option(&[c], false))
         .collect();
     options.sort_by(|x, y| x.median_ms.total_cmp(&y.median_ms));
-    let call = settle(&options);
+    let call = settle(&options, &reading_rule(a));
     let (call, notes) = match steps_noise(&call, &options) {
         Some((noise, note)) => (noise, vec![note]),
         None => (call, vec![]),

@@ -1,6 +1,8 @@
 //! Settling a situation's verdict among its options ([`Call`]) with the stop rule of
-//! [`crate::stats::sequential`] looked at once ([`crate::stats::leaning`]: Welch's
-//! t-tests on log wall times at the stated confidence, TOST ties within a margin):
+//! [`crate::stats::sequential`] (Welch's t-tests on log wall times at the stated
+//! confidence, TOST ties within a margin), read as [`reading_rule`] says: with the
+//! correction for the looks of the `--reps auto` run that stopped the records, or
+//! looked at once for runs of a fixed count:
 //!
 //! - a **winner** is shown faster than every other option;
 //! - otherwise the options the leading one is not shown faster than are its
@@ -9,9 +11,10 @@
 //! - a win that lies only in the build steps (work identical whichever cache is
 //!   used, [`crate::stats::attribute`]) is **noise** in the build, not the cache.
 
+use crate::report::analysis::Analysis;
 use crate::report::decision::OptionStats;
 use crate::report::export::fmt_ms;
-use crate::stats::{self, attribute, leaning, Settled, StopRule};
+use crate::stats::{self, attribute, Settled, StopRule};
 use serde::{Deserialize, Serialize};
 
 /// The verdict of one scope of a situation. Options are named by
@@ -79,9 +82,18 @@ fn walls(o: &OptionStats) -> Vec<f64> {
     o.runs.iter().map(|r| r.wall).collect()
 }
 
-fn settled(options: &[&OptionStats]) -> Settled {
+/// The rule the report reads an analysis' records with: the `--reps auto` rule
+/// that stopped them (with its correction for repeated looks), or, for runs of a
+/// fixed count, the same tests looked at once.
+pub fn reading_rule(a: &Analysis) -> StopRule {
+    a.stop_rule
+        .clone()
+        .unwrap_or_else(|| StopRule::single_look(stats::CONFIDENCE, margin()))
+}
+
+fn settled(options: &[&OptionStats], rule: &StopRule) -> Settled {
     let samples: Vec<Vec<f64>> = options.iter().map(|o| walls(o)).collect();
-    leaning(&samples, stats::CONFIDENCE, margin())
+    rule.settle(&samples)
 }
 
 /// The next fastest by median after `best` (options sorted fastest first).
@@ -99,20 +111,21 @@ fn runner_up<'a>(options: &[&'a OptionStats], best: &str) -> &'a OptionStats {
 /// give the same answer (one more option in the family tests every pair at a
 /// stricter level, and could call "leaning" what the state calls won). Otherwise,
 /// or with a single cache, no cache competes with them.
-pub fn settle_with_no_cache(options: &[OptionStats]) -> Call {
+pub fn settle_with_no_cache(options: &[OptionStats], rule: &StopRule) -> Call {
     let caches: Vec<OptionStats> = options.iter().filter(|o| !o.no_cache).cloned().collect();
     let base = options.iter().find(|o| o.no_cache);
     if let (Some(best), Some(base), true) = (caches.first(), base, caches.len() > 1) {
         let pair = [best.clone(), base.clone()];
-        if matches!(settle(&pair), Call::Winner { ref strategy, .. } if strategy == best.id()) {
-            return settle(&caches);
+        if matches!(settle(&pair, rule), Call::Winner { ref strategy, .. } if strategy == best.id())
+        {
+            return settle(&caches, rule);
         }
     }
-    settle(options)
+    settle(options, rule)
 }
 
-/// Settles options sorted fastest first by median.
-pub fn settle(options: &[OptionStats]) -> Call {
+/// Settles options sorted fastest first by median, by `rule` ([`reading_rule`]).
+pub fn settle(options: &[OptionStats], rule: &StopRule) -> Call {
     let all: Vec<&OptionStats> = options.iter().collect();
     match all.as_slice() {
         [] => return Call::NoData,
@@ -123,7 +136,7 @@ pub fn settle(options: &[OptionStats]) -> Call {
         }
         _ => {}
     }
-    let (lead, more) = match settled(&all) {
+    let (lead, more) = match settled(&all, rule) {
         Settled::Winner { cell } => {
             let w = all[cell];
             let r = runner_up(&all, w.id());
@@ -131,18 +144,17 @@ pub fn settle(options: &[OptionStats]) -> Call {
                 strategy: w.id().to_string(),
                 runner_up: r.id().to_string(),
                 ratio: stats::round3(r.median_ms / w.median_ms.max(1e-9)),
-                confidence: stats::CONFIDENCE,
+                confidence: rule.confidence,
             };
         }
         Settled::Tie => {
             // The leader's group: the options proved within the margin of it.
             let samples: Vec<Vec<f64>> = all.iter().map(|o| walls(o)).collect();
-            let rule = StopRule::single_look(stats::CONFIDENCE, margin());
             let mut group = rule.tied_group(&samples);
             group.sort_unstable();
             return Call::Tie {
                 strategies: group.iter().map(|&i| all[i].id().to_string()).collect(),
-                margin: margin(),
+                margin: rule.margin,
             };
         }
         Settled::Open { leaning, more_runs } => (all[leaning.unwrap_or(0)], more_runs),
@@ -152,14 +164,14 @@ pub fn settle(options: &[OptionStats]) -> Call {
         .iter()
         .copied()
         .filter(|o| {
-            o.id() == lead.id() || !matches!(settled(&[lead, o]), Settled::Winner { cell: 0 })
+            o.id() == lead.id() || !matches!(settled(&[lead, o], rule), Settled::Winner { cell: 0 })
         })
         .collect();
     if contenders.len() > 1 && contenders.len() < all.len() {
-        if let Settled::Tie = settled(&contenders) {
+        if let Settled::Tie = settled(&contenders, rule) {
             return Call::Tie {
                 strategies: contenders.iter().map(|o| o.id().to_string()).collect(),
-                margin: margin(),
+                margin: rule.margin,
             };
         }
     }

@@ -480,3 +480,44 @@ fn the_ephemeral_answer_agrees_with_the_warm_remote_verdict() {
     let s = situation(&d, SituationKind::EphemeralRunner);
     assert_eq!(s.scopes[0].call, state.call);
 }
+
+/// Records an auto run stopped are read with its rule, corrected for its looks: the
+/// same records that settle looked at once (a fixed run) are only leaning then, as
+/// the run's own stop rule said.
+#[test]
+fn records_of_an_auto_run_are_read_with_its_correction_for_looks() {
+    let step = |b: u64| -> Vec<u64> { (0..3).map(|i| b + i * 40).collect() };
+    let all: Vec<RunRecord> = [
+        runs(
+            "registry-cache",
+            "warm-remote",
+            "source",
+            &step(1_000),
+            None,
+        ),
+        runs("inline-cache", "warm-remote", "source", &step(1_110), None),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut a = Analysis::from_records(&all);
+    let once = Decision::from_analysis(&a);
+    assert!(
+        matches!(once.per_state[0].call, Call::Winner { .. }),
+        "{:?}",
+        once.per_state[0].call
+    );
+    a.stop_rule = Some(crate::stats::StopRule::default());
+    let auto = Decision::from_analysis(&a);
+    assert!(
+        matches!(auto.per_state[0].call, Call::Leaning { .. }),
+        "{:?}",
+        auto.per_state[0].call
+    );
+    assert!(
+        auto.method.contains("corrected for its 8 looks"),
+        "{}",
+        auto.method
+    );
+    assert!(!once.method.contains("looks"), "{}", once.method);
+}

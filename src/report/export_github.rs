@@ -91,7 +91,7 @@ impl Exporter for GithubSummary {
             details(&mut out, "Registry footprint per cell", &body);
         }
         let mut body = String::new();
-        sec::methods(&mut body);
+        sec::methods(&mut body, a);
         body.push_str("\n#### Environment\n\n");
         sec::environment(&mut body, data)?;
         details(&mut out, "Methods and environment", &body);

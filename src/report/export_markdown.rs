@@ -46,7 +46,7 @@ impl Exporter for MarkdownReport {
         }
         mermaid::charts(&mut out, a);
         out.push_str("## Methods\n\n");
-        sec::methods(&mut out);
+        sec::methods(&mut out, a);
         out.push_str("## Environment\n\n");
         sec::environment(&mut out, data)?;
         Ok(out.into_bytes())

@@ -296,7 +296,7 @@ pub fn footprint_table(out: &mut String, a: &Analysis) -> bool {
 }
 
 /// The methods, as a list.
-pub fn methods(out: &mut String) {
+pub fn methods(out: &mut String, a: &Analysis) {
     let _ = writeln!(out, "- Samples: {METHOD_SAMPLES}.");
     let _ = writeln!(out, "- Percentiles: {METHOD_PERCENTILES}.");
     let _ = writeln!(out, "- Confidence interval: {METHOD_CI}.");
@@ -305,7 +305,7 @@ pub fn methods(out: &mut String) {
     let _ = writeln!(
         out,
         "- Decision and verdict per state: {}.\n",
-        crate::report::decision::METHOD
+        crate::report::decision::method(a)
     );
 }
 

@@ -76,7 +76,9 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     let runs_path = out.join("runs.jsonl");
     let loaded = load_runs(&runs_path)?;
     let env = load_env(&out.join("env.json"))?;
-    let analysis = Analysis::from_records(&loaded.records);
+    let stopping = load_stopping(&out.join(crate::run::auto::STOPPING_JSON))?;
+    let mut analysis = Analysis::from_records(&loaded.records);
+    analysis.stop_rule = stop_rule_of(&stopping);
     let mut warnings = loaded.warnings;
     if loaded.records.is_empty() {
         warnings.push(format!("{}: no run records", runs_path.display()));
@@ -106,7 +108,6 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     // the records themselves.
     let report_warnings: Vec<String> = warnings.iter().chain(&chart_warnings).cloned().collect();
     warnings.extend(chart_warnings);
-    let stopping = load_stopping(&out.join(crate::run::auto::STOPPING_JSON))?;
     let data = ReportData {
         analysis: &analysis,
         env: env.as_ref(),
@@ -135,6 +136,14 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
         warnings,
         analysis,
     })
+}
+
+/// The rule a `--reps auto` run stopped its states by: the one `stopping.json`
+/// records, the defaults for a file written before it recorded one, none for a run
+/// of a fixed count (no file).
+fn stop_rule_of(stopping: &[crate::run::auto::Stopping]) -> Option<crate::stats::StopRule> {
+    let recorded = stopping.iter().find_map(|s| s.rule.clone());
+    recorded.or_else(|| (!stopping.is_empty()).then(crate::stats::StopRule::default))
 }
 
 /// `stopping.json` (written by a `--reps auto` run), or nothing when it is absent.

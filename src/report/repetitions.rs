@@ -110,6 +110,7 @@ mod tests {
             builds,
             fixed_builds: 60,
             cells: vec![],
+            rule: None,
         }
     }
 

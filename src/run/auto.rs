@@ -124,6 +124,11 @@ pub struct Stopping {
     pub builds: u32,
     pub fixed_builds: u32,
     pub cells: Vec<String>,
+    /// The rule the state was stopped by (its looks: `min_reps..=max_reps`); the
+    /// report reads the records with it. Absent in files written before it was:
+    /// the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<crate::stats::StopRule>,
 }
 
 struct Subset {
@@ -182,6 +187,12 @@ impl Subsets {
             builds: 0,
             fixed_builds: 0,
             cells: vec![],
+            rule: Some(crate::stats::StopRule {
+                confidence: auto.confidence,
+                margin: auto.margin,
+                min_reps: auto.min_reps,
+                max_reps: auto.max_reps,
+            }),
         };
         Subsets {
             auto,

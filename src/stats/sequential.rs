@@ -74,7 +74,7 @@ trend, is below 5%; α = 1 − confidence";
 pub const FUTILITY_POWER: f64 = 0.05;
 
 /// When to stop running a state's rounds (see the module docs for the method).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StopRule {
     /// Confidence of a verdict, e.g. 0.95 (α = 1 − confidence).
     pub confidence: f64,
