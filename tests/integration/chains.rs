@@ -112,14 +112,16 @@ fn warm_local_and_warm_remote_chain_and_every_run_proves_its_state() {
 
 /// Chains on docker-container builders: the warm-local chain keeps its builder
 /// (no builder creation in any of its runs), warm-remote creates one per run.
+/// `--load` into the containerd store can hit the engine's known snapshot race
+/// (`known_engine_race`): such a run is recorded as failed and the next one
+/// re-warms, so three reps leave a later run to prove the chain goes on.
 #[test]
 fn docker_container_chains_keep_their_builder_warm_local_only() {
     let dir = scratch();
     let out = dir.path().join("out");
-    let runs = run_measured(
-        dir.path(),
+    let args = tiny_run_args(
         &out,
-        "2",
+        "3",
         &[
             "--builder",
             "docker-container",
@@ -133,7 +135,10 @@ fn docker_container_chains_keep_their_builder_warm_local_only() {
             "registry-cache",
         ],
     );
-    assert_eq!(runs.len(), 4, "{runs:#?}");
+    let o = run_env(&args, dir.path(), &[]);
+    let all = measured(&out);
+    assert_eq!(all.len(), 6, "{all:#?}");
+    let runs = ok_runs_allowing_the_engine_race(&o, &all);
     for r in &runs {
         let cell = assert_proven(r);
         let creates = r.commands.iter().any(|c| c.role == "builder_create");
@@ -143,8 +148,13 @@ fn docker_container_chains_keep_their_builder_warm_local_only() {
             "{cell}: {:?}",
             r.commands
         );
-        if r.rep == 2 {
-            assert_eq!(r.warmed_by, "measured 1", "{cell}");
+        let previous_ok = runs
+            .iter()
+            .any(|p| p.cell() == r.cell() && p.rep + 1 == r.rep);
+        if r.rep > 1 && previous_ok {
+            assert_eq!(r.warmed_by, format!("measured {}", r.rep - 1), "{cell}");
+        } else {
+            assert_eq!(r.warmed_by, "prepare", "{cell}");
         }
     }
 }
