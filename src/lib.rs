@@ -21,9 +21,6 @@
 //! ([`redact`]) and appended by [`results`] to runs.jsonl and runs.csv; at the end
 //! [`report`] reads the records alone back ([`records::load`]) and renders
 //! statistics, tables and charts.
-//!
-//! The modules are also re-exported at the crate root under their former names
-//! (`cachebench::record`, `cachebench::engine`, ...), the paths tests use.
 
 pub mod commands;
 pub mod config;
@@ -36,11 +33,3 @@ pub mod report;
 pub mod run;
 pub mod stats;
 pub mod util;
-
-pub use config::{cli, matrix, options, scenario};
-pub use infra::{
-    builder, buildkit_image, engine, http, leftovers, network, pipe, process, registry,
-};
-pub use plan::{store, strategy};
-pub use records::{record, redact, results, resume};
-pub use run::{console, executor, policy, runner, scheduler, state_check, transcript, workspace};

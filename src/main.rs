@@ -9,10 +9,10 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = match cachebench::cli::Cli::try_parse() {
+    let cli = match cachebench::config::cli::Cli::try_parse() {
         Ok(cli) => cli,
         // A bad matrix name is one line, as in a scenario file; clap says the rest.
-        Err(e) => match cachebench::cli::value_error(&e) {
+        Err(e) => match cachebench::config::cli::value_error(&e) {
             Some(msg) => {
                 eprintln!("cachebench: error: {msg}");
                 std::process::exit(cachebench::error::exit::USAGE);
@@ -25,7 +25,7 @@ fn main() {
         Err(e) => {
             eprintln!(
                 "cachebench: error: {}",
-                cachebench::redact::text(&e.to_string())
+                cachebench::records::redact::text(&e.to_string())
             );
             e.exit_code()
         }

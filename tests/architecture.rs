@@ -5,7 +5,7 @@
 //! Reads the source as text: every `crate::X` path outside comment lines (`use`
 //! groups `crate::{a, b::c}` included) is resolved to its folder, either directly
 //! (`crate::infra::…`) or through the crate-root re-exports in `src/lib.rs`
-//! (`pub use infra::{engine, …}` makes `crate::engine` mean infra). A path to a
+//! (`pub use infra::{engine, …}` makes `crate::infra::engine` mean infra). A path to a
 //! later folder fails the test, naming the file and the edge. A `crate::X` that is
 //! neither a folder, a foundation module nor a re-export also fails, so a new alias
 //! cannot hide an edge.
@@ -212,15 +212,15 @@ fn the_check_finds_back_edges_through_aliases_and_groups() {
     assert_eq!(aliases["engine"], "infra");
     assert_eq!(aliases["state_check"], "run");
     assert!(!aliases.contains_key("x"));
-    let text = "//! see [`crate::report`]\nuse crate::{\n    error::Result,\n    matrix::{A, B},\n    engine::Engine,\n};\nfn f() { crate::state_check::OK; crate::infra::process::x(); }\n";
+    let text = "//! see [`crate::report`]\nuse crate::{\n    error::Result,\n    matrix::{A, B},\n    engine::Engine,\n};\nfn f() { crate::run::state_check::OK; crate::infra::process::x(); }\n";
     let v = violations("src/records/x.rs", "records", text, &aliases);
     assert_eq!(v.len(), 4, "{v:#?}");
     assert!(
-        v[0].starts_with("src/records/x.rs: `crate::matrix` is neither"),
+        v[0].starts_with("src/records/x.rs: `crate::config::matrix` is neither"),
         "{v:#?}"
     );
     assert!(
-        v[1].starts_with("src/records/x.rs: records -> infra (`crate::engine`)"),
+        v[1].starts_with("src/records/x.rs: records -> infra (`crate::infra::engine`)"),
         "{v:#?}"
     );
     assert!(
@@ -228,7 +228,7 @@ fn the_check_finds_back_edges_through_aliases_and_groups() {
         "{v:#?}"
     );
     assert!(
-        v[3].starts_with("src/records/x.rs: records -> run (`crate::state_check`)"),
+        v[3].starts_with("src/records/x.rs: records -> run (`crate::run::state_check`)"),
         "{v:#?}"
     );
     // Earlier folders, the foundation and the folder itself are fine; so is `mycrate::`.

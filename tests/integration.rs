@@ -28,10 +28,10 @@ mod state;
 #[path = "integration/stores.rs"]
 mod stores;
 
-use cachebench::record::{RunKind, RunRecord, RunStatus};
+use cachebench::records::record::{RunKind, RunRecord, RunStatus};
 use common::*;
 
-fn step<'a>(r: &'a RunRecord, needle: &str) -> &'a cachebench::record::StepRecord {
+fn step<'a>(r: &'a RunRecord, needle: &str) -> &'a cachebench::records::record::StepRecord {
     r.step_details
         .iter()
         .find(|s| s.name.contains(needle))

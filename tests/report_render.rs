@@ -2,7 +2,7 @@
 //! make_fixture.py): snapshots of every exporter, chart structure, determinism,
 //! and compare.
 
-use cachebench::record::{RunKind, RunStatus};
+use cachebench::records::record::{RunKind, RunStatus};
 use cachebench::report::{
     compare, export::ReportData, exporters, load_env, load_runs, render_with, Analysis, Change,
     RenderOptions,
@@ -456,7 +456,7 @@ fn compare_refuses_different_workloads_unless_forced() {
 #[test]
 fn state_check_failures_are_counted_not_sampled() {
     let (_d, out) = fixture_copy();
-    let (records, _) = cachebench::results::read_runs(&out).unwrap();
+    let (records, _) = cachebench::records::results::read_runs(&out).unwrap();
     let before = cachebench::report::Analysis::from_records(&records);
     let target = records
         .iter()

@@ -1,9 +1,9 @@
 //! `cachebench clean [--dry-run]`: removes (or lists) what runs killed outright
-//! left in $TMPDIR. Finding and removing them is [`crate::leftovers`]' job; this
+//! left in $TMPDIR. Finding and removing them is [`crate::infra::leftovers`]' job; this
 //! says what was done and picks the exit code.
 
 use crate::error::exit;
-use crate::leftovers;
+use crate::infra::leftovers;
 
 /// `cachebench clean [--dry-run]`: prints what it removed (or would), one line
 /// each; `nothing to do` when there are no leftovers. Exit 1 when something could

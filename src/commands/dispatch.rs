@@ -2,7 +2,7 @@
 //! runtime the subcommands share. `main` only maps what comes back to the process
 //! exit.
 
-use crate::cli::{Cli, Command};
+use crate::config::cli::{Cli, Command};
 use crate::error::{Error, Result};
 
 /// Runs the command and returns the exit code.

@@ -1,9 +1,9 @@
 //! `cachebench doctor`: what is present and what is missing, each with the command
 //! that fixes it. Reads only; changes nothing.
 
-use crate::cli::DoctorCmd;
+use crate::config::cli::DoctorCmd;
 use crate::error::{exit, Result};
-use crate::process::{self, Spec};
+use crate::infra::process::{self, Spec};
 use crate::util::which;
 use std::time::Duration;
 
@@ -100,7 +100,7 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
     });
     v.push(Check {
         name: "registry binary",
-        found: crate::registry::find_binary().map(|p| p.display().to_string()),
+        found: crate::infra::registry::find_binary().map(|p| p.display().to_string()),
         fix: format!("{setup}   # or: apt-get install docker-registry/trixie"),
         required: true,
     });
@@ -120,7 +120,7 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
         fix: format!("{setup}   # imports it from Debian's busybox-static"),
         required: true,
     });
-    let bk = crate::buildkit_image::resolve(buildkit_image, &env).await;
+    let bk = crate::infra::buildkit_image::resolve(buildkit_image, &env).await;
     v.push(Check {
         name: "docker-container BuildKit image",
         found: match &bk {
@@ -197,7 +197,7 @@ pub(crate) async fn doctor_cmd(c: &DoctorCmd) -> Result<i32> {
     let image = c
         .buildkit_image
         .clone()
-        .unwrap_or_else(|| crate::options::DEFAULT_BUILDKIT_IMAGE.to_string());
+        .unwrap_or_else(|| crate::config::options::DEFAULT_BUILDKIT_IMAGE.to_string());
     let checks = checks(c.docker_host.as_deref(), &image).await;
     Ok(if print(&checks) {
         exit::OK

@@ -1,19 +1,19 @@
 //! `cachebench plan`: prints the cells, the commands of each run and how each
 //! state is prepared, and runs nothing.
 
-use crate::cli::RunCmd;
+use crate::config::cli::RunCmd;
+use crate::config::options::Options;
 use crate::error::{exit, Result};
-use crate::options::Options;
+use crate::plan::strategy;
 use crate::plan::target::{run_target, Naming};
 use crate::plan::{self, Facts};
-use crate::strategy;
 use std::path::Path;
 
 pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
     let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
     if opts
         .builders
-        .contains(&crate::matrix::BuilderKind::DockerContainer)
+        .contains(&crate::config::matrix::BuilderKind::DockerContainer)
     {
         // Show the image `run` would use (it resolves `auto` the same way).
         let env: Vec<(String, String)> = opts
@@ -21,9 +21,10 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             .iter()
             .map(|h| ("DOCKER_HOST".to_string(), h.clone()))
             .collect();
-        match super::dispatch::runtime()?
-            .block_on(crate::buildkit_image::resolve(&opts.buildkit_image, &env))
-        {
+        match super::dispatch::runtime()?.block_on(crate::infra::buildkit_image::resolve(
+            &opts.buildkit_image,
+            &env,
+        )) {
             Ok(r) => opts.buildkit_image = r.image,
             Err(why) => println!("note: docker-container cells will be skipped: {why}"),
         }
@@ -47,7 +48,7 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
     let names = Naming::placeholder(
         opts.registry
             .clone()
-            .map(|r| crate::registry::Registry::external(&r).repository)
+            .map(|r| crate::infra::registry::Registry::external(&r).repository)
             .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into()),
     );
     if opts.docker_host.is_some() && plan::needs_prune(&cells) && !opts.allow_prune {
@@ -62,17 +63,17 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             println!("       skipped: {reason}");
             continue;
         }
-        let (ws, id) = crate::runner::chain_names(cell, i, "<n>");
+        let (ws, id) = crate::run::runner::chain_names(cell, i, "<n>");
         let t = run_target(&opts, cell, &names, &ws, &id, "<n>");
         println!(
             "       prepare: {}",
             prepare_text(cell, opts.docker_host.is_some())
         );
         if let Some(b) = &t.builder {
-            if cell.state != crate::matrix::State::WarmLocal {
+            if cell.state != crate::config::matrix::State::WarmLocal {
                 println!(
                     "       $ {}",
-                    crate::builder::create_command(
+                    crate::infra::builder::create_command(
                         b,
                         &opts.buildkit_image,
                         Path::new("<work>/buildkitd.toml")
@@ -94,9 +95,9 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
 /// cachebench's images removed. Warm cells chain: only a chain's first run (or
 /// the first after a failed one) has a warming build of its own.
 fn prepare_text(cell: &plan::Cell, external: bool) -> String {
-    use crate::matrix::{State, Strategy};
+    use crate::config::matrix::{State, Strategy};
     let change = match cell.change {
-        crate::matrix::Change::None => String::new(),
+        crate::config::matrix::Change::None => String::new(),
         c => format!(", then rewrite the {c} file"),
     };
     let emptied = if external {
@@ -132,12 +133,12 @@ mod tests {
     fn prepare_words_say_what_happens_on_each_engine() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        let args = crate::cli::RunArgs {
+        let args = crate::config::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
-            changes: vec![crate::matrix::Change::None],
+            changes: vec![crate::config::matrix::Change::None],
             strategies: vec![
-                crate::matrix::Strategy::Buildkit,
-                crate::matrix::Strategy::LayerCache,
+                crate::config::matrix::Strategy::Buildkit,
+                crate::config::matrix::Strategy::LayerCache,
             ],
             ..Default::default()
         };

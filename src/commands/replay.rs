@@ -19,7 +19,7 @@
 //! interval is disjoint from every other's, else a tie).
 
 use crate::error::{exit, Error, Result};
-use crate::record::{RunKind, RunRecord, RunStatus};
+use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::report::analysis::{Analysis, Verdict};
 use crate::stats::sequential::{Decision, Settled, StopRule, METHOD};
 use serde::Serialize;
@@ -361,7 +361,7 @@ fn yes(b: Option<bool>) -> &'static str {
 
 /// `cachebench replay OUT [--json PATH]`: prints the replay, and writes it as JSON
 /// to PATH when asked; nothing is written into OUT.
-pub fn replay_cmd(c: &crate::cli::ReplayCmd) -> Result<i32> {
+pub fn replay_cmd(c: &crate::config::cli::ReplayCmd) -> Result<i32> {
     let rule = StopRule {
         confidence: c.confidence,
         margin: c.margin,

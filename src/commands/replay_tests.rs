@@ -175,7 +175,7 @@ fn the_command_writes_json_only_where_asked_and_nothing_into_out() {
         v.sort();
         v
     };
-    let cmd = crate::cli::ReplayCmd {
+    let cmd = crate::config::cli::ReplayCmd {
         out: dir.path().to_path_buf(),
         confidence: 0.95,
         min_reps: 3,
@@ -187,7 +187,7 @@ fn the_command_writes_json_only_where_asked_and_nothing_into_out() {
     assert_eq!(listing(), ["runs.jsonl"], "nothing written into OUT");
     let elsewhere = tempfile::tempdir().unwrap();
     let path = elsewhere.path().join("replay.json");
-    let with_json = crate::cli::ReplayCmd {
+    let with_json = crate::config::cli::ReplayCmd {
         json: Some(path.clone()),
         ..cmd
     };
@@ -202,7 +202,7 @@ fn the_command_writes_json_only_where_asked_and_nothing_into_out() {
     // A path that cannot be written, or the records themselves: refused, naming --json.
     let records = std::fs::read(&runs).unwrap();
     for bad in [elsewhere.path().join("no/such/dir/r.json"), runs.clone()] {
-        let c = crate::cli::ReplayCmd {
+        let c = crate::config::cli::ReplayCmd {
             json: Some(bad.clone()),
             ..with_json.clone()
         };
@@ -211,7 +211,7 @@ fn the_command_writes_json_only_where_asked_and_nothing_into_out() {
         assert!(e.to_string().starts_with("--json: "), "{e}");
     }
     assert_eq!(std::fs::read(&runs).unwrap(), records, "records untouched");
-    let bad = crate::cli::ReplayCmd {
+    let bad = crate::config::cli::ReplayCmd {
         min_reps: 1,
         ..with_json
     };

@@ -1,8 +1,8 @@
 //! `cachebench report OUT`, the render at the end of `run`, and the environment
 //! captured at its start: glue between the subcommands and [`crate::report`].
 
+use crate::config::options::Options;
 use crate::error::{exit, Error, Result};
-use crate::options::Options;
 use crate::report::{self, EnvInfo};
 use std::path::Path;
 
@@ -39,7 +39,7 @@ pub async fn capture_env(
 
 /// `cachebench report OUT`.
 pub fn render_cmd(out: &Path) -> Result<i32> {
-    if !out.join(crate::results::RUNS_JSONL).is_file() {
+    if !out.join(crate::records::results::RUNS_JSONL).is_file() {
         return Err(Error::usage(format!(
             "{} has no runs.jsonl; give a results folder written by `cachebench run`",
             out.display()

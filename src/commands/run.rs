@@ -1,12 +1,12 @@
 //! `cachebench run`: options (or a resumed folder) → plan → setup of the engine,
 //! registry and builders → the matrix → records → the closing summary and report.
 
-use crate::cli::RunCmd;
+use crate::config::cli::RunCmd;
+use crate::config::options::Options;
 use crate::error::{Error, Result};
-use crate::options::Options;
 use crate::plan::{self, Facts};
-use crate::results::{self, RecordWriter};
-use crate::scheduler;
+use crate::records::results::{self, RecordWriter};
+use crate::run::scheduler;
 use tokio::sync::watch;
 
 /// Listens for SIGINT/SIGTERM: the first ends the running build and stops the
@@ -33,8 +33,8 @@ fn install_signal_handler(
                 let _ = signal_tx.send(Some(sig));
                 let _ = cancel.send(true);
             } else {
-                crate::process::kill_registered_groups();
-                crate::process::remove_registered_leftovers();
+                crate::infra::process::kill_registered_groups();
+                crate::infra::process::remove_registered_leftovers();
                 std::process::exit(128 + sig);
             }
         }
@@ -44,7 +44,7 @@ fn install_signal_handler(
 
 pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     let mut opts = match &c.args.resume {
-        Some(out) => crate::resume::options(c.scenario.as_deref(), &c.args, out)?,
+        Some(out) => crate::records::resume::options(c.scenario.as_deref(), &c.args, out)?,
         None => Options::resolve(c.scenario.as_deref(), &c.args)?,
     };
     let resuming = opts.resume.is_some();
@@ -58,9 +58,9 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     let resolved = opts.to_toml();
     let workload = crate::run::out::workload_id(&opts);
     let done = if resuming {
-        crate::resume::done_runs(&out, &resolved, &workload)?
+        crate::records::resume::done_runs(&out, &resolved, &workload)?
     } else {
-        crate::resume::Done::new()
+        crate::records::resume::Done::new()
     };
 
     let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -68,7 +68,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     install_signal_handler(cancel_tx, sig_tx)?;
 
     let mut cells = plan::expand(&opts, &Facts::from_env());
-    crate::leftovers::sweep_before_run();
+    crate::infra::leftovers::sweep_before_run();
     let mut setup =
         match crate::run::setup::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await {
             Ok(s) => s,
@@ -86,7 +86,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
 
     std::fs::write(
         out.join("scenario.toml"),
-        crate::redact::text(&resolved).as_bytes(),
+        crate::records::redact::text(&resolved).as_bytes(),
     )
     .map_err(|e| {
         Error::Internal(anyhow::anyhow!(
@@ -104,14 +104,15 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    crate::network::record_env(&mut env, &setup.session.engine, &setup.probe);
+    crate::infra::network::record_env(&mut env, &setup.session.engine, &setup.probe);
     if let Some(bk) = &setup.buildkit {
         env.container_buildkit_image = Some(bk.image.clone());
         env.container_buildkit_version = bk.version.clone();
     }
     let _ = std::fs::write(
         out.join("env.json"),
-        crate::redact::text(&serde_json::to_string_pretty(&env).unwrap_or_default()).as_bytes(),
+        crate::records::redact::text(&serde_json::to_string_pretty(&env).unwrap_or_default())
+            .as_bytes(),
     );
 
     let mut writer = match RecordWriter::open(&out) {
@@ -160,7 +161,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     if let Some(w) = warning {
         eprintln!("cachebench: warning: {w}");
     }
-    println!("{}", crate::console::summary_table(&all));
+    println!("{}", crate::run::console::summary_table(&all));
     if let Err(e) = super::report::render_quiet(&out) {
         eprintln!("cachebench: warning: failed to render the report: {e}");
     }

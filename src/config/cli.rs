@@ -2,10 +2,10 @@
 //!
 //! Everything a scenario file can say can also be said here (`RunArgs`), so a team
 //! can point cachebench at its own project without writing a file. Flags override
-//! the scenario file; see [`crate::options`] for how the two are merged. The matrix
-//! axes are [`crate::matrix`]'s value enums, so `--help` lists the accepted names.
+//! the scenario file; see [`crate::config::options`] for how the two are merged. The matrix
+//! axes are [`crate::config::matrix`]'s value enums, so `--help` lists the accepted names.
 
-use crate::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
+use crate::config::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

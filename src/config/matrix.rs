@@ -4,7 +4,7 @@
 //! Each axis is a clap [`ValueEnum`](clap::ValueEnum), so `--help` lists the
 //! accepted names; [`FromStr`] parses the same names from scenario files, and its
 //! error (`unknown strategy `x`; expected one of: …`) is also what a bad flag value
-//! says (see [`crate::cli::value_error`]).
+//! says (see [`crate::config::cli::value_error`]).
 
 use std::fmt;
 use std::str::FromStr;

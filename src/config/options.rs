@@ -9,10 +9,10 @@
 //! Errors name where the bad value came from: `--strategy` or
 //! `scenarios/x.toml: matrix.strategies[1]`, and what to do about it.
 
-use crate::cli::RunArgs;
+use crate::config::cli::RunArgs;
+use crate::config::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
+use crate::config::scenario::{self, LoadedScenario, Scenario};
 use crate::error::{Error, Result};
-use crate::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
-use crate::scenario::{self, LoadedScenario, Scenario};
 use checks::{check_egress_probe, check_ref, check_registry, count, parse_duration, Keys};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -2,10 +2,10 @@
 //! builders, image stores, each parsed by name with the key or flag in its errors.
 
 use super::checks::Keys;
-use crate::cli::RunArgs;
+use crate::config::cli::RunArgs;
+use crate::config::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
+use crate::config::scenario::{NameList, Scenario};
 use crate::error::{Error, Result};
-use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
-use crate::scenario::{NameList, Scenario};
 
 /// The matrix axes, merged.
 pub(super) struct Axes {

@@ -1,8 +1,8 @@
 //! The value checks option merging shares, and [`Keys`], which names a scenario key
 //! in errors (file, line and dotted key path).
 
+use crate::config::scenario::{self, LoadedScenario, Spanned};
 use crate::error::{Error, Result};
-use crate::scenario::{self, LoadedScenario, Spanned};
 use std::ops::Range;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! value the run uses, written to OUT as `scenario.toml` and read back by `--resume`.
 
 use super::Options;
-use crate::scenario::{NameList, Spanned};
+use crate::config::scenario::{NameList, Spanned};
 
 /// A value written by cachebench, not read from a file: it has no span.
 fn unread<T>(value: T) -> Spanned<T> {
@@ -18,7 +18,7 @@ impl Options {
     /// The resolved scenario as TOML: every key with the value this run uses, so a
     /// results folder says exactly what ran (and `--resume` can tell if it changed).
     pub fn to_toml(&self) -> String {
-        use crate::scenario::*;
+        use crate::config::scenario::*;
         let sc = Scenario {
             name: Some(unread(self.scenario_name.clone())),
             workload: Workload {

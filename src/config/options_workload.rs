@@ -3,9 +3,9 @@
 //! build args (flags override by name).
 
 use super::checks::Keys;
-use crate::cli::RunArgs;
+use crate::config::cli::RunArgs;
+use crate::config::scenario::Scenario;
 use crate::error::{Error, Result};
-use crate::scenario::Scenario;
 use std::path::{Component, Path, PathBuf};
 
 /// The workload, merged and checked.

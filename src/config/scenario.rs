@@ -2,7 +2,7 @@
 //! the line and the key.
 //!
 //! Only syntax and types are checked here; meaning (paths exist, names are known)
-//! is checked in [`crate::options`], which keeps the key path in its errors: the
+//! is checked in [`crate::config::options`], which keeps the key path in its errors: the
 //! values it checks are [`Spanned`], so an error names the line the value is on.
 //! A type error found while parsing is named by the key whose value holds the
 //! error's position in the parsed document ([`key_path_at`]).

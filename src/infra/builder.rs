@@ -5,9 +5,9 @@
 //! Builders live under cachebench's own BUILDX_CONFIG and are created without
 //! `--use`, so the user's current builder is never changed.
 
+use crate::infra::process::{LineSink, Stream};
 use crate::phases::bootstrap::BootstrapParser;
-use crate::process::{LineSink, Stream};
-use crate::strategy::{DockerCommand, OutputFormat, Role};
+use crate::plan::strategy::{DockerCommand, OutputFormat, Role};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 

@@ -5,11 +5,11 @@
 //! reason when there is none, and the image's BuildKit version (its
 //! `org.opencontainers.image.version` label).
 
-use crate::process::{self, Spec};
+use crate::infra::process::{self, Spec};
 use std::time::Duration;
 
 /// The default of `--buildkit-image`: resolve from what the engine has.
-pub const AUTO: &str = crate::options::DEFAULT_BUILDKIT_IMAGE;
+pub const AUTO: &str = crate::config::options::DEFAULT_BUILDKIT_IMAGE;
 /// What `docker buildx create` pulls when no image is given.
 pub const MOBY: &str = "moby/buildkit:buildx-stable-1";
 /// The repository scripts/build-buildkit-image.sh tags.

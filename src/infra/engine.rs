@@ -3,7 +3,7 @@
 //! By default cachebench starts its own `dockerd` (own data-root, exec-root, socket,
 //! pidfile, its own containerd, the containerd image store or the classic overlay2
 //! store, its own bridge with a link-local address and egress rules scoped to it:
-//! [`crate::network`]), so that emptying state never touches the user's engine: a
+//! [`crate::infra::network`]), so that emptying state never touches the user's engine: a
 //! cold state is a fresh data-root, a warm layer cache is a restart on the same
 //! data-root, another image store is a fresh data-root with the other
 //! configuration. With `--docker-host` it uses an existing engine,
@@ -13,9 +13,9 @@
 
 use crate::error::Error;
 
-use crate::matrix::ImageStore;
-use crate::network;
-use crate::process::{self, Spec};
+use crate::config::matrix::ImageStore;
+use crate::infra::network;
+use crate::infra::process::{self, Spec};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //! every cold and warm-remote run. Each call is journaled as the CLI's are.
 
 use super::Engine;
-use crate::http;
+use crate::infra::http;
 use anyhow::{bail, Context};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -10,10 +10,10 @@
 //! instead of ~2.2 s: dockerd waits about a second for a containerd it manages
 //! to come up and another to stop it (measured on this machine kind, 2 cores).
 
-use crate::http;
-use crate::matrix::ImageStore;
-use crate::network;
-use crate::process::{Background, Spec};
+use crate::config::matrix::ImageStore;
+use crate::infra::http;
+use crate::infra::network;
+use crate::infra::process::{Background, Spec};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -107,7 +107,7 @@ impl OwnedEngine {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        crate::leftovers::note_pid("containerd", p.pid());
+        crate::infra::leftovers::note_pid("containerd", p.pid());
         self.containerd = Some(p);
         Ok(())
     }
@@ -153,7 +153,7 @@ impl OwnedEngine {
             .arg("-H")
             .arg(format!("unix://{}", self.socket.display()))
             .arg(format!("--bridge={}", self.bridge.name))
-            // Egress is cachebench's own rules (crate::network), not dockerd's.
+            // Egress is cachebench's own rules (crate::infra::network), not dockerd's.
             .arg("--iptables=false")
             .arg("--ip-forward=false")
             .arg("--ip6tables=false");
@@ -182,7 +182,7 @@ impl OwnedEngine {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        crate::leftovers::note_pid("dockerd", p.pid());
+        crate::infra::leftovers::note_pid("dockerd", p.pid());
         self.process = Some(p);
         Ok(())
     }

@@ -72,7 +72,7 @@ pub(super) fn remove_one(dir: &Path, m: &Manifest, dry_run: bool, report: &mut S
     }
     // The bridge and its firewall rules.
     if let Some(b) = m.bridge.as_deref().filter(|b| is_bridge_name(b)) {
-        let rules = crate::network::tagged_rules()
+        let rules = crate::infra::network::tagged_rules()
             .into_iter()
             .filter(|r| r.bridge == b)
             .count();
@@ -84,15 +84,16 @@ pub(super) fn remove_one(dir: &Path, m: &Manifest, dry_run: bool, report: &mut S
                     .as_deref()
                     .map(|s| format!(" ({s})"))
                     .unwrap_or_default(),
-                crate::network::TAG_PREFIX
+                crate::infra::network::TAG_PREFIX
             ));
         }
         if !dry_run {
-            crate::network::remove_rules(b);
+            crate::infra::network::remove_rules(b);
             if exists {
-                if let Err(e) =
-                    crate::network::quick_args("ip", &["link".into(), "del".into(), b.to_string()])
-                {
+                if let Err(e) = crate::infra::network::quick_args(
+                    "ip",
+                    &["link".into(), "del".into(), b.to_string()],
+                ) {
                     report.failed.push(format!("bridge {b} {of}: {e}"));
                 }
             }
@@ -107,7 +108,7 @@ pub(super) fn remove_one(dir: &Path, m: &Manifest, dry_run: bool, report: &mut S
                 .removed
                 .push(format!("{verb}: local-cache folder {} {of}", c.display()));
             if !dry_run {
-                crate::process::remove_tree(c);
+                crate::infra::process::remove_tree(c);
             }
         }
     }
@@ -115,7 +116,7 @@ pub(super) fn remove_one(dir: &Path, m: &Manifest, dry_run: bool, report: &mut S
         .removed
         .push(format!("{verb}: work folder {} {of}", dir.display()));
     if !dry_run {
-        crate::process::remove_tree(dir);
+        crate::infra::process::remove_tree(dir);
         if dir.exists() {
             report.failed.push(format!(
                 "work folder {} {of} could not be removed entirely",

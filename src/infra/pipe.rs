@@ -3,7 +3,7 @@
 //! a second Ctrl-C, under one deadline, and ended (both groups SIGKILLed) when the
 //! run is interrupted. The runtime is never blocked while they run.
 
-use crate::process::{self, Spec};
+use crate::infra::process::{self, Spec};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 use tokio::sync::watch;

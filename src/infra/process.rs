@@ -204,7 +204,7 @@ pub async fn run(
 ) -> Outcome {
     let started = Utc::now();
     let t0 = Instant::now();
-    let _ = writeln!(log, "$ {}", crate::redact::text(&spec.display()));
+    let _ = writeln!(log, "$ {}", crate::records::redact::text(&spec.display()));
     let mut cmd = spec.command();
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = match cmd.spawn() {
@@ -241,7 +241,7 @@ pub async fn run(
             } else {
                 "[stdout] "
             };
-            let shown = crate::redact::global().log_line(&line);
+            let shown = crate::records::redact::global().log_line(&line);
             let _ = writeln!(log, "{secs:9.3} {tag}{shown}");
             sink.line(stream, &line, at);
             if tail.len() == TAIL_LINES {

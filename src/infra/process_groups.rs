@@ -75,7 +75,7 @@ pub fn remove_registered_leftovers() {
     for item in items {
         match item {
             Leftover::Bridge(name) => {
-                crate::network::remove_rules(&name);
+                crate::infra::network::remove_rules(&name);
                 let _ = std::process::Command::new("ip")
                     .args(["link", "del", &name])
                     .stdout(Stdio::null())
@@ -85,7 +85,7 @@ pub fn remove_registered_leftovers() {
             Leftover::Dir(p) => remove_tree(&p),
         }
     }
-    crate::network::restore_forwarding();
+    crate::infra::network::restore_forwarding();
 }
 
 /// Removes a folder cachebench created, even when a killed engine left mounts

@@ -6,8 +6,8 @@
 //! existing registry nothing else is touched. What a run left in a registry (its
 //! footprint) is measured in `registry_footprint.rs`.
 
-use crate::http;
-use crate::process::{Background, Spec};
+use crate::infra::http;
+use crate::infra::process::{Background, Spec};
 use crate::util::which;
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};

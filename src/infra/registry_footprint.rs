@@ -3,7 +3,7 @@
 //! reference, read over the registry's HTTP API without credentials.
 
 use super::{Registry, MANIFEST_MEDIA_TYPES};
-use crate::http;
+use crate::infra::http;
 use anyhow::Context;
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 use super::interval::{attribute, Ns};
 use super::phase::Phase;
 use super::timeline::{to_ns, PhaseInterval, Timeline};
-use crate::record::{Phases, StepRecord};
+use crate::records::record::{Phases, StepRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

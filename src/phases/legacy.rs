@@ -15,7 +15,7 @@
 use super::interval::Ns;
 use super::phase::Phase;
 use super::timeline::{from_ns, merged_intervals, ns_to_ms, to_ns, BuildOutputParser, Timeline};
-use crate::record::StepRecord;
+use crate::records::record::StepRecord;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug)]

@@ -28,7 +28,7 @@ impl Phase {
     /// How many phases there are (`other` is not one: it is what none explains).
     pub const COUNT: usize = 11;
 
-    /// Every phase, in report order (the order of [`crate::record::Phases::named`]).
+    /// Every phase, in report order (the order of [`crate::records::record::Phases::named`]).
     pub const ALL: [Phase; Phase::COUNT] = [
         Phase::BuilderCreate,
         Phase::Context,
@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn names_match_record_columns() {
-        let named = crate::record::Phases::default().named();
+        let named = crate::records::record::Phases::default().named();
         for (p, (n, _)) in Phase::ALL.iter().zip(named.iter()) {
             assert_eq!(p.name(), *n);
         }

@@ -8,7 +8,7 @@ use crate::phases::classify::{classify_auth, classify_status, classify_vertex, V
 use crate::phases::interval::{union, Ns};
 use crate::phases::phase::Phase;
 use crate::phases::timeline::{from_ns, merged_intervals, ns_to_ms, Timeline};
-use crate::record::StepRecord;
+use crate::records::record::StepRecord;
 use std::collections::HashMap;
 
 /// Per vertex: its phase (`None`: unknown) and whether it is a cached step.

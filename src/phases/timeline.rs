@@ -3,7 +3,7 @@
 
 use super::interval::Ns;
 use super::phase::Phase;
-use crate::record::StepRecord;
+use crate::records::record::StepRecord;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

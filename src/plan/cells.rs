@@ -7,8 +7,8 @@
 //! of the matrix as its change and every change in [`Cell::stands_for`], and the
 //! report reuses it in each change's comparison.
 
-use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
-use crate::options::Options;
+use crate::config::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
+use crate::config::options::Options;
 
 /// One cell of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub struct Facts {
     /// The host and image store of an engine cachebench does not own.
     pub external_store: Option<(String, ImageStore)>,
     /// Run cells the engine cannot run, to record the real failure
-    /// ([`crate::store::UNSUPPORTED_CELLS_ENV`]).
+    /// ([`crate::plan::store::UNSUPPORTED_CELLS_ENV`]).
     pub run_unsupported: bool,
 }
 
@@ -74,7 +74,7 @@ impl Facts {
         Facts {
             container_builder_unavailable: None,
             external_store: None,
-            run_unsupported: crate::store::run_unsupported_from_env(),
+            run_unsupported: crate::plan::store::run_unsupported_from_env(),
             gha_unavailable: if has("ACTIONS_RUNTIME_TOKEN")
                 && (has("ACTIONS_CACHE_URL") || has("ACTIONS_RESULTS_URL"))
             {
@@ -130,7 +130,8 @@ pub fn static_skip(strategy: Strategy, builder: BuilderKind, state: State) -> Op
 pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
     let mut cells = Vec::new();
     let external = facts.external_store.as_ref().map(|(_, s)| *s);
-    for image_store in crate::store::planned(&o.image_stores, o.image_stores_given, external) {
+    for image_store in crate::plan::store::planned(&o.image_stores, o.image_stores_given, external)
+    {
         for &builder in &o.builders {
             for &strategy in &o.strategies {
                 if builder == BuilderKind::DockerContainer
@@ -153,10 +154,10 @@ pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
                     for &change in changes {
                         let mut skip = static_skip(strategy, builder, state);
                         if let (None, Some((host, has))) = (&skip, &facts.external_store) {
-                            skip = crate::store::foreign_store_skip(host, *has, image_store);
+                            skip = crate::plan::store::foreign_store_skip(host, *has, image_store);
                         }
                         if skip.is_none() && !facts.run_unsupported {
-                            skip = crate::store::engine_skip(strategy, builder, image_store);
+                            skip = crate::plan::store::engine_skip(strategy, builder, image_store);
                         }
                         if skip.is_none() && builder == BuilderKind::DockerContainer {
                             skip = facts.container_builder_unavailable.clone();
@@ -227,7 +228,7 @@ mod tests {
     fn opts(stores: &[&str]) -> (tempfile::TempDir, Options) {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        let a = crate::cli::RunArgs {
+        let a = crate::config::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
             strategies: vec![Strategy::RegistryCache, Strategy::Push],
             states: vec![State::Cold],
@@ -254,7 +255,10 @@ mod tests {
             ]
         );
         let r = cells[0].skip.as_deref().unwrap();
-        assert!(r.contains(crate::store::CLASSIC_CACHE_EXPORT_ERROR), "{r}");
+        assert!(
+            r.contains(crate::plan::store::CLASSIC_CACHE_EXPORT_ERROR),
+            "{r}"
+        );
         assert!(cells[1..].iter().all(|c| c.skip.is_none()));
         assert_eq!(cells[1].slug(), "push-docker-cold-none-classic");
         assert_eq!(cells[3].slug(), "push-docker-cold-none");
@@ -275,7 +279,7 @@ mod tests {
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         std::fs::write(d.path().join("s.txt"), "s").unwrap();
         std::fs::write(d.path().join("d.txt"), "d").unwrap();
-        let a = crate::cli::RunArgs {
+        let a = crate::config::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
             strategies: vec![Strategy::RegistryCache],
             states: vec![State::Cold, State::WarmRemote],
@@ -304,7 +308,7 @@ mod tests {
     fn container_strategies_limit_docker_container_cells() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        let a = crate::cli::RunArgs {
+        let a = crate::config::cli::RunArgs {
             context: Some(d.path().to_path_buf()),
             strategies: vec![Strategy::Legacy, Strategy::Buildkit, Strategy::Push],
             states: vec![State::Cold],

@@ -6,7 +6,7 @@
 //! overlay2 graphdriver); an engine it does not own is used as it is, and cells
 //! asking for the other store are skipped.
 
-use crate::matrix::{BuilderKind, ImageStore, Strategy};
+use crate::config::matrix::{BuilderKind, ImageStore, Strategy};
 
 /// What buildx says when a cache export is asked of the docker driver on the
 /// classic store (buildx 0.13: "Cache export is not supported for the docker

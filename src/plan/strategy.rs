@@ -4,7 +4,7 @@
 //! plan` prints what [`commands`] returns, so the two can be checked against each
 //! other.
 
-use crate::matrix::{BuilderKind, CacheOutput, Strategy};
+use crate::config::matrix::{BuilderKind, CacheOutput, Strategy};
 use std::path::PathBuf;
 
 /// What a command is for; decides how its time is attributed.

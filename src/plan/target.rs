@@ -4,10 +4,10 @@
 //! `<work>` standing for what only a run knows) and for `cachebench run`, so the plan
 //! shows exactly what runs.
 
-use crate::matrix::BuilderKind;
-use crate::options::Options;
+use crate::config::matrix::BuilderKind;
+use crate::config::options::Options;
+use crate::plan::strategy::RunTarget;
 use crate::plan::Cell;
-use crate::strategy::RunTarget;
 use std::path::{Path, PathBuf};
 
 /// What names depend on besides the cell.
@@ -60,7 +60,7 @@ pub fn run_target(
     let context = names.workspace(ws).join("ctx");
     let tag_base = format!("{}-{}-{id}", names.run_id, cell.slug());
     let image_id = match cell.strategy {
-        crate::matrix::Strategy::InlineCache => id,
+        crate::config::matrix::Strategy::InlineCache => id,
         _ => n,
     };
     RunTarget {

@@ -1,8 +1,8 @@
 //! Reading `runs.jsonl` back, tolerant of a truncated last line (as left by an
-//! interrupted run). Used by [`crate::results`] (resume) and by `report`.
+//! interrupted run). Used by [`crate::records::results`] (resume) and by `report`.
 
 use crate::error::{Error, Result};
-use crate::record::RunRecord;
+use crate::records::record::RunRecord;
 use std::path::Path;
 
 /// The records of a results folder, and what the caller should warn about.

@@ -8,7 +8,7 @@
 //! - `scenario.toml`: the resolved scenario; `env.json`: the environment;
 //! - `summary.*`, `report.md`, `charts/`, `benchmark.json`: rendered by `report`.
 
-use crate::record::{RunRecord, CSV_COLUMNS};
+use crate::records::record::{RunRecord, CSV_COLUMNS};
 use anyhow::Context;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -60,8 +60,8 @@ impl RecordWriter {
     /// Appends one record to both files and syncs them to disk. Each record is
     /// written with a single `write` so a crash leaves at most a truncated last line.
     pub fn append(&mut self, r: &RunRecord) -> anyhow::Result<()> {
-        // Nothing that looks like a secret reaches the records (see crate::redact).
-        let redacted = crate::redact::global().value(r)?;
+        // Nothing that looks like a secret reaches the records (see crate::records::redact).
+        let redacted = crate::records::redact::global().value(r)?;
         let r = &redacted;
         let mut line = serde_json::to_vec(r)?;
         line.push(b'\n');
@@ -180,7 +180,7 @@ mod tests {
     fn csv_row_matches_the_columns_field_by_field() {
         let mut json = serde_json::json!({});
         // Distinct values for every field, so a swapped column cannot go unnoticed.
-        for (i, c) in crate::record::CSV_COLUMNS.iter().enumerate() {
+        for (i, c) in crate::records::record::CSV_COLUMNS.iter().enumerate() {
             json[*c] = match *c {
                 "kind" => "measured".into(),
                 "status" => "ok".into(),
@@ -197,8 +197,8 @@ mod tests {
         }
         let r: RunRecord = serde_json::from_value(json.clone()).unwrap();
         let row = csv_row(&r);
-        assert_eq!(row.len(), crate::record::CSV_COLUMNS.len());
-        for (c, v) in crate::record::CSV_COLUMNS.iter().zip(&row) {
+        assert_eq!(row.len(), crate::records::record::CSV_COLUMNS.len());
+        for (c, v) in crate::records::record::CSV_COLUMNS.iter().zip(&row) {
             let want = match &json[*c] {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),

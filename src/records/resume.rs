@@ -3,11 +3,11 @@
 //! that record key by key, and which runs of it are already done, with their records
 //! ([`Done`]: the scheduler skips them, and `--reps auto`'s stop rule counts them).
 
-use crate::cli::RunArgs;
+use crate::config::cli::RunArgs;
+use crate::config::options::Options;
 use crate::error::{Error, Result};
-use crate::options::Options;
-use crate::record::{RunKind, RunRecord, RunStatus};
-use crate::results;
+use crate::records::record::{RunKind, RunRecord, RunStatus};
+use crate::records::results;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -65,14 +65,14 @@ pub fn options(scenario: Option<&Path>, args: &RunArgs, out: &Path) -> Result<Op
             )));
         }
     }
-    let recorded = crate::scenario::load(&recorded_path)
+    let recorded = crate::config::scenario::load(&recorded_path)
         .map_err(|e| Error::usage(format!("--resume: {e}")))?;
     for (k, v) in &recorded.scenario.workload.build_args {
         let given = args
             .build_args
             .iter()
             .any(|a| a.split('=').next() == Some(k));
-        if v.get_ref().contains(crate::redact::MASK) && !given && scenario.is_none() {
+        if v.get_ref().contains(crate::records::redact::MASK) && !given && scenario.is_none() {
             return Err(Error::usage(format!(
                 "--resume: build arg {k} is redacted in {}; give it again with --build-arg {k}=VALUE",
                 recorded_path.display()
@@ -83,7 +83,7 @@ pub fn options(scenario: Option<&Path>, args: &RunArgs, out: &Path) -> Result<Op
         Some(s) => Options::resolve(Some(s), args)?,
         None => Options::merge(Some(&recorded), args)?,
     };
-    let now = crate::redact::text(&opts.to_toml()).into_owned();
+    let now = crate::records::redact::text(&opts.to_toml()).into_owned();
     if let Some((key, given, was)) = first_difference(&recorded.text, &now) {
         let what = match FLAGS.iter().find(|(k, _)| *k == key) {
             Some((_, flag)) if scenario.is_none() => format!("{flag} ({key})"),
@@ -166,7 +166,7 @@ pub fn done_runs(out: &Path, resolved: &str, workload: &str) -> Result<Done> {
         ))
     })?;
     // scenario.toml is written redacted: compare redacted with redacted.
-    if strip_out(&previous) != strip_out(&crate::redact::text(resolved)) {
+    if strip_out(&previous) != strip_out(&crate::records::redact::text(resolved)) {
         return Err(Error::usage(format!(
             "--resume: the scenario changed since {} was started (compare its scenario.toml); \
              run it as a new matrix with --out instead",
@@ -216,7 +216,7 @@ mod tests {
         let args = RunArgs {
             context: Some(ctx),
             source_file: Some("src/a.txt".into()),
-            strategies: vec![crate::matrix::Strategy::Buildkit],
+            strategies: vec![crate::config::matrix::Strategy::Buildkit],
             reps: Some(crate::config::reps::RepsArg::Count(2)),
             ..Default::default()
         };
@@ -238,7 +238,10 @@ mod tests {
         };
         let o = options(None, &args, &out).unwrap();
         assert_eq!(o.reps, 2);
-        assert_eq!(o.strategies, vec![crate::matrix::Strategy::Buildkit]);
+        assert_eq!(
+            o.strategies,
+            vec![crate::config::matrix::Strategy::Buildkit]
+        );
         assert_eq!(
             o.context,
             std::fs::canonicalize(d.path().join("ctx")).unwrap()
@@ -262,7 +265,7 @@ mod tests {
             "{e}"
         );
         args.reps = None;
-        args.strategies = vec![crate::matrix::Strategy::Push];
+        args.strategies = vec![crate::config::matrix::Strategy::Push];
         let e = options(None, &args, &out).unwrap_err().to_string();
         assert!(e.contains("--strategy (matrix.strategies)"), "{e}");
         args.strategies = vec![];

@@ -7,7 +7,7 @@
 //! but never sampled. Order is that of first appearance in the records (the order the
 //! scenario ran the matrix), so output is deterministic for a given `runs.jsonl`.
 
-use crate::record::{CellKey, RunRecord};
+use crate::records::record::{CellKey, RunRecord};
 use crate::report::stats::{self, is_tie, ratio_of_medians, Ratio, Summary};
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +145,7 @@ pub struct Group {
 }
 
 fn default_store() -> String {
-    crate::record::DEFAULT_IMAGE_STORE.to_string()
+    crate::records::record::DEFAULT_IMAGE_STORE.to_string()
 }
 
 /// The analysis of a whole results folder.

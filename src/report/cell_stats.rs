@@ -4,7 +4,7 @@
 //! statistics, the median share of unattributed time, and the registry footprint.
 //! [`crate::report::analysis`] groups cells and compares them.
 
-use crate::record::{CellKey, RunKind, RunRecord, RunStatus};
+use crate::records::record::{CellKey, RunKind, RunRecord, RunStatus};
 use crate::report::analysis::{
     median_u64, push_unique, CellStats, FootprintStats, PhaseStats, Sample, StatusCounts,
 };

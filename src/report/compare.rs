@@ -4,7 +4,7 @@
 //! not overlap; cells present on one side only are listed, never failed.
 
 use crate::error::{Error, Result};
-use crate::record::CellKey;
+use crate::records::record::CellKey;
 use crate::report::analysis::Analysis;
 use crate::report::export::fmt_ms;
 use crate::report::load::{load_env, load_runs};

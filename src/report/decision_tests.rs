@@ -4,7 +4,7 @@
 //! pooling, no-cache fallback, unmeasured caches, the terminal form), kept together.
 
 use super::*;
-use crate::record::RunRecord;
+use crate::records::record::RunRecord;
 use crate::report::decision_local::p_star;
 
 /// Measured ok runs of one cell: wall times, and each run's steps, cache import
@@ -398,7 +398,7 @@ fn the_terminal_form_is_plain_text() {
 #[test]
 fn a_remote_cache_without_runs_is_named_with_its_reason() {
     let mut skipped = runs("gha-cache", "warm-remote", "source", &[1], None);
-    skipped[0].status = crate::record::RunStatus::Skipped;
+    skipped[0].status = crate::records::record::RunStatus::Skipped;
     skipped[0].wall_ms = None;
     skipped[0].reason = "the gha cache needs ACTIONS_CACHE_URL".into();
     let d = decision(&[

@@ -223,10 +223,12 @@ async fn run_capture(
     args: &[&str],
     extra_env: &[(String, String)],
 ) -> Option<String> {
-    let spec = crate::process::Spec::new(program)
+    let spec = crate::infra::process::Spec::new(program)
         .args(args.iter().copied())
         .envs(extra_env);
-    crate::process::output(&spec, DOCKER_LIMIT).await.ok()
+    crate::infra::process::output(&spec, DOCKER_LIMIT)
+        .await
+        .ok()
 }
 
 #[cfg(test)]

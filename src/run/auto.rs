@@ -14,7 +14,7 @@
 //! builds count the earlier passes' runs too.
 
 use crate::plan::Cell;
-use crate::record::{RunKind, RunRecord, RunStatus};
+use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::run::rounds::Group;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

@@ -6,12 +6,12 @@
 
 use super::fake::{FakeExecutor, Step};
 use super::tests::{cell, no_signal, Done};
-use crate::matrix::Strategy;
+use crate::config::matrix::Strategy;
 use crate::plan::Cell;
-use crate::record::{RunKind, RunStatus};
-use crate::results::RecordWriter;
+use crate::records::record::{RunKind, RunStatus};
+use crate::records::results::RecordWriter;
 use crate::run::auto::{AutoReps, Rule, Stopping, Verdict};
-use crate::scheduler::{run_matrix, MatrixOutcome, Schedule};
+use crate::run::scheduler::{run_matrix, MatrixOutcome, Schedule};
 use std::sync::Arc;
 
 fn auto(min_reps: u32, max_reps: u32, rule: Rule) -> Schedule {
@@ -65,7 +65,7 @@ async fn uninterrupted_and_resumed(
     let o = drive_auto_in(&mut first, cells, s, d.path(), &Done::new(), &rx).await;
     assert_eq!(o.interrupted_by, Some(libc::SIGINT));
     assert_eq!(o.stopping[0].reason, "interrupted", "{:#?}", o.stopping);
-    let done: Done = crate::results::read_runs(d.path())
+    let done: Done = crate::records::results::read_runs(d.path())
         .unwrap()
         .0
         .into_iter()

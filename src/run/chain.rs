@@ -30,8 +30,8 @@
 //! Every run still passes its own state check; `warmed_by` records the build each
 //! run stood on, and `prepare_ms` what its preparation took.
 
-use crate::matrix::State;
-use crate::record::{RunRecord, RunStatus};
+use crate::config::matrix::State;
+use crate::records::record::{RunRecord, RunStatus};
 
 /// How a run's state is prepared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,8 +86,8 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::{BuilderKind, Change, ImageStore, Strategy};
-    use crate::record::RunKind;
+    use crate::config::matrix::{BuilderKind, Change, ImageStore, Strategy};
+    use crate::records::record::RunKind;
 
     fn rec(rep: u32, status: RunStatus, check: &str) -> RunRecord {
         let cell = crate::plan::Cell {

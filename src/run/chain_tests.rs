@@ -5,9 +5,9 @@
 
 use super::fake::{FakeExecutor, Step};
 use super::tests::{cell, drive, id, no_signal, on_disk, Done};
-use crate::matrix::{Change, State, Strategy};
+use crate::config::matrix::{Change, State, Strategy};
 use crate::plan::Cell;
-use crate::record::{RunKind, RunRecord, RunStatus};
+use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::run::chain::Prep;
 use std::collections::HashSet;
 
@@ -257,14 +257,14 @@ async fn with_chains_off_every_warm_run_warms_with_a_build_of_its_own() {
     let d = tempfile::tempdir().unwrap();
     let a = warm(Strategy::Buildkit, State::WarmLocal);
     let mut exec = FakeExecutor::new(0, 3);
-    let mut writer = crate::results::RecordWriter::open(d.path()).unwrap();
+    let mut writer = crate::records::results::RecordWriter::open(d.path()).unwrap();
     let (_tx, rx) = no_signal();
-    let schedule = crate::scheduler::Schedule {
+    let schedule = crate::run::scheduler::Schedule {
         seed: 1,
         auto: None,
         chains: false,
     };
-    let o = crate::scheduler::run_matrix(
+    let o = crate::run::scheduler::run_matrix(
         &mut exec,
         std::slice::from_ref(&a),
         &mut writer,

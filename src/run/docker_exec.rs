@@ -4,13 +4,13 @@
 //! (removing a builder, an image's id, cleaning up after a run) and how a command
 //! that ended badly becomes a run's status and reason.
 
-use crate::builder;
-use crate::matrix::State;
+use crate::config::matrix::State;
+use crate::infra::builder;
+use crate::infra::process::{self, Ending, LineSink, Outcome, Spec};
 use crate::phases::{self, BuildOutputParser, Timeline};
-use crate::process::{self, Ending, LineSink, Outcome, Spec};
-use crate::record::RunStatus;
-use crate::runner::Session;
-use crate::strategy::{DockerCommand, OutputFormat, Role, RunTarget};
+use crate::plan::strategy::{DockerCommand, OutputFormat, Role, RunTarget};
+use crate::records::record::RunStatus;
+use crate::run::runner::Session;
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 

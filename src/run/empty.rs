@@ -2,7 +2,7 @@
 //! it ends.
 //!
 //! On cachebench's own engine, local state is emptied without restarting the
-//! daemon, through its API socket ([`crate::engine::Engine::api`]): the engine's
+//! daemon, through its API socket ([`crate::infra::engine::Engine::api`]): the engine's
 //! build cache is pruned (`POST /build/prune?all=1`, what `docker buildx prune
 //! --all --force` asks; skipped when no build used it since the last prune: runs on
 //! docker-container builders keep their cache in the builder, which is removed),
@@ -16,12 +16,12 @@
 //! the build's own records, that nothing was served from cache.
 //!
 //! On an engine cachebench does not own, emptying is the engine's
-//! [`reset`](crate::engine::Engine::reset): its build cache pruned (only with
+//! [`reset`](crate::infra::engine::Engine::reset): its build cache pruned (only with
 //! `--allow-prune`) and only the images cachebench tagged removed.
 
+use crate::plan::strategy::RunTarget;
 use crate::plan::Cell;
-use crate::runner::Session;
-use crate::strategy::RunTarget;
+use crate::run::runner::Session;
 use std::time::{Duration, Instant};
 
 /// `CACHEBENCH_EMPTY=restart`: empty local state with a daemon restart on a fresh

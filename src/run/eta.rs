@@ -5,7 +5,7 @@
 //! A run still to come is estimated by the median of its own kind where one was
 //! measured, else of its state, else of every run so far.
 
-use crate::matrix::{State, Strategy};
+use crate::config::matrix::{State, Strategy};
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The seam between the matrix loop ([`crate::scheduler::run_matrix`]) and Docker:
+//! The seam between the matrix loop ([`crate::run::scheduler::run_matrix`]) and Docker:
 //! the [`CellExecutor`] trait with the operations the loop needs (run one rep of a
 //! cell as its chain asks, record a cell that is not run, switch the engine's image
 //! store, begin and end a group of cells, check the engine's health, revive it), its real implementation on
@@ -6,11 +6,11 @@
 //! (`fake::FakeExecutor`, in test builds only) so the scheduler, the failure policy,
 //! engine restarts, resume and exit codes are exercised without Docker.
 
-use crate::matrix::ImageStore;
+use crate::config::matrix::ImageStore;
 use crate::plan::Cell;
-use crate::record::{RunKind, RunRecord};
+use crate::records::record::{RunKind, RunRecord};
 use crate::run::chain::RunPlan;
-use crate::runner::Session;
+use crate::run::runner::Session;
 
 /// What the matrix loop asks of whatever runs the builds.
 ///

@@ -7,9 +7,9 @@
 //! of their own and which stood on a chain), and the groups begun and ended.
 
 use super::CellExecutor;
-use crate::matrix::ImageStore;
+use crate::config::matrix::ImageStore;
 use crate::plan::Cell;
-use crate::record::{RunKind, RunRecord, RunStatus};
+use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::run::chain::{Prep, RunPlan};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ impl Step {
             status: RunStatus::Ok,
             reason: String::new(),
             wall_ms,
-            state_check: crate::state_check::OK.into(),
+            state_check: crate::run::state_check::OK.into(),
         }
     }
     pub fn failed(reason: &str, wall_ms: u64) -> Step {
@@ -228,8 +228,8 @@ impl CellExecutor for FakeExecutor {
             cell.key()
         );
         if let Some(out) = &self.watch_out {
-            let text =
-                std::fs::read_to_string(out.join(crate::results::RUNS_JSONL)).unwrap_or_default();
+            let text = std::fs::read_to_string(out.join(crate::records::results::RUNS_JSONL))
+                .unwrap_or_default();
             self.records_at_start.push(text.lines().count());
         }
         self.runs.push((cell.key().to_string(), rep, kind));

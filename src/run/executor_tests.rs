@@ -2,17 +2,17 @@
 //! engine restarts, resume, exit codes and record writing, without Docker.
 
 use super::fake::{FakeExecutor, Step};
+use crate::config::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
 use crate::error::exit;
-use crate::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
 use crate::plan::Cell;
-use crate::record::{RunKind, RunRecord, RunStatus};
-use crate::results::RecordWriter;
-use crate::scheduler::{run_matrix, MatrixOutcome, Schedule, ENGINE_GONE};
+use crate::records::record::{RunKind, RunRecord, RunStatus};
+use crate::records::results::RecordWriter;
+use crate::run::scheduler::{run_matrix, MatrixOutcome, Schedule, ENGINE_GONE};
 use std::path::Path;
 use tokio::sync::watch;
 
 /// What `cachebench run --resume` gives the loop: the runs OUT holds, by run.
-pub(super) use crate::resume::Done;
+pub(super) use crate::records::resume::Done;
 
 pub(super) fn cell(strategy: Strategy) -> Cell {
     Cell {
@@ -50,7 +50,9 @@ pub(super) fn no_signal() -> (watch::Sender<Option<i32>>, watch::Receiver<Option
 }
 
 pub(super) fn on_disk(out: &Path) -> Vec<RunRecord> {
-    crate::results::read_runs(out).expect("records read back").0
+    crate::records::results::read_runs(out)
+        .expect("records read back")
+        .0
 }
 
 pub(super) fn id(r: &RunRecord) -> (String, u32, RunKind) {
@@ -342,6 +344,6 @@ async fn every_record_is_written_as_its_run_ends_in_run_order() {
     };
     assert_eq!(find(&a, 1).status, RunStatus::Failed);
     assert_eq!(find(&b, 2).wall_ms, Some(1234));
-    let csv = std::fs::read_to_string(d.path().join(crate::results::RUNS_CSV)).unwrap();
+    let csv = std::fs::read_to_string(d.path().join(crate::records::results::RUNS_CSV)).unwrap();
     assert_eq!(csv.lines().count(), 1 + 6, "header and one row per run");
 }

@@ -3,18 +3,18 @@
 //! their phases from the parsed output, the state check on the build's own
 //! records, and what the run left in the registry.
 
-use crate::builder;
-use crate::matrix::Strategy;
+use crate::config::matrix::Strategy;
+use crate::infra::builder;
+use crate::infra::process::Ending;
 use crate::phases::bootstrap::{Bootstrap, BootstrapParser};
 use crate::phases::{self, Phase, PhaseInterval, Timeline};
+use crate::plan::strategy::{self, DockerCommand, Role, RunTarget};
 use crate::plan::Cell;
-use crate::process::Ending;
-use crate::record::{CommandRecord, RunRecord, RunStatus};
+use crate::records::record::{CommandRecord, RunRecord, RunStatus};
 use crate::run::docker_exec::{failure_reason, monotonic_span, run_status};
 use crate::run::prepare::rotate_cache;
-use crate::runner::Session;
-use crate::state_check;
-use crate::strategy::{self, DockerCommand, Role, RunTarget};
+use crate::run::runner::Session;
+use crate::run::state_check;
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 

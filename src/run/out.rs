@@ -3,8 +3,8 @@
 //! writable and holds no records (unless resuming), and the workload id that keeps
 //! runs of different contexts apart.
 
+use crate::config::options::Options;
 use crate::error::{Error, Result};
-use crate::options::Options;
 use std::path::{Path, PathBuf};
 
 /// The default results folder: `results/<UTC timestamp>-<host>`.
@@ -31,7 +31,7 @@ pub fn default_out() -> PathBuf {
 /// Checks OUT before anything runs: creatable, writable, and not already holding
 /// records (unless resuming).
 pub fn check_out(out: &Path, resuming: bool) -> Result<()> {
-    if out.join(crate::results::RUNS_JSONL).exists() && !resuming {
+    if out.join(crate::records::results::RUNS_JSONL).exists() && !resuming {
         return Err(Error::usage(format!(
             "--out: {} already holds runs; give a new folder, or --resume {} to continue it",
             out.display(),

@@ -5,7 +5,7 @@
 //! The cause is the run's reason with numbers and hex digests masked, so that tags,
 //! ports and durations that differ from run to run do not hide a repeated cause.
 
-use crate::record::{RunRecord, RunStatus};
+use crate::records::record::{RunRecord, RunStatus};
 use std::collections::HashMap;
 
 /// Consecutive same-cause failures of a strategy after which it is given up.
@@ -89,7 +89,7 @@ fn cause_of(r: &RunRecord) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::RunKind;
+    use crate::records::record::RunKind;
 
     fn rec(strategy: &str, status: RunStatus, reason: &str) -> RunRecord {
         let mut r: RunRecord = serde_json::from_value(serde_json::json!({

@@ -4,16 +4,16 @@
 //! ([`crate::run::chain`]) and what follows it (a daemon restart keeping the layer
 //! store, or local state emptied with the remote cache kept), then the change.
 
-use crate::builder;
-use crate::matrix::{Change, State, Strategy};
+use crate::config::matrix::{Change, State, Strategy};
+use crate::infra::builder;
+use crate::infra::process::Outcome;
+use crate::plan::strategy::{self, RunTarget};
 use crate::plan::Cell;
-use crate::process::Outcome;
-use crate::record::RunStatus;
+use crate::records::record::RunStatus;
 use crate::run::chain::Prep;
 use crate::run::docker_exec::{failure_reason, run_status};
-use crate::runner::Session;
-use crate::strategy::{self, RunTarget};
-use crate::workspace::Workspace;
+use crate::run::runner::Session;
+use crate::run::workspace::Workspace;
 use std::path::Path;
 use std::time::Instant;
 

@@ -14,9 +14,9 @@
 //! every record (`shuffle_seed`), with each run's `round` and `order`, so an order
 //! can be reproduced and checked.
 
-use crate::matrix::{BuilderKind, ImageStore, State};
+use crate::config::matrix::{BuilderKind, ImageStore, State};
 use crate::plan::Cell;
-use crate::record::RunKind;
+use crate::records::record::RunKind;
 
 /// One group of cells whose runs go in rounds together.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +121,7 @@ pub fn seed_from(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::{Change, Strategy};
+    use crate::config::matrix::{Change, Strategy};
 
     fn cell(strategy: Strategy, builder: BuilderKind, state: State, skip: bool) -> Cell {
         Cell {

@@ -4,18 +4,18 @@
 //! every run of a matrix shares. A failure here is a failed run, never an error of
 //! the matrix.
 
-use crate::builder;
-use crate::engine::Engine;
-use crate::matrix::{Change, State};
-use crate::options::Options;
+use crate::config::matrix::{Change, State};
+use crate::config::options::Options;
+use crate::infra::builder;
+use crate::infra::engine::Engine;
+use crate::infra::process;
+use crate::infra::registry::Registry;
+use crate::plan::strategy::RunTarget;
 use crate::plan::target::{run_target, Naming};
 use crate::plan::Cell;
-use crate::process;
-use crate::record::{RunKind, RunRecord, RunStatus};
-use crate::registry::Registry;
+use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::run::chain::RunPlan;
-use crate::state_check;
-use crate::strategy::RunTarget;
+use crate::run::state_check;
 use std::path::PathBuf;
 use std::time::Instant;
 use tokio::sync::watch;
@@ -175,7 +175,7 @@ impl Session {
                 self.amend_network_reason(&mut rec);
                 self.cleanup_run(&target, cell.state).await;
                 self.journal_to(&mut log);
-                crate::transcript::write_beside(&self.out.join(&rec.log));
+                crate::run::transcript::write_beside(&self.out.join(&rec.log));
                 return rec;
             }
         }
@@ -194,7 +194,7 @@ impl Session {
         self.cleanup_run(&target, cell.state).await;
         let _ = writeln!(log, "== cleanup ==");
         self.journal_to(&mut log);
-        crate::transcript::write_beside(&self.out.join(&rec.log));
+        crate::run::transcript::write_beside(&self.out.join(&rec.log));
         rec
     }
 
@@ -213,7 +213,7 @@ impl Session {
         use std::io::Write;
         let mine = std::mem::take(&mut self.journal);
         for l in self.engine.take_journal().into_iter().chain(mine) {
-            let _ = writeln!(log, "cachebench: {}", crate::redact::text(&l));
+            let _ = writeln!(log, "cachebench: {}", crate::records::redact::text(&l));
         }
     }
 
@@ -246,12 +246,15 @@ impl Session {
 
 impl Session {
     /// A failed or timed-out run whose build could not reach the network says so,
-    /// with the host it tried ([`crate::network::diagnose`]).
+    /// with the host it tried ([`crate::infra::network::diagnose`]).
     pub(crate) fn amend_network_reason(&self, rec: &mut RunRecord) {
         if matches!(rec.status, RunStatus::Failed | RunStatus::Timeout) && !rec.log.is_empty() {
             let timed_out = rec.status == RunStatus::Timeout;
-            rec.reason =
-                crate::network::diagnose::amend(&rec.reason, &self.out.join(&rec.log), timed_out);
+            rec.reason = crate::infra::network::diagnose::amend(
+                &rec.reason,
+                &self.out.join(&rec.log),
+                timed_out,
+            );
         }
     }
 }

@@ -8,16 +8,16 @@
 //! settles them ([`crate::run::auto`]). Setup and teardown are
 //! [`crate::run::setup`]; the results folder is [`crate::run::out`].
 
-use crate::console;
 use crate::error::{exit, Result};
-use crate::executor::{CellExecutor, EngineWatch};
 use crate::plan::Cell;
-use crate::record::{RunKind, RunRecord, RunStatus};
-use crate::results::RecordWriter;
-use crate::resume::Done;
+use crate::records::record::{RunKind, RunRecord, RunStatus};
+use crate::records::results::RecordWriter;
+use crate::records::resume::Done;
 use crate::run::auto::{AutoReps, Stopping, Subsets};
 use crate::run::chain::{Chain, Prep, RunPlan};
+use crate::run::console;
 use crate::run::eta::{self, Eta};
+use crate::run::executor::{CellExecutor, EngineWatch};
 use crate::run::rounds::{self, Group};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
@@ -85,7 +85,7 @@ struct Walk<'a, E> {
     schedule: &'a Schedule,
     bar: ProgressBar,
     records: Vec<RunRecord>,
-    policy: crate::policy::FailurePolicy,
+    policy: crate::run::policy::FailurePolicy,
     engine: EngineWatch,
     eta: Eta,
     /// Per cell: runs still to come (warm-ups and measured).
@@ -136,7 +136,7 @@ pub async fn run_matrix<E: CellExecutor>(
         schedule,
         bar,
         records: Vec::new(),
-        policy: crate::policy::FailurePolicy::new(),
+        policy: crate::run::policy::FailurePolicy::new(),
         engine: EngineWatch::default(),
         eta: Eta::default(),
         chained: vec![false; cells.len()],
@@ -279,11 +279,11 @@ impl<E: CellExecutor> Walk<'_, E> {
                 }
                 chain.after(&r, ran);
                 self.chained[i] = self.schedule.chains
-                    && cell.state != crate::matrix::State::Cold
+                    && cell.state != crate::config::matrix::State::Cold
                     && chain.next(cell.state).0 == Prep::Chained;
                 self.policy.observe(&r);
                 self.writer.append(&r)?;
-                let line = crate::redact::text(&console::run_line(&r)).into_owned();
+                let line = crate::records::redact::text(&console::run_line(&r)).into_owned();
                 self.bar.suspend(|| eprintln!("{line}"));
                 let interrupted = r.status == RunStatus::Interrupted;
                 if let Some(s) = subsets.as_mut() {
@@ -341,7 +341,7 @@ impl<E: CellExecutor> Walk<'_, E> {
     fn show(&self, now: &str) {
         let pending = self.cells.iter().enumerate().flat_map(|(i, c)| {
             let n = if c.skip.is_some() { 0 } else { self.left[i] };
-            let warm_first = c.state != crate::matrix::State::Cold && !self.chained[i];
+            let warm_first = c.state != crate::config::matrix::State::Cold && !self.chained[i];
             let first = u32::from(warm_first && n > 0);
             [
                 (c.state, c.strategy, true, first),

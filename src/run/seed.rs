@@ -4,9 +4,9 @@
 //! seeded the same way. Every copy runs in its own process group, with a deadline,
 //! and stops on a signal.
 
-use crate::engine::Engine;
-use crate::process;
-use crate::registry::Registry;
+use crate::infra::engine::Engine;
+use crate::infra::process;
+use crate::infra::registry::Registry;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -48,17 +48,18 @@ pub(crate) async fn seed(
     let load = process::Spec::new("docker")
         .args(["load", "-q"])
         .envs(&engine.docker_env());
-    let (save_done, load_out) = match crate::pipe::run(&save, &load, SEED_LIMIT, cancel).await? {
-        crate::pipe::PipeEnd::Done { first, second } => (first, second),
-        crate::pipe::PipeEnd::Interrupted => {
-            return Err(anyhow::Error::new(process::Interrupted)
-                .context(format!("seeding {image} was interrupted")))
-        }
-        crate::pipe::PipeEnd::TimedOut => anyhow::bail!(
-            "`docker save {image} | docker load` did not finish within {}s",
-            SEED_LIMIT.as_secs()
-        ),
-    };
+    let (save_done, load_out) =
+        match crate::infra::pipe::run(&save, &load, SEED_LIMIT, cancel).await? {
+            crate::infra::pipe::PipeEnd::Done { first, second } => (first, second),
+            crate::infra::pipe::PipeEnd::Interrupted => {
+                return Err(anyhow::Error::new(process::Interrupted)
+                    .context(format!("seeding {image} was interrupted")))
+            }
+            crate::infra::pipe::PipeEnd::TimedOut => anyhow::bail!(
+                "`docker save {image} | docker load` did not finish within {}s",
+                SEED_LIMIT.as_secs()
+            ),
+        };
     if !save_done.status.success() {
         anyhow::bail!(
             "`docker save {image}` on the host engine failed (is {image} there?){}",
@@ -155,13 +156,13 @@ pub(crate) async fn buildkit_image(
     reg: Option<&Registry>,
     requested: &str,
     cancel: &mut watch::Receiver<bool>,
-) -> std::result::Result<crate::buildkit_image::Resolved, String> {
+) -> std::result::Result<crate::infra::buildkit_image::Resolved, String> {
     let source_env = if engine.is_owned() {
         Vec::new() // the host engine: the user's DOCKER_HOST or the default
     } else {
         engine.docker_env()
     };
-    let r = crate::buildkit_image::resolve(requested, &source_env).await?;
+    let r = crate::infra::buildkit_image::resolve(requested, &source_env).await?;
     if let (true, Some(reg)) = (engine.is_owned(), reg) {
         seed(engine, reg, &r.image, cancel)
             .await

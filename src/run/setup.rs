@@ -4,16 +4,16 @@
 //! image; then the [`Session`] over them. Teardown stops only what cachebench
 //! started and removes only the tags and images this run made.
 
-use crate::engine::Engine;
+use crate::config::matrix::BuilderKind;
+use crate::config::options::Options;
 use crate::error::{Error, Result};
-use crate::matrix::BuilderKind;
-use crate::options::Options;
+use crate::infra::engine::Engine;
+use crate::infra::process;
+use crate::infra::registry::Registry;
 use crate::plan::Facts;
-use crate::process;
-use crate::registry::Registry;
 use crate::run::out::workload_id;
+use crate::run::runner::Session;
 use crate::run::seed::{buildkit_image, seed, seed_from_external};
-use crate::runner::Session;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -27,13 +27,13 @@ pub struct Setup {
     pub facts: Facts,
     /// The BuildKit image docker-container builders run (resolved from
     /// `--buildkit-image`), when the plan has such builders and one was found.
-    pub buildkit: Option<crate::buildkit_image::Resolved>,
+    pub buildkit: Option<crate::infra::buildkit_image::Resolved>,
     /// The local-cache folder root, when `CACHEBENCH_CACHE_DIR` puts it elsewhere.
     pub cache_dir: Option<tempfile::TempDir>,
     /// The egress probe run before the matrix.
-    pub probe: crate::network::probe::ProbeResult,
+    pub probe: crate::infra::network::probe::ProbeResult,
     /// The lock on `work` that tells `cachebench clean` this run is alive.
-    _claim: crate::leftovers::Claim,
+    _claim: crate::infra::leftovers::Claim,
 }
 
 /// Environment variable naming the folder local-cache exports go to (default: the
@@ -120,12 +120,12 @@ impl Started {
 /// What setup found besides the engine and registry.
 struct Parts {
     facts: Facts,
-    probe: crate::network::probe::ProbeResult,
+    probe: crate::infra::network::probe::ProbeResult,
     opts: Options,
-    buildkit: Option<crate::buildkit_image::Resolved>,
+    buildkit: Option<crate::infra::buildkit_image::Resolved>,
     mirror_host: Option<String>,
     /// The lock on the work folder that tells `cachebench clean` this run is alive.
-    claim: crate::leftovers::Claim,
+    claim: crate::infra::leftovers::Claim,
 }
 
 /// The error of a setup a signal interrupted (the caller exits 128 + signal).
@@ -142,7 +142,7 @@ async fn start_parts(
     started: &mut Started,
 ) -> Result<Parts> {
     let interrupted = |c: &watch::Receiver<bool>| *c.borrow();
-    let claim = crate::leftovers::Claim::take(work.path()).map_err(Error::Internal)?;
+    let claim = crate::infra::leftovers::Claim::take(work.path()).map_err(Error::Internal)?;
     // Registry: our own whenever we need a mirror (own engine) or no --registry.
     if opts.registry.is_none() || opts.docker_host.is_none() {
         started.registry = Some(
@@ -153,7 +153,7 @@ async fn start_parts(
     }
     let mirror_host = started.registry.as_ref().map(|r| r.host.clone());
     if let Some(o) = started.registry.as_ref().and_then(|r| r.owned.as_ref()) {
-        crate::leftovers::note_pid("registry", o.process.pid());
+        crate::infra::leftovers::note_pid("registry", o.process.pid());
     }
     if interrupted(&cancel) {
         return Err(interrupted_setup());
@@ -174,7 +174,7 @@ async fn start_parts(
                 .image_stores
                 .first()
                 .copied()
-                .unwrap_or(crate::matrix::ImageStore::Containerd);
+                .unwrap_or(crate::config::matrix::ImageStore::Containerd);
             Engine::start_owned(
                 &work.path().join("engine"),
                 mirror_host.clone(),
@@ -204,7 +204,7 @@ async fn start_parts(
             .await
             .unwrap_or_default();
         facts.external_store =
-            crate::store::parse_docker_info(&info).map(|s| (engine.host.clone(), s));
+            crate::plan::store::parse_docker_info(&info).map(|s| (engine.host.clone(), s));
     }
     // Seed base images (and the BuildKit image) into our registry from the host engine.
     let own_registry = started.registry.as_ref();
@@ -225,7 +225,7 @@ async fn start_parts(
     if interrupted(&cancel) {
         return Err(interrupted_setup());
     }
-    let probe = crate::network::probe::run(engine, opts.egress_probe.as_deref()).await;
+    let probe = crate::infra::network::probe::run(engine, opts.egress_probe.as_deref()).await;
     let mut opts = opts.clone();
     let mut buildkit = None;
     if opts.builders.contains(&BuilderKind::DockerContainer) {
@@ -302,7 +302,7 @@ fn finish_setup(
         mirror_host.as_deref(),
     )?;
     if let Some(d) = &cache_dir {
-        crate::leftovers::note_cache_dir(d.path());
+        crate::infra::leftovers::note_cache_dir(d.path());
         session.cache_root = d.path().to_path_buf();
     }
     Ok(Setup {
@@ -372,7 +372,7 @@ impl Setup {
                 }
                 Err(e) => eprintln!(
                     "cachebench: warning: {}",
-                    crate::redact::text(&format!("{e:#}"))
+                    crate::records::redact::text(&format!("{e:#}"))
                 ),
             }
         }

@@ -13,12 +13,12 @@
 //! The result is `ok` or the reason, recorded as `state_check`; statistics leave out
 //! runs whose check failed, and the report says so per cell.
 
-use crate::matrix::{Change, State};
-use crate::record::StepRecord;
+use crate::config::matrix::{Change, State};
+use crate::records::record::StepRecord;
 use std::path::Path;
 
 /// The value of `state_check` for a run whose state was proven.
-pub const OK: &str = crate::record::STATE_CHECK_OK;
+pub const OK: &str = crate::records::record::STATE_CHECK_OK;
 
 /// What the check needs to know about the run.
 pub struct Claim<'a> {

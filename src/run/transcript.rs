@@ -66,7 +66,7 @@ impl Block {
             let (Some(d), Some(data)) = (l["vertex"].as_str(), l["data"].as_str()) else {
                 continue;
             };
-            let Some(bytes) = crate::network::diagnose::base64_decode(data) else {
+            let Some(bytes) = crate::infra::network::diagnose::base64_decode(data) else {
                 continue;
             };
             let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -178,7 +178,7 @@ pub fn render(raw: &str) -> String {
 /// Writes the transcript of the raw log at `log` (`….log`) beside it (`….txt`).
 /// Best effort: a run's record never depends on it. The decoded step output can
 /// hold what the raw log only held base64-encoded, so the whole text goes through
-/// the redaction pass (see [`crate::redact`]) like everything else cachebench writes.
+/// the redaction pass (see [`crate::records::redact`]) like everything else cachebench writes.
 pub fn write_beside(log: &Path) {
     let Ok(raw) = std::fs::read_to_string(log) else {
         return;
@@ -186,7 +186,7 @@ pub fn write_beside(log: &Path) {
     let text = render(&raw);
     let _ = std::fs::write(
         log.with_extension("txt"),
-        crate::redact::text(&text).as_bytes(),
+        crate::records::redact::text(&text).as_bytes(),
     );
 }
 

@@ -3,7 +3,7 @@
 //! The user's files are never modified: every run builds from a copy, and a
 //! `source` or `deps` change rewrites the copy's file with a fresh nonce.
 
-use crate::matrix::Change;
+use crate::config::matrix::Change;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,7 @@
 //! of `--reps auto` stop by the rule, also when resumed.
 
 use super::common::*;
-use cachebench::record::{RunKind, RunRecord, RunStatus};
+use cachebench::records::record::{RunKind, RunRecord, RunStatus};
 use std::time::Duration;
 
 fn measured(out: &std::path::Path) -> Vec<RunRecord> {

@@ -3,7 +3,7 @@
 //! checks for leftovers (processes, bridges, folders).
 #![allow(dead_code)]
 
-use cachebench::record::RunRecord;
+use cachebench::records::record::RunRecord;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -38,7 +38,7 @@ pub fn text(o: &Output) -> String {
 }
 
 pub fn records(out: &Path) -> Vec<RunRecord> {
-    let (r, warning) = cachebench::results::read_runs(out).expect("runs.jsonl");
+    let (r, warning) = cachebench::records::results::read_runs(out).expect("runs.jsonl");
     assert!(warning.is_none(), "{warning:?}");
     r
 }
@@ -344,7 +344,7 @@ pub struct TestRegistry {
 
 impl TestRegistry {
     pub fn start() -> TestRegistry {
-        let bin = cachebench::registry::find_binary()
+        let bin = cachebench::infra::registry::find_binary()
             .expect("docker-registry not on PATH: run scripts/setup.sh");
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -408,11 +408,11 @@ impl TestRegistry {
 
     /// HTTP status of the manifest `repo:tag`.
     pub fn manifest_status(&self, repo: &str, tag: &str) -> u16 {
-        block_on(cachebench::http::tcp(
+        block_on(cachebench::infra::http::tcp(
             "HEAD",
             &self.host,
             &format!("/v2/{repo}/manifests/{tag}"),
-            &[("Accept", cachebench::registry::MANIFEST_MEDIA_TYPES)],
+            &[("Accept", cachebench::infra::registry::MANIFEST_MEDIA_TYPES)],
             Duration::from_secs(5),
         ))
         .map(|r| r.status)
@@ -426,8 +426,12 @@ impl Drop for TestRegistry {
     }
 }
 
-pub fn http(method: &str, host: &str, path: &str) -> std::io::Result<cachebench::http::Response> {
-    block_on(cachebench::http::tcp(
+pub fn http(
+    method: &str,
+    host: &str,
+    path: &str,
+) -> std::io::Result<cachebench::infra::http::Response> {
+    block_on(cachebench::infra::http::tcp(
         method,
         host,
         path,
@@ -605,7 +609,9 @@ pub fn small_args(ctx: &Path, out: &Path, strategies: &[&str]) -> Vec<String> {
 
 /// Records, tolerating (and returning) a warning about a truncated last line.
 pub fn records_lenient(out: &Path) -> Vec<RunRecord> {
-    cachebench::results::read_runs(out).expect("runs.jsonl").0
+    cachebench::records::results::read_runs(out)
+        .expect("runs.jsonl")
+        .0
 }
 
 /// Firewall rules (`iptables -S`, nat and filter) tagged `cachebench:BRIDGE`.
@@ -643,9 +649,9 @@ pub fn known_engine_race(reason: &str) -> bool {
 /// chain re-warmed). Returns the runs that ended ok.
 pub fn ok_runs_allowing_the_engine_race(
     o: &std::process::Output,
-    runs: &[cachebench::record::RunRecord],
-) -> Vec<cachebench::record::RunRecord> {
-    use cachebench::record::RunStatus;
+    runs: &[cachebench::records::record::RunRecord],
+) -> Vec<cachebench::records::record::RunRecord> {
+    use cachebench::records::record::RunStatus;
     let raced: Vec<_> = runs.iter().filter(|r| r.status != RunStatus::Ok).collect();
     for r in &raced {
         assert!(known_engine_race(&r.reason), "{r:#?}\n{}", text(o));

@@ -6,7 +6,7 @@
 //! the dependency layer, warm-remote imported the remote cache.
 
 use crate::common::*;
-use cachebench::record::{RunRecord, RunStatus};
+use cachebench::records::record::{RunRecord, RunStatus};
 use std::path::Path;
 
 const STRATEGIES: [&str; 6] = [
@@ -35,7 +35,7 @@ fn step_cached(r: &RunRecord, needle: &str) -> bool {
 fn expected_image() -> String {
     let present = host_docker_ok(&["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]);
     let lines: Vec<String> = present.lines().map(str::to_string).collect();
-    cachebench::buildkit_image::pick("auto", &lines).unwrap_or_else(|e| {
+    cachebench::infra::buildkit_image::pick("auto", &lines).unwrap_or_else(|e| {
         panic!("{e}\n(scripts/setup.sh builds cachebench/buildkit:* with scripts/build-buildkit-image.sh)")
     })
 }

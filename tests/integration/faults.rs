@@ -3,7 +3,7 @@
 //! folder. Each run is recorded with a clear cause and the matrix goes on.
 
 use super::common::*;
-use cachebench::record::RunStatus;
+use cachebench::records::record::RunStatus;
 use std::time::{Duration, Instant};
 
 /// A hung build is killed at `--timeout` and recorded as `timeout`; the next cell

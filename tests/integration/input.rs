@@ -3,7 +3,7 @@
 //! property test that the scenario parser and the options merge never panic.
 
 use super::common::*;
-use cachebench::record::RunStatus;
+use cachebench::records::record::RunStatus;
 use proptest::prelude::*;
 
 /// A scenario file next to a minimal context; returns (file, out).
@@ -198,7 +198,7 @@ proptest! {
     /// Arbitrary bytes never panic the parser; its error is one line.
     #[test]
     fn parser_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        if let Err(e) = cachebench::scenario::parse(&bytes) {
+        if let Err(e) = cachebench::config::scenario::parse(&bytes) {
             prop_assert!(!e.contains('\n'));
         }
     }
@@ -206,21 +206,21 @@ proptest! {
     /// TOML-ish scenarios never panic the parser nor the merge with flags; every
     /// refusal is a usage error (exit 2) on one line.
     #[test]
-    fn parse_and_merge_never_panic(text in tomlish(), reps in proptest::option::of(0u32..5000), strategy in proptest::option::of(proptest::sample::select(cachebench::matrix::Strategy::ALL))) {
+    fn parse_and_merge_never_panic(text in tomlish(), reps in proptest::option::of(0u32..5000), strategy in proptest::option::of(proptest::sample::select(cachebench::config::matrix::Strategy::ALL))) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("src")).unwrap();
         std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         std::fs::write(dir.path().join("src/a.txt"), "a").unwrap();
         let f = dir.path().join("p.toml");
         std::fs::write(&f, &text).unwrap();
-        let args = cachebench::cli::RunArgs {
+        let args = cachebench::config::cli::RunArgs {
             context: Some(dir.path().to_path_buf()),
             source_file: Some("src/a.txt".into()),
             reps: reps.map(cachebench::config::reps::RepsArg::Count),
             strategies: strategy.into_iter().collect(),
             ..Default::default()
         };
-        if let Err(e) = cachebench::options::Options::resolve(Some(&f), &args) {
+        if let Err(e) = cachebench::config::options::Options::resolve(Some(&f), &args) {
             prop_assert_eq!(e.exit_code(), 2);
             prop_assert!(!e.to_string().contains('\n'), "{}", e);
         }

@@ -3,7 +3,7 @@
 //! left a truncated last line).
 
 use super::common::*;
-use cachebench::record::RunStatus;
+use cachebench::records::record::RunStatus;
 use std::time::{Duration, Instant};
 
 fn signal(child: &std::process::Child, sig: i32) {

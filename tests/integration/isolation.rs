@@ -3,7 +3,7 @@
 //! registry it does not own (`--registry`).
 
 use super::common::*;
-use cachebench::record::RunStatus;
+use cachebench::records::record::RunStatus;
 
 /// `REPOSITORY:TAG IMAGE-ID` of every image on the host engine, sorted.
 fn host_images() -> Vec<String> {
@@ -254,7 +254,8 @@ fn run_tags_sharing_a_manifest_are_deleted_without_a_warning() {
     }
     assert_eq!(reg.tags("cachebench").len(), 2);
     let c = block_on(
-        cachebench::registry::Registry::external(&reg.host).delete_run_tags(&format!("{run}-")),
+        cachebench::infra::registry::Registry::external(&reg.host)
+            .delete_run_tags(&format!("{run}-")),
     )
     .unwrap();
     assert!(c.failed.is_empty() && c.kept.is_empty(), "{c:?}");
@@ -270,7 +271,8 @@ fn run_tags_sharing_a_manifest_are_deleted_without_a_warning() {
         }
     }
     let c = block_on(
-        cachebench::registry::Registry::external(&reg.host).delete_run_tags(&format!("{run}-")),
+        cachebench::infra::registry::Registry::external(&reg.host)
+            .delete_run_tags(&format!("{run}-")),
     )
     .unwrap();
     assert!(c.deleted.is_empty() && c.failed.is_empty(), "{c:?}");

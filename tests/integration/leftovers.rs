@@ -3,7 +3,7 @@
 //! work folder, and never touches a live run's.
 
 use super::common::*;
-use cachebench::record::RunStatus;
+use cachebench::records::record::RunStatus;
 use std::time::Duration;
 
 fn alive(pid: i32) -> bool {

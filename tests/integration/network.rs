@@ -4,7 +4,7 @@
 //! on cachebench's bridge, which reaches out only through cachebench's egress rules.
 
 use super::common::*;
-use cachebench::record::RunStatus;
+use cachebench::records::record::RunStatus;
 use std::process::Command;
 
 /// A rule tagged for a bridge that does not exist, as a run killed with SIGKILL
@@ -59,14 +59,14 @@ impl Drop for StaleRule {
 /// The decoded output of a run's last command (rawjson step output included).
 fn build_output(out: &std::path::Path, log: &str) -> Vec<String> {
     let text = std::fs::read_to_string(out.join(log)).unwrap();
-    cachebench::network::diagnose::output_lines(&text)
+    cachebench::infra::network::diagnose::output_lines(&text)
 }
 
 #[test]
 fn a_build_that_downloads_runs_on_cachebenchs_own_engine() {
-    let mirror = cachebench::network::apt::debian_mirror()
+    let mirror = cachebench::infra::network::apt::debian_mirror()
         .expect("no Debian archive in this machine's apt sources");
-    let host = cachebench::network::diagnose::host_in(&mirror).unwrap();
+    let host = cachebench::infra::network::diagnose::host_in(&mirror).unwrap();
     let stale = StaleRule::add();
     let dir = scratch();
     let out = dir.path().join("out");
@@ -216,7 +216,7 @@ fn egress_probe_failure_warns_and_none_disables_it() {
 /// cachebench's bridge; a docker-container builder (network=host) goes out directly.
 #[test]
 fn a_build_that_downloads_runs_on_both_drivers_and_both_stores() {
-    let mirror = cachebench::network::apt::debian_mirror()
+    let mirror = cachebench::infra::network::apt::debian_mirror()
         .expect("no Debian archive in this machine's apt sources");
     let dir = scratch();
     let out = dir.path().join("out");

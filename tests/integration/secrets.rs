@@ -3,7 +3,7 @@
 //! a build echoes one.
 
 use super::common::*;
-use cachebench::record::RunStatus;
+use cachebench::records::record::RunStatus;
 use std::path::Path;
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -57,7 +57,7 @@ fn token_like_values_are_never_written() {
         // BuildKit's step output sits base64-encoded in the raw rawjson logs: look
         // at it decoded too.
         if f.extension().is_some_and(|e| e == "log") {
-            t.push_str(&cachebench::network::diagnose::output_lines(&t).join("\n"));
+            t.push_str(&cachebench::infra::network::diagnose::output_lines(&t).join("\n"));
         }
         for (k, v) in &secrets {
             assert!(

@@ -3,7 +3,7 @@
 //! a change the build never reads is flagged.
 
 use super::common::*;
-use cachebench::record::{RunKind, RunRecord, RunStatus};
+use cachebench::records::record::{RunKind, RunRecord, RunStatus};
 
 const HOST: &str = "unix:///var/run/docker.sock";
 
@@ -14,7 +14,7 @@ fn measured(out: &std::path::Path) -> Vec<RunRecord> {
         .collect()
 }
 
-fn source_step(r: &RunRecord) -> &cachebench::record::StepRecord {
+fn source_step(r: &RunRecord) -> &cachebench::records::record::StepRecord {
     r.step_details
         .iter()
         .find(|s| s.name.contains("COPY src/"))

@@ -4,7 +4,7 @@
 
 use super::firewall::{self, remove_rules, restore_forwarding, sweep_stale};
 use super::quick::{quick, quick_out, CMD_LIMIT};
-use crate::process::{self, Spec};
+use crate::infra::process::{self, Spec};
 use anyhow::Context;
 
 /// cachebench's bridge and what it set up for it.
@@ -46,7 +46,7 @@ impl Bridge {
         .await
         .with_context(|| format!("failed to create bridge {name} for cachebench's dockerd"))?;
         process::register_bridge(&name);
-        crate::leftovers::note_bridge(&name, &subnet);
+        crate::infra::leftovers::note_bridge(&name, &subnet);
         let mut bridge = Bridge {
             name,
             cidr,

@@ -5,7 +5,7 @@
 //! "Connecting to HOST". The record's reason then says "no network from the build"
 //! with the host it tried, instead of only "build timed out".
 //!
-//! Reads the run's log as written by [`crate::process::run`]: `--progress=rawjson`
+//! Reads the run's log as written by [`crate::infra::process::run`]: `--progress=rawjson`
 //! step output is base64 in `"data"` fields, decoded here; plain lines (the legacy
 //! builder) are read as they are.
 
@@ -216,7 +216,9 @@ fn host_at(s: &str) -> Option<String> {
 /// Standard base64 (padding optional); `None` on anything else.
 pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
-    crate::redact::BASE64.decode(s.trim_end_matches('=')).ok()
+    crate::records::redact::BASE64
+        .decode(s.trim_end_matches('='))
+        .ok()
 }
 
 #[cfg(test)]

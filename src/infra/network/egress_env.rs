@@ -7,7 +7,7 @@ use super::probe;
 /// the probe found.
 pub fn record_env(
     env: &mut crate::records::env_info::EnvInfo,
-    engine: &crate::engine::Engine,
+    engine: &crate::infra::engine::Engine,
     probe: &probe::ProbeResult,
 ) {
     if let Some(o) = &engine.owned {

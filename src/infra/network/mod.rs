@@ -10,7 +10,7 @@
 //! `-m comment --comment cachebench:BRIDGE`: nothing else is flushed, reordered or
 //! changed. `net.ipv4.ip_forward` is set to 1 only if it was 0 (and put back when the
 //! last bridge of cachebench goes). The rules are removed with the bridge (end of
-//! the matrix, drop of the engine, a second Ctrl-C through [`crate::process`]'s
+//! the matrix, drop of the engine, a second Ctrl-C through [`crate::infra::process`]'s
 //! leftovers) and, for a run killed outright, by the next invocation's
 //! [`sweep_stale`]: tagged rules whose bridge no longer exists.
 //!

@@ -5,12 +5,12 @@
 //! (`none` turns it off). A failure is a one-line warning, never an abort: many
 //! workloads need no network. The result goes to `env.json`.
 
-use crate::engine::Engine;
-use crate::process::{self, Spec};
+use crate::infra::engine::Engine;
+use crate::infra::process::{self, Spec};
 use std::time::{Duration, Instant};
 
 /// The image the probe runs (the default seed image: busybox has `wget`).
-pub const PROBE_IMAGE: &str = crate::options::DEFAULT_SEED_IMAGE;
+pub const PROBE_IMAGE: &str = crate::config::options::DEFAULT_SEED_IMAGE;
 /// What `wget` gets. Busybox 1.35's `wget -T` crashes (SIGSEGV) in Debian's
 /// busybox-static, so the limit is busybox's `timeout`.
 const WGET_SECONDS: u32 = 2;
@@ -34,7 +34,7 @@ pub fn target(given: Option<&str>) -> Result<String, String> {
     match given {
         Some("none") => Err("disabled (--egress-probe none)".into()),
         Some(u) => Ok(u.to_string()),
-        None => crate::network::apt::debian_mirror()
+        None => crate::infra::network::apt::debian_mirror()
             .map(|u| format!("{u}/"))
             .ok_or_else(|| {
                 "not run: no Debian archive in /etc/apt/sources.list*; give --egress-probe URL"
@@ -127,7 +127,7 @@ fn judge(text: &str) -> (bool, String) {
     if let Some(l) = lines.iter().find(|l| l.contains("server returned error")) {
         return (true, format!("reachable ({})", l.trim()));
     }
-    if let Some(n) = crate::network::diagnose::find(&lines, true) {
+    if let Some(n) = crate::infra::network::diagnose::find(&lines, true) {
         return (false, n.line);
     }
     if text.contains("exit status: 143") || text.contains("did not finish within") {

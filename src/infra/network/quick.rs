@@ -2,7 +2,7 @@
 //! also from `Drop` during teardown: each in its own process group, killed after
 //! [`CMD_LIMIT`].
 
-use crate::process;
+use crate::infra::process;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
