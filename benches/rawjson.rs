@@ -2,7 +2,7 @@
 //! thousands of vertices, each re-sent in several states, with layer statuses and
 //! base64 logs, in the pretty-printed shape buildx writes.
 
-use cachebench::phases::{BuildOutputParser, RawJsonParser};
+use cachebench::{phases::rawjson::RawJsonParser, phases::timeline::BuildOutputParser};
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::json;

@@ -1,6 +1,8 @@
 //! Debug helper: prints the timeline of a rawjson stream file (`cargo run --example
 //! phases_dump -- FILE`), interval by interval, relative to its first event.
-use cachebench::phases::{compute_phases, parser_for, OutputFormat};
+use cachebench::{
+    phases::compute::compute_phases, phases::timeline::parser_for, phases::timeline::OutputFormat,
+};
 use chrono::{DateTime, Utc};
 
 fn main() {

@@ -19,7 +19,7 @@
 //! state [`state_check`] proves from the build's own records and whose rawjson
 //! output [`phases`] turns into the time of each phase; the [`record`] is redacted
 //! ([`redact`]) and appended by [`results`] to runs.jsonl and runs.csv; at the end
-//! [`report`] reads the records alone back ([`records::load`]) and renders
+//! [`report`] reads the records alone back ([`records::results_reader`]) and renders
 //! statistics, tables and charts.
 
 pub mod commands;

@@ -11,7 +11,7 @@
 //! missing tool fails the test and names the fix.
 
 use cachebench::report::colours::{Meaning, PhaseGroup};
-use cachebench::report::{render_with, RenderOptions};
+use cachebench::{report::render::render_with, report::render::RenderOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,7 +1,10 @@
 //! Snapshot tests: the phase table every captured build stream produces, plus
 //! sanity checks that do not depend on the exact timings.
 
-use cachebench::phases::{compute_phases, parser_for, OutputFormat, PhaseBreakdown, Timeline};
+use cachebench::{
+    phases::compute::compute_phases, phases::compute::PhaseBreakdown, phases::timeline::parser_for,
+    phases::timeline::OutputFormat, phases::timeline::Timeline,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

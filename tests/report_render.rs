@@ -3,9 +3,10 @@
 //! and compare.
 
 use cachebench::records::record::{RunKind, RunStatus};
-use cachebench::report::{
-    compare, export::ReportData, exporters, load_env, load_runs, render_with, Analysis, Change,
-    RenderOptions,
+use cachebench::{
+    records::environment::load_env, records::results_reader::load_runs, report::analysis::Analysis,
+    report::compare::compare, report::compare::Change, report::export::exporters,
+    report::export::ReportData, report::render::render_with, report::render::RenderOptions,
 };
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,7 @@ fn export(name: &str) -> String {
     let runs = load_runs(&fixture_dir().join("runs.jsonl")).unwrap();
     let env = load_env(&fixture_dir().join("env.json")).unwrap();
     let analysis = Analysis::from_records(&runs.records);
-    let charts = vec![cachebench::report::ChartRef {
+    let charts = vec![cachebench::report::export::ChartRef {
         stem: "charts/median-wall".into(),
         title: "Median wall time per strategy".into(),
         png: true,
@@ -102,11 +103,11 @@ fn verdicts_on_fixture() {
             .clone()
     };
     assert!(
-        matches!(v("cold", "none"), cachebench::report::Verdict::Winner { ref strategy, .. } if strategy == "local")
+        matches!(v("cold", "none"), cachebench::report::analysis::Verdict::Winner { ref strategy, .. } if strategy == "local")
     );
     assert!(matches!(
         v("warm", "none"),
-        cachebench::report::Verdict::Tie { .. }
+        cachebench::report::analysis::Verdict::Tie { .. }
     ));
     let slow: Vec<String> = a
         .cells
@@ -302,13 +303,13 @@ fn render_twice_is_byte_identical() {
 fn footprint_chart_when_data_exists() {
     let (_d, out) = fixture_copy();
     let fp = vec![
-        cachebench::report::Footprint {
+        cachebench::report::charts::Footprint {
             strategy: "registry".into(),
             builder: "default".into(),
             bytes: 310_000_000,
             image_store: "containerd".into(),
         },
-        cachebench::report::Footprint {
+        cachebench::report::charts::Footprint {
             strategy: "local".into(),
             builder: "default".into(),
             bytes: 450_000_000,
@@ -456,8 +457,8 @@ fn compare_refuses_different_workloads_unless_forced() {
 #[test]
 fn state_check_failures_are_counted_not_sampled() {
     let (_d, out) = fixture_copy();
-    let (records, _) = cachebench::records::results::read_runs(&out).unwrap();
-    let before = cachebench::report::Analysis::from_records(&records);
+    let (records, _) = cachebench::records::results_writer::read_runs(&out).unwrap();
+    let before = cachebench::report::analysis::Analysis::from_records(&records);
     let target = records
         .iter()
         .find(|r| r.status == RunStatus::Ok && r.kind == RunKind::Measured)
@@ -471,7 +472,7 @@ fn state_check_failures_are_counted_not_sampled() {
             r.state_check = "cold run found 3 of 5 steps cached".into();
         }
     }
-    let after = cachebench::report::Analysis::from_records(&changed);
+    let after = cachebench::report::analysis::Analysis::from_records(&changed);
     let c = after.cell(&key).unwrap();
     assert_eq!(c.counts.state_failed, 1);
     assert_eq!(c.wall.as_ref().unwrap().n, n_before - 1);
@@ -527,7 +528,7 @@ fn decision_of_the_example_results() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/example-default");
     let runs = load_runs(&dir.join("runs.jsonl")).unwrap();
     let analysis = Analysis::from_records(&runs.records);
-    let d = cachebench::report::Decision::from_analysis(&analysis);
+    let d = cachebench::report::decision::Decision::from_analysis(&analysis);
     let kinds: Vec<String> = d
         .situations
         .iter()
@@ -543,5 +544,7 @@ fn decision_of_the_example_results() {
         kinds,
         ["ephemeral-runner", "warm-host", "best-effort-local"]
     );
-    insta::assert_snapshot!(cachebench::report::decision_markdown::render(&analysis, &d));
+    insta::assert_snapshot!(cachebench::report::decision::markdown::render(
+        &analysis, &d
+    ));
 }

@@ -18,7 +18,7 @@ pub fn compare_cmd(base: &Path, new: &Path, threshold: &str, force: bool) -> Res
                 threshold.escape_debug()
             ))
         })?;
-    let o = report::compare(base, new, pct, force)?;
+    let o = report::compare::compare(base, new, pct, force)?;
     for w in &o.warnings {
         eprintln!("cachebench: warning: {w}");
     }

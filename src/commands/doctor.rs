@@ -20,7 +20,7 @@ pub struct Check {
 }
 
 async fn out(args: &[&str], env: &[(String, String)]) -> Option<String> {
-    process::output(
+    process::output::output(
         &Spec::new("docker").args(args.iter().copied()).envs(env),
         Duration::from_secs(20),
     )
@@ -46,7 +46,7 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
         required: true,
     });
     let dockerd = match which("dockerd") {
-        Some(p) => process::output(
+        Some(p) => process::output::output(
             &Spec::new(p.as_os_str()).arg("--version"),
             Duration::from_secs(10),
         )
@@ -70,10 +70,12 @@ pub async fn checks(docker_host: Option<&str>, buildkit_image: &str) -> Vec<Chec
         required: true,
     });
     let iptables = match which("iptables") {
-        Some(p) => process::output(&Spec::new(p.as_os_str()).arg("-V"), Duration::from_secs(10))
-            .await
-            .ok()
-            .map(|s| format!("{} (egress of cachebench's engine)", s.trim())),
+        Some(p) => {
+            process::output::output(&Spec::new(p.as_os_str()).arg("-V"), Duration::from_secs(10))
+                .await
+                .ok()
+                .map(|s| format!("{} (egress of cachebench's engine)", s.trim()))
+        }
         None => None,
     };
     v.push(Check {

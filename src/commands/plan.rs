@@ -6,7 +6,10 @@ use crate::config::options::Options;
 use crate::error::{exit, Result};
 use crate::plan::strategy;
 use crate::plan::target::{run_target, Naming};
-use crate::plan::{self, Facts};
+use crate::{
+    plan::cells::Facts,
+    plan::{self},
+};
 use std::path::Path;
 
 pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
@@ -29,7 +32,7 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             Err(why) => println!("note: docker-container cells will be skipped: {why}"),
         }
     }
-    let cells = plan::expand(&opts, &Facts::from_env());
+    let cells = plan::cells::expand(&opts, &Facts::from_env());
     let measured = match &opts.auto {
         Some(a) => format!(
             "{} to {} measured runs (--reps auto: rounds until the stop rule settles each state)",
@@ -41,7 +44,7 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
         "scenario {} — workload {} — {} cells, {} warm-up + {measured} each; each store × builder × state \
          runs in shuffled rounds",
         opts.scenario_name,
-        crate::run::out::workload_id(&opts),
+        crate::run::results_folder::workload_id(&opts),
         cells.len(),
         opts.warmup,
     );
@@ -51,7 +54,7 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             .map(|r| crate::infra::registry::Registry::external(&r).repository)
             .unwrap_or_else(|| "127.0.0.1:<port>/cachebench".into()),
     );
-    if opts.docker_host.is_some() && plan::needs_prune(&cells) && !opts.allow_prune {
+    if opts.docker_host.is_some() && plan::cells::needs_prune(&cells) && !opts.allow_prune {
         println!(
             "note: `run` will refuse this plan without --allow-prune: its cold/warm-remote cells empty the build cache of {}",
             opts.docker_host.as_deref().unwrap_or_default()
@@ -94,7 +97,7 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
 /// engine given with --docker-host (never restarted) its build cache pruned and
 /// cachebench's images removed. Warm cells chain: only a chain's first run (or
 /// the first after a failed one) has a warming build of its own.
-fn prepare_text(cell: &plan::Cell, external: bool) -> String {
+fn prepare_text(cell: &plan::cells::Cell, external: bool) -> String {
     use crate::config::matrix::{State, Strategy};
     let change = match cell.change {
         crate::config::matrix::Change::None => String::new(),
@@ -102,7 +105,7 @@ fn prepare_text(cell: &plan::Cell, external: bool) -> String {
     };
     let emptied = if external {
         "build cache pruned (docker buildx prune --all --force), the images cachebench tagged removed"
-    } else if std::env::var(crate::run::empty::EMPTY_ENV).is_ok_and(|v| v == "restart") {
+    } else if std::env::var(crate::run::local_state::EMPTY_ENV).is_ok_and(|v| v == "restart") {
         "fresh data-root"
     } else {
         "build cache pruned, every image and container of cachebench's engine removed, no daemon restart"
@@ -143,7 +146,7 @@ mod tests {
             ..Default::default()
         };
         let o = Options::merge(None, &args).unwrap();
-        let cells = plan::expand(&o, &Facts::default());
+        let cells = plan::cells::expand(&o, &Facts::default());
         let cold = cells
             .iter()
             .find(|c| c.key().to_string().contains("buildkit/docker/cold"))

@@ -23,8 +23,6 @@ use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::report::analysis::{Analysis, Verdict};
 use crate::stats::sequential::{Decision, Settled, StopRule, METHOD};
 use serde::Serialize;
-
-#[path = "replay_reading.rs"]
 mod reading;
 pub use reading::Reading;
 use std::path::Path;
@@ -147,7 +145,9 @@ pub fn replay(records: &[RunRecord], rule: &StopRule) -> Replay {
         auto_pct_of_fixed: if builds_recorded == 0 {
             0.0
         } else {
-            crate::stats::round3(100.0 * f64::from(builds_auto) / f64::from(builds_recorded))
+            crate::stats::summary::round3(
+                100.0 * f64::from(builds_auto) / f64::from(builds_recorded),
+            )
         },
         complete: groups.iter().filter(|g| g.auto_complete).count() as u32,
         agree: groups.iter().filter(|g| g.agree == Some(true)).count() as u32,
@@ -293,7 +293,7 @@ pub fn render(r: &Replay) -> String {
     let mut s = format!(
         "stop rule: confidence {}, margin ±{}%, {}..{} runs per cell ({} looks)\n{}\n\n",
         r.confidence,
-        crate::stats::round3(r.margin * 100.0),
+        crate::stats::summary::round3(r.margin * 100.0),
         r.min_reps,
         r.max_reps,
         r.looks,
@@ -369,8 +369,8 @@ pub fn replay_cmd(c: &crate::config::cli::ReplayCmd) -> Result<i32> {
         max_reps: c.max_reps,
     };
     rule.validate().map_err(Error::usage)?;
-    let runs = c.out.join(crate::records::results::RUNS_JSONL);
-    let loaded = crate::records::load::load_runs(&runs)?;
+    let runs = c.out.join(crate::records::results_writer::RUNS_JSONL);
+    let loaded = crate::records::results_reader::load_runs(&runs)?;
     for w in &loaded.warnings {
         eprintln!("cachebench: warning: {w}");
     }
@@ -408,5 +408,4 @@ fn write_json(path: &Path, runs: &Path, r: &Replay) -> Result<()> {
 }
 
 #[cfg(test)]
-#[path = "replay_tests.rs"]
 mod tests;

@@ -3,7 +3,10 @@
 
 use crate::config::options::Options;
 use crate::error::{exit, Error, Result};
-use crate::report::{self, EnvInfo};
+use crate::{
+    records::environment::EnvInfo,
+    report::{self},
+};
 use std::path::Path;
 
 /// Captures the environment of a run (a fixed list of fields; never the whole
@@ -39,13 +42,16 @@ pub async fn capture_env(
 
 /// `cachebench report OUT`.
 pub fn render_cmd(out: &Path) -> Result<i32> {
-    if !out.join(crate::records::results::RUNS_JSONL).is_file() {
+    if !out
+        .join(crate::records::results_writer::RUNS_JSONL)
+        .is_file()
+    {
         return Err(Error::usage(format!(
             "{} has no runs.jsonl; give a results folder written by `cachebench run`",
             out.display()
         )));
     }
-    let o = report::render(out)?;
+    let o = report::render::render(out)?;
     for w in &o.warnings {
         eprintln!("cachebench: warning: {w}");
     }
@@ -57,11 +63,11 @@ pub fn render_cmd(out: &Path) -> Result<i32> {
 
 /// The render at the end of `run`: warnings, and the Decision in plain text.
 pub fn render_quiet(out: &Path) -> Result<()> {
-    let o = report::render(out)?;
+    let o = report::render::render(out)?;
     for w in &o.warnings {
         eprintln!("cachebench: warning: {w}");
     }
-    let d = report::Decision::from_analysis(&o.analysis);
-    print!("{}", report::decision_markdown::terminal(&d));
+    let d = report::decision::Decision::from_analysis(&o.analysis);
+    print!("{}", report::decision::markdown::terminal(&d));
     Ok(())
 }

@@ -4,9 +4,12 @@
 use crate::config::cli::RunCmd;
 use crate::config::options::Options;
 use crate::error::{Error, Result};
-use crate::plan::{self, Facts};
-use crate::records::results::{self, RecordWriter};
+use crate::records::results_writer::{self, RecordWriter};
 use crate::run::scheduler;
+use crate::{
+    plan::cells::Facts,
+    plan::{self},
+};
 use tokio::sync::watch;
 
 /// Listens for SIGINT/SIGTERM: the first ends the running build and stops the
@@ -33,8 +36,8 @@ fn install_signal_handler(
                 let _ = signal_tx.send(Some(sig));
                 let _ = cancel.send(true);
             } else {
-                crate::infra::process::kill_registered_groups();
-                crate::infra::process::remove_registered_leftovers();
+                crate::infra::process::groups::kill_registered_groups();
+                crate::infra::process::groups::remove_registered_leftovers();
                 std::process::exit(128 + sig);
             }
         }
@@ -52,11 +55,11 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         .resume
         .clone()
         .or(opts.out.clone())
-        .unwrap_or_else(crate::run::out::default_out);
+        .unwrap_or_else(crate::run::results_folder::default_out);
     opts.out = Some(out.clone());
-    crate::run::out::check_out(&out, resuming)?;
+    crate::run::results_folder::check_out(&out, resuming)?;
     let resolved = opts.to_toml();
-    let workload = crate::run::out::workload_id(&opts);
+    let workload = crate::run::results_folder::workload_id(&opts);
     let done = if resuming {
         crate::records::resume::done_runs(&out, &resolved, &workload)?
     } else {
@@ -67,10 +70,12 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     let (sig_tx, sig_rx) = watch::channel(None::<i32>);
     install_signal_handler(cancel_tx, sig_tx)?;
 
-    let mut cells = plan::expand(&opts, &Facts::from_env());
+    let mut cells = plan::cells::expand(&opts, &Facts::from_env());
     crate::infra::leftovers::sweep_before_run();
     let mut setup =
-        match crate::run::setup::setup(&opts, plan::needs_prune(&cells), &out, cancel_rx).await {
+        match crate::run::setup::setup(&opts, plan::cells::needs_prune(&cells), &out, cancel_rx)
+            .await
+        {
             Ok(s) => s,
             // Interrupted while setting up (seeding, engine start): what was started is
             // already stopped; nothing ran, nothing was recorded.
@@ -82,7 +87,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
                 None => return Err(e),
             },
         };
-    cells = plan::expand(&opts, &setup.facts);
+    cells = plan::cells::expand(&opts, &setup.facts);
 
     std::fs::write(
         out.join("scenario.toml"),
@@ -100,11 +105,11 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         setup.session.registry.owned.is_some(),
     )
     .await;
-    env.image_stores = plan::stores_run(&cells)
+    env.image_stores = plan::cells::stores_run(&cells)
         .iter()
         .map(|s| s.to_string())
         .collect();
-    crate::infra::network::record_env(&mut env, &setup.session.engine, &setup.probe);
+    crate::infra::network::egress_env::record_env(&mut env, &setup.session.engine, &setup.probe);
     if let Some(bk) = &setup.buildkit {
         env.container_buildkit_image = Some(bk.image.clone());
         env.container_buildkit_version = bk.version.clone();
@@ -131,7 +136,10 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     );
     let schedule = scheduler::Schedule {
         seed: crate::run::rounds::seed_from(&setup.session.run_id),
-        auto: opts.auto.as_ref().map(crate::run::auto::sequential),
+        auto: opts
+            .auto
+            .as_ref()
+            .map(crate::run::adaptive_reps::sequential),
         chains: !std::env::var(scheduler::CHAINS_ENV).is_ok_and(|v| v == "off"),
     };
     let result = scheduler::run_matrix(
@@ -146,7 +154,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     setup.teardown().await;
     let result = result?;
     if !result.stopping.is_empty() {
-        let path = out.join(crate::run::auto::STOPPING_JSON);
+        let path = out.join(crate::run::adaptive_reps::STOPPING_JSON);
         let text = serde_json::to_string_pretty(&result.stopping).unwrap_or_default();
         if let Err(e) = std::fs::write(&path, text) {
             eprintln!(
@@ -157,7 +165,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     }
     let engine_dead = result.engine_dead;
     let interrupted_by = *sig_rx.borrow();
-    let (all, warning) = results::read_runs(&out).map_err(Error::Internal)?;
+    let (all, warning) = results_writer::read_runs(&out).map_err(Error::Internal)?;
     if let Some(w) = warning {
         eprintln!("cachebench: warning: {w}");
     }

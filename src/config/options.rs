@@ -16,14 +16,9 @@ use crate::error::{Error, Result};
 use checks::{check_egress_probe, check_ref, check_registry, count, parse_duration, Keys};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-#[path = "options_axes.rs"]
 mod axes;
-#[path = "options_checks.rs"]
 mod checks;
-#[path = "options_toml.rs"]
 mod resolved_toml;
-#[path = "options_workload.rs"]
 mod workload;
 
 /// `auto`: moby/buildkit:buildx-stable-1 where present, else the highest
@@ -299,5 +294,4 @@ fn scenario_name(sc: &Scenario, loaded: Option<&LoadedScenario>, keys: &Keys) ->
 }
 
 #[cfg(test)]
-#[path = "options_tests.rs"]
 mod tests;

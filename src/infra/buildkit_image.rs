@@ -83,7 +83,7 @@ pub async fn list(env: &[(String, String)]) -> Vec<String> {
     let spec = Spec::new("docker")
         .args(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])
         .envs(env);
-    process::output(&spec, Duration::from_secs(30))
+    process::output::output(&spec, Duration::from_secs(30))
         .await
         .map(|out| out.lines().map(|l| l.trim().to_string()).collect())
         .unwrap_or_default()
@@ -100,7 +100,9 @@ pub async fn version(image: &str, env: &[(String, String)]) -> Option<String> {
             image,
         ])
         .envs(env);
-    let out = process::output(&spec, Duration::from_secs(20)).await.ok()?;
+    let out = process::output::output(&spec, Duration::from_secs(20))
+        .await
+        .ok()?;
     let v = out.trim();
     (!v.is_empty() && v != "<no value>").then(|| v.to_string())
 }

@@ -12,6 +12,7 @@
 //! and stopped is `engine_owned.rs`.
 
 use crate::error::Error;
+use crate::infra::engine::owned::OwnedEngine;
 
 use crate::config::matrix::ImageStore;
 use crate::infra::network;
@@ -19,13 +20,9 @@ use crate::infra::process::{self, Spec};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-#[path = "engine_api.rs"]
-mod api;
-#[path = "engine_owned.rs"]
-mod owned;
+pub mod api;
+pub mod owned;
 use owned::ping;
-pub use owned::OwnedEngine;
 
 #[derive(Debug)]
 pub struct Engine {
@@ -102,7 +99,7 @@ impl Engine {
     ) -> anyhow::Result<Engine> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("failed to create {}", dir.display()))?;
-        let bridge = network::Bridge::create().await?;
+        let bridge = network::bridge::Bridge::create().await?;
         let mut owned = OwnedEngine {
             dir: dir.to_path_buf(),
             process: None,
@@ -280,7 +277,7 @@ impl Engine {
             .args(args.iter().copied())
             .envs(&self.docker_env());
         let t0 = Instant::now();
-        let r = process::output(&spec, timeout).await;
+        let r = process::output::output(&spec, timeout).await;
         let end = match &r {
             Ok(_) => "ok".to_string(),
             Err(e) => format!("failed: {}", format!("{e:#}").lines().next().unwrap_or("")),

@@ -22,9 +22,7 @@ use std::io::Write;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-#[path = "leftovers_remove.rs"]
-mod remove;
+pub mod remove;
 use remove::remove_one;
 
 pub const LOCK_FILE: &str = "owner.lock";
@@ -234,5 +232,4 @@ pub fn sweep_before_run() {
 }
 
 #[cfg(test)]
-#[path = "leftovers_tests.rs"]
 mod tests;

@@ -12,6 +12,5 @@ pub mod engine;
 pub mod http;
 pub mod leftovers;
 pub mod network;
-pub mod pipe;
 pub mod process;
 pub mod registry;

@@ -7,6 +7,9 @@
 //! `process_background.rs` (long-lived children: dockerd, the registry) and
 //! `process_groups.rs` (what a second Ctrl-C ends and removes).
 
+pub mod pipeline;
+
+use crate::infra::process::groups::{signal_group, GroupGuard};
 use chrono::{DateTime, Utc};
 use std::ffi::OsString;
 use std::io::Write;
@@ -15,21 +18,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::watch;
-
-#[path = "process_background.rs"]
-mod background;
-#[path = "process_groups.rs"]
-mod groups;
-#[path = "process_output.rs"]
-mod output;
-
-pub use background::Background;
-pub(crate) use groups::GroupGuard;
-pub use groups::{
-    kill_registered_groups, register_bridge, register_dir, remove_registered_leftovers,
-    remove_tree, signal_group, unregister_bridge,
-};
-pub use output::{cancelled, output, output_or_cancel, Interrupted};
+pub mod background;
+pub mod groups;
+pub mod output;
 
 /// How long a child gets between SIGTERM and SIGKILL.
 pub const KILL_GRACE: Duration = Duration::from_secs(5);
@@ -351,5 +342,4 @@ pub fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(test)]
-#[path = "process_tests.rs"]
 mod tests;

@@ -7,15 +7,12 @@
 //! footprint) is measured in `registry_footprint.rs`.
 
 use crate::infra::http;
-use crate::infra::process::{Background, Spec};
 use crate::util::which;
+use crate::{infra::process::background::Background, infra::process::Spec};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-#[path = "registry_footprint.rs"]
-mod footprint;
-pub use footprint::Footprint;
+pub mod footprint;
 
 /// A registry cachebench started, and owns.
 #[derive(Debug)]

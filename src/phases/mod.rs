@@ -15,10 +15,3 @@ pub mod legacy;
 pub mod phase;
 pub mod rawjson;
 pub mod timeline;
-
-pub use classify::{classify_status, classify_vertex, VertexClass};
-pub use compute::{compute_phases, PhaseBreakdown, PhaseShare, OTHER_WARN_SHARE};
-pub use legacy::LegacyParser;
-pub use phase::Phase;
-pub use rawjson::RawJsonParser;
-pub use timeline::{parser_for, BuildOutputParser, OutputFormat, PhaseInterval, Timeline};

@@ -14,9 +14,7 @@ use std::collections::HashMap;
 
 /// A JSON object larger than this is dropped as garbage (a stuck `{` line).
 const MAX_OBJECT_BYTES: usize = 64 << 20;
-
-#[path = "rawjson_timeline.rs"]
-mod build;
+mod timeline;
 
 #[derive(Deserialize)]
 struct Msg<'a> {
@@ -268,12 +266,11 @@ impl BuildOutputParser for RawJsonParser {
         if self.in_object {
             self.malformed += 1;
         }
-        let t = build::timeline(self, to_ns(ended));
+        let t = timeline::timeline(self, to_ns(ended));
         *self = RawJsonParser::default();
         t
     }
 }
 
 #[cfg(test)]
-#[path = "rawjson_tests.rs"]
 mod tests;

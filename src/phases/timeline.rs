@@ -88,7 +88,7 @@ impl Timeline {
 /// A parser of one build command's output, fed line by line as it arrives.
 ///
 /// ```
-/// use cachebench::phases::{parser_for, OutputFormat};
+/// use cachebench::{phases::timeline::parser_for, phases::timeline::OutputFormat};
 /// let mut p = parser_for(OutputFormat::RawJson);
 /// let now = chrono::Utc::now();
 /// p.feed("ERROR: failed to solve: boom", now);

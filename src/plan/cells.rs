@@ -62,7 +62,7 @@ pub struct Facts {
     /// The host and image store of an engine cachebench does not own.
     pub external_store: Option<(String, ImageStore)>,
     /// Run cells the engine cannot run, to record the real failure
-    /// ([`crate::plan::store::UNSUPPORTED_CELLS_ENV`]).
+    /// ([`crate::plan::image_store::UNSUPPORTED_CELLS_ENV`]).
     pub run_unsupported: bool,
 }
 
@@ -74,7 +74,7 @@ impl Facts {
         Facts {
             container_builder_unavailable: None,
             external_store: None,
-            run_unsupported: crate::plan::store::run_unsupported_from_env(),
+            run_unsupported: crate::plan::image_store::run_unsupported_from_env(),
             gha_unavailable: if has("ACTIONS_RUNTIME_TOKEN")
                 && (has("ACTIONS_CACHE_URL") || has("ACTIONS_RESULTS_URL"))
             {
@@ -130,7 +130,8 @@ pub fn static_skip(strategy: Strategy, builder: BuilderKind, state: State) -> Op
 pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
     let mut cells = Vec::new();
     let external = facts.external_store.as_ref().map(|(_, s)| *s);
-    for image_store in crate::plan::store::planned(&o.image_stores, o.image_stores_given, external)
+    for image_store in
+        crate::plan::image_store::planned(&o.image_stores, o.image_stores_given, external)
     {
         for &builder in &o.builders {
             for &strategy in &o.strategies {
@@ -154,10 +155,18 @@ pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
                     for &change in changes {
                         let mut skip = static_skip(strategy, builder, state);
                         if let (None, Some((host, has))) = (&skip, &facts.external_store) {
-                            skip = crate::plan::store::foreign_store_skip(host, *has, image_store);
+                            skip = crate::plan::image_store::foreign_store_skip(
+                                host,
+                                *has,
+                                image_store,
+                            );
                         }
                         if skip.is_none() && !facts.run_unsupported {
-                            skip = crate::plan::store::engine_skip(strategy, builder, image_store);
+                            skip = crate::plan::image_store::engine_skip(
+                                strategy,
+                                builder,
+                                image_store,
+                            );
                         }
                         if skip.is_none() && builder == BuilderKind::DockerContainer {
                             skip = facts.container_builder_unavailable.clone();
@@ -256,7 +265,7 @@ mod tests {
         );
         let r = cells[0].skip.as_deref().unwrap();
         assert!(
-            r.contains(crate::plan::store::CLASSIC_CACHE_EXPORT_ERROR),
+            r.contains(crate::plan::image_store::CLASSIC_CACHE_EXPORT_ERROR),
             "{r}"
         );
         assert!(cells[1..].iter().all(|c| c.skip.is_none()));

@@ -6,8 +6,6 @@
 //! touches Docker, and it imports only from config.
 
 pub mod cells;
-pub mod store;
+pub mod image_store;
 pub mod strategy;
 pub mod target;
-
-pub use cells::*;

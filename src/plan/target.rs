@@ -6,8 +6,8 @@
 
 use crate::config::matrix::BuilderKind;
 use crate::config::options::Options;
+use crate::plan::cells::Cell;
 use crate::plan::strategy::RunTarget;
-use crate::plan::Cell;
 use std::path::{Path, PathBuf};
 
 /// What names depend on besides the cell.

@@ -6,9 +6,9 @@
 //! matrix). The run writes this vocabulary, so in the imports records sit below
 //! phases, infra and run (they import only config and plan).
 
-pub mod env_info;
-pub mod load;
+pub mod environment;
 pub mod record;
 pub mod redact;
-pub mod results;
+pub mod results_reader;
+pub mod results_writer;
 pub mod resume;

@@ -215,7 +215,7 @@ impl RunRecord {
     pub fn blank(
         scenario: &str,
         workload: &str,
-        cell: &crate::plan::Cell,
+        cell: &crate::plan::cells::Cell,
         rep: u32,
         kind: RunKind,
         status: RunStatus,
@@ -288,7 +288,7 @@ fn default_image_store() -> String {
     DEFAULT_IMAGE_STORE.to_string()
 }
 
-impl crate::plan::Cell {
+impl crate::plan::cells::Cell {
     /// The key records name this cell by.
     pub fn key(&self) -> CellKey {
         CellKey {

@@ -7,7 +7,7 @@ use crate::config::cli::RunArgs;
 use crate::config::options::Options;
 use crate::error::{Error, Result};
 use crate::records::record::{RunKind, RunRecord, RunStatus};
-use crate::records::results;
+use crate::records::results_writer;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -173,8 +173,8 @@ pub fn done_runs(out: &Path, resolved: &str, workload: &str) -> Result<Done> {
             out.display()
         )));
     }
-    let (records, warning) = if out.join(results::RUNS_JSONL).exists() {
-        results::read_runs(out).map_err(|e| Error::usage(format!("--resume: {e:#}")))?
+    let (records, warning) = if out.join(results_writer::RUNS_JSONL).exists() {
+        results_writer::read_runs(out).map_err(|e| Error::usage(format!("--resume: {e:#}")))?
     } else {
         (vec![], None)
     };

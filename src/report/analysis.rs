@@ -8,7 +8,13 @@
 //! scenario ran the matrix), so output is deterministic for a given `runs.jsonl`.
 
 use crate::records::record::{CellKey, RunRecord};
-use crate::report::stats::{self, is_tie, ratio_of_medians, Ratio, Summary};
+use crate::{
+    stats::summary::is_tie,
+    stats::summary::ratio_of_medians,
+    stats::summary::Ratio,
+    stats::summary::Summary,
+    stats::{self},
+};
 use serde::{Deserialize, Serialize};
 
 /// Runs of a cell by how they ended (measured runs only) plus the warm-up count.
@@ -97,14 +103,14 @@ pub struct FootprintStats {
 pub const OTHER_FLAG_SHARE: f64 = 0.05;
 
 /// The median of whole numbers (manifest counts, bytes), by the report's one
-/// median ([`stats::median`]: the mean of the middle pair for even n), rounded to
+/// median ([`stats::summary::median`]: the mean of the middle pair for even n), rounded to
 /// the nearest whole number.
 pub(crate) fn median_u64(mut v: Vec<u64>) -> Option<u64> {
     if v.is_empty() {
         return None;
     }
     v.sort_unstable();
-    Some(stats::median(&v).round() as u64)
+    Some(stats::summary::median(&v).round() as u64)
 }
 
 /// What a builder × state × change group says.
@@ -166,7 +172,7 @@ pub struct Analysis {
     /// that verdicts carry its correction for repeated looks; `None` for runs of a
     /// fixed count, read once.
     #[serde(skip)]
-    pub stop_rule: Option<crate::stats::StopRule>,
+    pub stop_rule: Option<crate::stats::sequential::StopRule>,
 }
 
 pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {

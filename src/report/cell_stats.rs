@@ -8,7 +8,10 @@ use crate::records::record::{CellKey, RunKind, RunRecord, RunStatus};
 use crate::report::analysis::{
     median_u64, push_unique, CellStats, FootprintStats, PhaseStats, Sample, StatusCounts,
 };
-use crate::report::stats::{self, OUTLIER_Z};
+use crate::{
+    stats::summary::OUTLIER_Z,
+    stats::{self},
+};
 
 /// The statistics of the cell `key` from its runs (warm-ups and measured).
 pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
@@ -41,7 +44,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
     }
     measured.sort_by_key(|r| r.rep);
     let walls: Vec<u64> = measured.iter().filter_map(|r| r.wall_ms).collect();
-    let z = stats::modified_z_scores(&walls);
+    let z = stats::summary::modified_z_scores(&walls);
     let samples: Vec<Sample> = measured
         .iter()
         .zip(&z)
@@ -75,7 +78,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
                 .iter()
                 .filter_map(|r| r.phases.named()[i].1)
                 .collect();
-            stats::summarize(&vals).map(|s| PhaseStats {
+            stats::summary::summarize(&vals).map(|s| PhaseStats {
                 phase: name.to_string(),
                 stats: s,
             })
@@ -93,7 +96,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         None
     } else {
         let n = shares.len();
-        Some(stats::round3(if n % 2 == 1 {
+        Some(stats::summary::round3(if n % 2 == 1 {
             shares[n / 2]
         } else {
             (shares[n / 2 - 1] + shares[n / 2]) / 2.0
@@ -113,7 +116,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         workloads,
         counts,
         reasons,
-        wall: stats::summarize(&walls),
+        wall: stats::summary::summarize(&walls),
         samples,
         outliers,
         slow_first_run,

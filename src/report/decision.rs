@@ -7,21 +7,28 @@
 //!   warm-local cells;
 //! - **best-effort local cache** (CodeBuild `LOCAL_DOCKER_LAYER_CACHE`): the expected
 //!   time E(p) = p·warm + (1 − p)·cold at hit probability p, and the p above which it
-//!   beats each remote cache (see [`crate::report::decision_local`]).
+//!   beats each remote cache (see [`crate::report::decision::local`]).
 //!
 //! Each situation is decided per image store × builder × change (what changed is a
 //! dimension of the decision). A cold state makes the change irrelevant, so cold
 //! cells are matched by strategy, builder and store whatever their change, and the
 //! samples of a strategy's cold cells are pooled. Verdicts are settled by
-//! [`crate::report::decision_settle`].
+//! [`crate::report::decision::settle`].
+
+pub mod local;
+pub mod markdown;
+pub mod options;
+pub mod per_state;
+pub mod sentences;
+pub mod settle;
+#[cfg(test)]
+mod tests;
 
 use crate::report::analysis::Analysis;
-pub use crate::report::decision_local::{BestEffort, BreakEven, Expected};
-pub use crate::report::decision_options::{
-    cells_of, cold_median, no_cache, option, OptionStats, NO_CACHE_ID,
-};
-pub use crate::report::decision_per_state::StateVerdict;
-use crate::report::decision_settle::{reading_rule, settle_with_no_cache, steps_noise, Call};
+use crate::report::decision::local::BestEffort;
+use crate::report::decision::options::{cells_of, cold_median, no_cache, option, OptionStats};
+use crate::report::decision::per_state::StateVerdict;
+use crate::report::decision::settle::{reading_rule, settle_with_no_cache, steps_noise, Call};
 use crate::stats;
 use serde::{Deserialize, Serialize};
 
@@ -120,8 +127,8 @@ fn scopes_of(a: &Analysis, state: &str) -> Vec<(String, String, String)> {
 fn with_savings(mut o: OptionStats, base: Option<f64>) -> OptionStats {
     if let Some(b) = base.filter(|b| *b > 0.0) {
         let s = b - o.median_ms;
-        o.saving_ms = Some(stats::round3(s));
-        o.saving_pct = Some(stats::round3(s / b * 100.0));
+        o.saving_ms = Some(stats::summary::round3(s));
+        o.saving_pct = Some(stats::summary::round3(s / b * 100.0));
     }
     o
 }
@@ -136,13 +143,13 @@ fn decide(
     (store, builder, change): (String, String, String),
     mut options: Vec<OptionStats>,
     no_cache_ms: Option<f64>,
-    rule: &crate::stats::StopRule,
+    rule: &crate::stats::sequential::StopRule,
 ) -> Scope {
     sort_fastest(&mut options);
     let call = settle_with_no_cache(&options, rule);
     let mut notes = vec![];
     for o in options.iter().filter(|o| o.pays == Some(false)) {
-        notes.push(crate::report::decision_markdown::does_not_pay(
+        notes.push(crate::report::decision::sentences::does_not_pay(
             o,
             no_cache_ms.unwrap_or(0.0),
         ));
@@ -255,7 +262,7 @@ fn differs_by_change(scopes: &[Scope]) -> bool {
 pub const METHOD: &str = "per situation, the options (no cache and each cache, or the warm-local cells) are compared by the stop rule of --reps auto looked at once (Welch's t-tests on log wall times at 95% confidence, see stats::sequential): a winner is shown faster than every other option; otherwise the options the leading one is not shown faster than are a tie when every pair of them is shown within +-3% (TOST), else the answer is leaning, with about how many more runs per cell would settle it; a win whose difference lies only in the build steps (work identical whichever cache is used, the rest not shown to differ by a one-sided Welch interval) is called noise in the build, not the cache";
 
 /// [`METHOD`], and for records a `--reps auto` run stopped, the correction for its
-/// looks the verdicts carry ([`crate::report::decision_settle::reading_rule`]).
+/// looks the verdicts carry ([`crate::report::decision::settle::reading_rule`]).
 pub fn method(a: &Analysis) -> String {
     match &a.stop_rule {
         Some(r) => format!(
@@ -280,7 +287,7 @@ impl Decision {
         if !warm.is_empty() {
             situations.push(situation(SituationKind::WarmHost, a, warm, vec![]));
         }
-        let be = crate::report::decision_local::best_effort(a);
+        let be = crate::report::decision::local::best_effort(a);
         if !be.is_empty() {
             situations.push(situation(SituationKind::BestEffortLocal, a, vec![], be));
         }
@@ -288,7 +295,7 @@ impl Decision {
             confidence: reading_rule(a).confidence,
             method: method(a),
             situations,
-            per_state: crate::report::decision_per_state::per_state(a),
+            per_state: crate::report::decision::per_state::per_state(a),
         }
     }
 }
@@ -302,7 +309,7 @@ fn situation(
     let differs = differs_by_change(&scopes);
     Situation {
         situation: kind,
-        recommendation: crate::report::decision_markdown::recommendation(
+        recommendation: crate::report::decision::sentences::recommendation(
             kind,
             a,
             &scopes,
@@ -314,7 +321,3 @@ fn situation(
         best_effort,
     }
 }
-
-#[cfg(test)]
-#[path = "decision_tests.rs"]
-mod tests;

@@ -1,9 +1,15 @@
 //! The exporter trait (one implementation per file format, as hyperfine does), the
 //! data every exporter gets, and the formatting helpers they share.
 
+pub mod benchmark_json;
+pub mod github_md;
+pub mod report_md;
+pub mod summary_csv;
+pub mod summary_json;
+
 use crate::error::Result;
+use crate::records::environment::EnvInfo;
 use crate::report::analysis::Analysis;
-use crate::report::env::EnvInfo;
 
 /// Version of `summary.json` / `summary.csv` (see `docs/summary-schema.md`).
 pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
@@ -26,7 +32,7 @@ pub struct ReportData<'a> {
     /// Warnings to show in the report (truncated records, …).
     pub warnings: &'a [String],
     /// Why each state stopped, from `stopping.json` (`--reps auto`; empty otherwise).
-    pub stopping: &'a [crate::run::auto::Stopping],
+    pub stopping: &'a [crate::run::adaptive_reps::Stopping],
 }
 
 /// One output file of `cachebench report`.
@@ -40,11 +46,11 @@ pub trait Exporter {
 /// Every file exporter, in the order `render` writes them.
 pub fn exporters() -> Vec<Box<dyn Exporter>> {
     vec![
-        Box::new(crate::report::export_csv::SummaryCsv),
-        Box::new(crate::report::export_json::SummaryJson),
-        Box::new(crate::report::export_benchmark::BenchmarkJson),
-        Box::new(crate::report::export_markdown::MarkdownReport),
-        Box::new(crate::report::export_github::GithubSummary),
+        Box::new(crate::report::export::summary_csv::SummaryCsv),
+        Box::new(crate::report::export::summary_json::SummaryJson),
+        Box::new(crate::report::export::benchmark_json::BenchmarkJson),
+        Box::new(crate::report::export::report_md::MarkdownReport),
+        Box::new(crate::report::export::github_md::GithubSummary),
     ]
 }
 

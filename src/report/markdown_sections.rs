@@ -6,10 +6,12 @@ use crate::error::Result;
 use crate::report::analysis::OTHER_FLAG_SHARE;
 use crate::report::analysis::{Analysis, CellStats, Group};
 use crate::report::decision::Decision;
+use crate::report::export::summary_json::{
+    METHOD_CI, METHOD_OUTLIERS, METHOD_PERCENTILES, METHOD_SAMPLES,
+};
 use crate::report::export::{fmt_bytes, fmt_ms, fmt_ratio, ReportData};
-use crate::report::export_json::{METHOD_CI, METHOD_OUTLIERS, METHOD_PERCENTILES, METHOD_SAMPLES};
 use crate::report::labels;
-use crate::report::stats::Ratio;
+use crate::stats::summary::Ratio;
 use std::fmt::Write;
 
 fn ratio_with_interval(r: &Ratio) -> String {
@@ -158,19 +160,19 @@ pub fn header(out: &mut String, data: &ReportData<'_>, title: &str) {
 /// `## Decision`.
 pub fn decision(out: &mut String, a: &Analysis) {
     let d = Decision::from_analysis(a);
-    out.push_str(&crate::report::decision_markdown::render(a, &d));
+    out.push_str(&crate::report::decision::markdown::render(a, &d));
 }
 
 /// `## Verdict per state`: one sentence per group, by the Decision's rule.
 pub fn verdicts(out: &mut String, a: &Analysis) {
     out.push_str("## Verdict per state\n\n");
-    let per_state = crate::report::decision_per_state::per_state(a);
+    let per_state = crate::report::decision::per_state::per_state(a);
     for (g, v) in a.groups.iter().zip(&per_state) {
         let _ = writeln!(
             out,
             "- **{}**: {}",
             group_title(a, g),
-            crate::report::decision_per_state::sentence(v)
+            crate::report::decision::per_state::sentence(v)
         );
     }
     out.push('\n');

@@ -6,8 +6,8 @@ use crate::error::Result;
 use crate::report::analysis::Analysis;
 use crate::report::charts::{write_charts, Footprint};
 use crate::report::export::{exporters, Exporter, ReportData};
-use crate::report::load::{load_env, load_runs};
 use crate::report::step_summary::{append_step_summary, step_summary_path};
+use crate::{records::environment::load_env, records::results_reader::load_runs};
 use std::path::{Path, PathBuf};
 
 /// Options of [`render_with`].
@@ -76,7 +76,7 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     let runs_path = out.join("runs.jsonl");
     let loaded = load_runs(&runs_path)?;
     let env = load_env(&out.join("env.json"))?;
-    let stopping = load_stopping(&out.join(crate::run::auto::STOPPING_JSON))?;
+    let stopping = load_stopping(&out.join(crate::run::adaptive_reps::STOPPING_JSON))?;
     let mut analysis = Analysis::from_records(&loaded.records);
     analysis.stop_rule = stop_rule_of(&stopping);
     let mut warnings = loaded.warnings;
@@ -123,7 +123,7 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
             .map_err(|e| anyhow::Error::new(e).context(format!("writing {}", path.display())))?;
         // The job summary gets the self-contained form: report.md's relative
         // image links cannot resolve there.
-        if ex.file_name() == crate::report::export_github::GithubSummary.file_name() {
+        if ex.file_name() == crate::report::export::github_md::GithubSummary.file_name() {
             markdown = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
         written.push(path);
@@ -141,13 +141,15 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
 /// The rule a `--reps auto` run stopped its states by: the one `stopping.json`
 /// records, the defaults for a file written before it recorded one, none for a run
 /// of a fixed count (no file).
-fn stop_rule_of(stopping: &[crate::run::auto::Stopping]) -> Option<crate::stats::StopRule> {
+fn stop_rule_of(
+    stopping: &[crate::run::adaptive_reps::Stopping],
+) -> Option<crate::stats::sequential::StopRule> {
     let recorded = stopping.iter().find_map(|s| s.rule.clone());
-    recorded.or_else(|| (!stopping.is_empty()).then(crate::stats::StopRule::default))
+    recorded.or_else(|| (!stopping.is_empty()).then(crate::stats::sequential::StopRule::default))
 }
 
 /// `stopping.json` (written by a `--reps auto` run), or nothing when it is absent.
-fn load_stopping(path: &Path) -> Result<Vec<crate::run::auto::Stopping>> {
+fn load_stopping(path: &Path) -> Result<Vec<crate::run::adaptive_reps::Stopping>> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
             anyhow::anyhow!(

@@ -73,7 +73,7 @@ pub fn summary_table(records: &[RunRecord]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let Some(st) = crate::stats::summarize(&v) else {
+        let Some(st) = crate::stats::summary::summarize(&v) else {
             s.push_str(&format!(
                 "{key:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:<44}  {others}\n",
                 0, "-", "-", "-", ""

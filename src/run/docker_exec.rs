@@ -7,10 +7,14 @@
 use crate::config::matrix::State;
 use crate::infra::builder;
 use crate::infra::process::{self, Ending, LineSink, Outcome, Spec};
-use crate::phases::{self, BuildOutputParser, Timeline};
 use crate::plan::strategy::{DockerCommand, OutputFormat, Role, RunTarget};
 use crate::records::record::RunStatus;
 use crate::run::runner::Session;
+use crate::{
+    phases::timeline::BuildOutputParser,
+    phases::timeline::Timeline,
+    phases::{self},
+};
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
@@ -43,8 +47,12 @@ impl Session {
         deadline: Option<Instant>,
     ) -> (Outcome, Option<Timeline>) {
         let parser = match c.format {
-            OutputFormat::RawJson => Some(phases::parser_for(phases::OutputFormat::RawJson)),
-            OutputFormat::Legacy => Some(phases::parser_for(phases::OutputFormat::Legacy)),
+            OutputFormat::RawJson => Some(phases::timeline::parser_for(
+                phases::timeline::OutputFormat::RawJson,
+            )),
+            OutputFormat::Legacy => Some(phases::timeline::parser_for(
+                phases::timeline::OutputFormat::Legacy,
+            )),
             OutputFormat::Plain => None,
         };
         match parser {
@@ -182,7 +190,7 @@ pub(crate) fn monotonic_span(from: Instant, to: Instant) -> chrono::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phases::{Phase, PhaseInterval};
+    use crate::{phases::phase::Phase, phases::timeline::PhaseInterval};
 
     /// The wall window is the monotonic span of the commands: phases attributed
     /// from timestamps are clipped to it and, with `other`, sum to it exactly.
@@ -203,7 +211,7 @@ mod tests {
             start + chrono::Duration::milliseconds(1000),
             start + chrono::Duration::milliseconds(6000),
         );
-        let b = phases::compute_phases(start, start + span, &[], &[push]);
+        let b = phases::compute::compute_phases(start, start + span, &[], &[push]);
         assert_eq!(b.wall_ms, 1234);
         assert_eq!(b.sum_ms(), 1234);
         assert_eq!(b.phases.push_ms, Some(234));

@@ -7,7 +7,7 @@
 //! engine restarts, resume and exit codes are exercised without Docker.
 
 use crate::config::matrix::ImageStore;
-use crate::plan::Cell;
+use crate::plan::cells::Cell;
 use crate::records::record::{RunKind, RunRecord};
 use crate::run::chain::RunPlan;
 use crate::run::runner::Session;
@@ -139,17 +139,7 @@ fn reason_short(records: &[RunRecord]) -> String {
 }
 
 #[cfg(test)]
-#[path = "executor_fake.rs"]
 pub mod fake;
 
 #[cfg(test)]
-#[path = "executor_tests.rs"]
 mod tests;
-
-#[cfg(test)]
-#[path = "chain_tests.rs"]
-mod chain_tests;
-
-#[cfg(test)]
-#[path = "auto_tests.rs"]
-mod auto_tests;

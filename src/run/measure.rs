@@ -7,14 +7,19 @@ use crate::config::matrix::Strategy;
 use crate::infra::builder;
 use crate::infra::process::Ending;
 use crate::phases::bootstrap::{Bootstrap, BootstrapParser};
-use crate::phases::{self, Phase, PhaseInterval, Timeline};
+use crate::plan::cells::Cell;
 use crate::plan::strategy::{self, DockerCommand, Role, RunTarget};
-use crate::plan::Cell;
 use crate::records::record::{CommandRecord, RunRecord, RunStatus};
 use crate::run::docker_exec::{failure_reason, monotonic_span, run_status};
 use crate::run::prepare::rotate_cache;
 use crate::run::runner::Session;
 use crate::run::state_check;
+use crate::{
+    phases::phase::Phase,
+    phases::timeline::PhaseInterval,
+    phases::timeline::Timeline,
+    phases::{self},
+};
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 
@@ -111,7 +116,7 @@ impl Session {
             // only attribute phases inside that window (a wall-clock step, NTP or
             // manual, cannot stretch or shrink it), and the phases sum to it.
             let end = start + monotonic_span(began, mono_end);
-            let b = phases::compute_phases(start, end, &timelines, &extra);
+            let b = phases::compute::compute_phases(start, end, &timelines, &extra);
             rec.wall_ms = Some(b.wall_ms);
             rec.phases = b.phases;
             rec.steps_total = Some(b.steps_total);

@@ -8,21 +8,22 @@
 //! [`state_check`] (the run proves its state from the build's own records) →
 //! [`transcript`] and [`console`] (what the user reads while it runs).
 
-pub mod auto;
+pub mod adaptive_reps;
+pub mod base_images;
 pub mod chain;
 pub mod console;
 pub mod docker_exec;
-pub mod empty;
+pub mod environment_capture;
 pub mod eta;
 pub mod executor;
+pub mod failure_policy;
+pub mod local_state;
 pub mod measure;
-pub mod out;
-pub mod policy;
 pub mod prepare;
+pub mod results_folder;
 pub mod rounds;
 pub mod runner;
 pub mod scheduler;
-pub mod seed;
 pub mod setup;
 pub mod state_check;
 pub mod transcript;

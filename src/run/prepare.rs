@@ -7,8 +7,8 @@
 use crate::config::matrix::{Change, State, Strategy};
 use crate::infra::builder;
 use crate::infra::process::Outcome;
+use crate::plan::cells::Cell;
 use crate::plan::strategy::{self, RunTarget};
-use crate::plan::Cell;
 use crate::records::record::RunStatus;
 use crate::run::chain::Prep;
 use crate::run::docker_exec::{failure_reason, run_status};

@@ -15,7 +15,7 @@
 //! can be reproduced and checked.
 
 use crate::config::matrix::{BuilderKind, ImageStore, State};
-use crate::plan::Cell;
+use crate::plan::cells::Cell;
 use crate::records::record::RunKind;
 
 /// One group of cells whose runs go in rounds together.

@@ -5,15 +5,15 @@
 //! policy, restarts a dead engine once, writes every record as soon as its run ends,
 //! and shows progress with an ETA from measured times ([`crate::run::eta`]). With
 //! `--reps auto` a group's cells of one change stop as soon as the stop rule
-//! settles them ([`crate::run::auto`]). Setup and teardown are
-//! [`crate::run::setup`]; the results folder is [`crate::run::out`].
+//! settles them ([`crate::run::adaptive_reps`]). Setup and teardown are
+//! [`crate::run::setup`]; the results folder is [`crate::run::results_folder`].
 
 use crate::error::{exit, Result};
-use crate::plan::Cell;
+use crate::plan::cells::Cell;
 use crate::records::record::{RunKind, RunRecord, RunStatus};
-use crate::records::results::RecordWriter;
+use crate::records::results_writer::RecordWriter;
 use crate::records::resume::Done;
-use crate::run::auto::{AutoReps, Stopping, Subsets};
+use crate::run::adaptive_reps::{AutoReps, Stopping, Subsets};
 use crate::run::chain::{Chain, Prep, RunPlan};
 use crate::run::console;
 use crate::run::eta::{self, Eta};
@@ -85,7 +85,7 @@ struct Walk<'a, E> {
     schedule: &'a Schedule,
     bar: ProgressBar,
     records: Vec<RunRecord>,
-    policy: crate::run::policy::FailurePolicy,
+    policy: crate::run::failure_policy::FailurePolicy,
     engine: EngineWatch,
     eta: Eta,
     /// Per cell: runs still to come (warm-ups and measured).
@@ -136,7 +136,7 @@ pub async fn run_matrix<E: CellExecutor>(
         schedule,
         bar,
         records: Vec::new(),
-        policy: crate::run::policy::FailurePolicy::new(),
+        policy: crate::run::failure_policy::FailurePolicy::new(),
         engine: EngineWatch::default(),
         eta: Eta::default(),
         chained: vec![false; cells.len()],

@@ -1,6 +1,6 @@
 //! Setup and teardown of what a matrix runs on: the registry (cachebench's own, or
 //! the one given), the engine (cachebench's own dockerd, or `--docker-host`), base
-//! images seeded offline ([`crate::run::seed`]), the egress probe and the BuildKit
+//! images seeded offline ([`crate::run::base_images`]), the egress probe and the BuildKit
 //! image; then the [`Session`] over them. Teardown stops only what cachebench
 //! started and removes only the tags and images this run made.
 
@@ -10,10 +10,10 @@ use crate::error::{Error, Result};
 use crate::infra::engine::Engine;
 use crate::infra::process;
 use crate::infra::registry::Registry;
-use crate::plan::Facts;
-use crate::run::out::workload_id;
+use crate::plan::cells::Facts;
+use crate::run::base_images::{buildkit_image, seed, seed_from_external};
+use crate::run::results_folder::workload_id;
 use crate::run::runner::Session;
-use crate::run::seed::{buildkit_image, seed, seed_from_external};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -70,7 +70,7 @@ pub async fn setup(
         .map_err(|e| {
             Error::Internal(anyhow::anyhow!("failed to create a temporary folder: {e}"))
         })?;
-    process::register_dir(work.path());
+    process::groups::register_dir(work.path());
     let run_id = format!(
         "{}{:04x}",
         chrono::Utc::now().format("%Y%m%d%H%M%S"),
@@ -204,7 +204,7 @@ async fn start_parts(
             .await
             .unwrap_or_default();
         facts.external_store =
-            crate::plan::store::parse_docker_info(&info).map(|s| (engine.host.clone(), s));
+            crate::plan::image_store::parse_docker_info(&info).map(|s| (engine.host.clone(), s));
     }
     // Seed base images (and the BuildKit image) into our registry from the host engine.
     let own_registry = started.registry.as_ref();
@@ -212,7 +212,7 @@ async fn start_parts(
         let reg = own_registry.expect("own registry with own engine");
         for img in &opts.seed_images {
             seed(engine, reg, img, &mut cancel).await.map_err(|e| {
-                if e.is::<process::Interrupted>() || interrupted(&cancel) {
+                if e.is::<process::output::Interrupted>() || interrupted(&cancel) {
                     return interrupted_setup();
                 }
                 Error::missing(format!(
@@ -330,7 +330,7 @@ impl Setup {
             let _ = d.close();
         }
         // Mounts left by a killed engine are detached first.
-        process::remove_tree(self.work.path());
+        process::groups::remove_tree(self.work.path());
     }
 }
 

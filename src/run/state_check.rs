@@ -262,5 +262,4 @@ fn short(name: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "state_check_tests.rs"]
 mod tests;

@@ -11,7 +11,3 @@ pub mod drift;
 pub mod sequential;
 pub mod summary;
 pub mod welch;
-
-pub use drift::{attribute, Attribution, Split};
-pub use sequential::{leaning, Decision, Settled, StopRule};
-pub use summary::*;

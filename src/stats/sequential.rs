@@ -416,9 +416,7 @@ pub fn leaning(samples: &[Vec<f64>], confidence: f64, margin: f64) -> Settled {
 }
 
 #[cfg(test)]
-#[path = "sequential_tests.rs"]
 mod tests;
 
 #[cfg(test)]
-#[path = "sequential_sim_tests.rs"]
 mod sim_tests;

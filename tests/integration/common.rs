@@ -38,7 +38,7 @@ pub fn text(o: &Output) -> String {
 }
 
 pub fn records(out: &Path) -> Vec<RunRecord> {
-    let (r, warning) = cachebench::records::results::read_runs(out).expect("runs.jsonl");
+    let (r, warning) = cachebench::records::results_writer::read_runs(out).expect("runs.jsonl");
     assert!(warning.is_none(), "{warning:?}");
     r
 }
@@ -609,7 +609,7 @@ pub fn small_args(ctx: &Path, out: &Path, strategies: &[&str]) -> Vec<String> {
 
 /// Records, tolerating (and returning) a warning about a truncated last line.
 pub fn records_lenient(out: &Path) -> Vec<RunRecord> {
-    cachebench::records::results::read_runs(out)
+    cachebench::records::results_writer::read_runs(out)
         .expect("runs.jsonl")
         .0
 }

@@ -4,7 +4,7 @@
 //! cachebench does not own kept on its own store.
 
 use super::common::*;
-use cachebench::plan::store::{CLASSIC_CACHE_EXPORT_ERROR, UNSUPPORTED_CELLS_ENV};
+use cachebench::plan::image_store::{CLASSIC_CACHE_EXPORT_ERROR, UNSUPPORTED_CELLS_ENV};
 use cachebench::records::record::{RunRecord, RunStatus};
 
 const BUILDKIT_IMAGE: &str = "cachebench/buildkit:v0.13.2";
@@ -176,7 +176,7 @@ fn registry_footprint_per_store_and_builder() {
 #[test]
 fn an_engine_not_owned_is_not_switched_to_another_store() {
     let info = host_docker_ok(&["info", "--format", "{{json .}}"]);
-    let has = cachebench::plan::store::parse_docker_info(&info).expect("host engine store");
+    let has = cachebench::plan::image_store::parse_docker_info(&info).expect("host engine store");
     let other = match has {
         cachebench::config::matrix::ImageStore::Containerd => "classic",
         cachebench::config::matrix::ImageStore::Classic => "containerd",

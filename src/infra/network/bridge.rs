@@ -3,7 +3,7 @@
 //! and removed with its rules once.
 
 use super::firewall::{self, remove_rules, restore_forwarding, sweep_stale};
-use super::quick::{quick, quick_out, CMD_LIMIT};
+use crate::infra::network::sync_command::{quick, quick_out, CMD_LIMIT};
 use crate::infra::process::{self, Spec};
 use anyhow::Context;
 
@@ -39,13 +39,13 @@ impl Bridge {
             pick_third(seed, &used).context("no free 169.254.N.0/24 for cachebench's bridge")?;
         let cidr = format!("169.254.{third}.1/24");
         let subnet = format!("169.254.{third}.0/24");
-        process::output(
+        process::output::output(
             &Spec::new("ip").args(["link", "add", &name, "type", "bridge"]),
             CMD_LIMIT,
         )
         .await
         .with_context(|| format!("failed to create bridge {name} for cachebench's dockerd"))?;
-        process::register_bridge(&name);
+        process::groups::register_bridge(&name);
         crate::infra::leftovers::note_bridge(&name, &subnet);
         let mut bridge = Bridge {
             name,
@@ -55,7 +55,7 @@ impl Bridge {
             iptables: None,
             deleted: false,
         };
-        if let Err(e) = process::output(
+        if let Err(e) = process::output::output(
             &Spec::new("ip").args(["addr", "add", &bridge.cidr, "dev", &bridge.name]),
             CMD_LIMIT,
         )
@@ -85,7 +85,7 @@ impl Bridge {
         }
         self.deleted = true;
         remove_rules(&self.name);
-        process::unregister_bridge(&self.name);
+        process::groups::unregister_bridge(&self.name);
         let _ = quick("ip", &["link", "del", &self.name]);
         restore_forwarding();
     }

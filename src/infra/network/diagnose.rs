@@ -222,5 +222,4 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
-#[path = "diagnose_tests.rs"]
 mod tests;

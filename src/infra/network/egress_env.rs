@@ -6,7 +6,7 @@ use super::probe;
 /// Records in `env.json` whether builds had egress, for which subnet, and what
 /// the probe found.
 pub fn record_env(
-    env: &mut crate::records::env_info::EnvInfo,
+    env: &mut crate::records::environment::EnvInfo,
     engine: &crate::infra::engine::Engine,
     probe: &probe::ProbeResult,
 ) {

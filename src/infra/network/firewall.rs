@@ -3,7 +3,7 @@
 //! `iptables -S` by that tag to be removed, and swept when their bridge is gone;
 //! `net.ipv4.ip_forward` turned on only if it was off, and put back.
 
-use super::{quick_args, quick_out};
+use crate::infra::network::sync_command::{quick_args, quick_out};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Prefix of the comment every rule of cachebench carries.

@@ -29,16 +29,9 @@
 //! (the machine's Debian archive) and `quick.rs` (the short commands they run).
 
 pub mod apt;
-mod bridge;
+pub mod bridge;
 pub mod diagnose;
-mod egress_env;
-mod firewall;
+pub mod egress_env;
+pub mod firewall;
 pub mod probe;
-mod quick;
-
-pub use bridge::Bridge;
-pub use egress_env::{container_nameservers, record_env};
-pub use firewall::{
-    remove_rules, restore_forwarding, sweep_stale, tagged_rules, TaggedRule, TAG_PREFIX,
-};
-pub(crate) use quick::{quick_args, quick_out};
+pub mod sync_command;

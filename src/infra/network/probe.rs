@@ -99,7 +99,7 @@ async fn probe(engine: &Engine, url: &str) -> ProbeResult {
     ];
     let spec = Spec::new("docker").args(args).envs(&engine.docker_env());
     let t0 = Instant::now();
-    let out = process::output(&spec, HARD_LIMIT).await;
+    let out = process::output::output(&spec, HARD_LIMIT).await;
     let ms = t0.elapsed().as_millis();
     match out {
         Ok(_) => {

@@ -2,8 +2,8 @@
 //! bytes along the x axis, a title naming the workload and engine, and the legend
 //! box. Each chart module draws only its marks into this frame.
 
+use crate::records::environment::EnvInfo;
 use crate::report::analysis::{Analysis, CellStats};
-use crate::report::env::EnvInfo;
 use crate::report::labels;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

@@ -1,0 +1,203 @@
+//! The Decision as Markdown: per CI situation the recommendation in one sentence
+//! ([`crate::report::decision::sentences`]), then one short table per change (narrow
+//! enough for GitHub's 890 px column), then plain notes (a cache that does not pay
+//! for itself, a difference that is noise in the build).
+
+use crate::report::analysis::Analysis;
+use crate::report::decision::local::BestEffort;
+use crate::report::decision::sentences::{change_words, scope_label};
+use crate::report::export::{fmt_bytes, fmt_ms};
+use crate::report::labels;
+use crate::stats::summary::MedianCi;
+use crate::{
+    report::decision::options::OptionStats,
+    report::decision::{Decision, Situation, SituationKind},
+};
+use std::fmt::Write;
+
+/// `8.28–8.81 s`, `850 ms–1.20 s`: a range with its unit said once when shared.
+pub fn fmt_range(lo: f64, hi: f64) -> String {
+    let (l, h) = (fmt_ms(lo), fmt_ms(hi));
+    for unit in [" s", " ms"] {
+        if let (Some(l), true) = (l.strip_suffix(unit), h.ends_with(unit)) {
+            return format!("{l}–{h}");
+        }
+    }
+    format!("{l}–{h}")
+}
+
+/// `8.45 s (8.28–8.81 s)`; `8.45 s (n = 1)` without an interval.
+pub fn median_interval(median: f64, ci: Option<MedianCi>) -> String {
+    match ci {
+        Some(c) => format!(
+            "{} ({})",
+            fmt_ms(median),
+            fmt_range(c.lo as f64, c.hi as f64)
+        ),
+        None => format!("{} (n = 1)", fmt_ms(median)),
+    }
+}
+
+/// `6.79 s (45%)`, negative when slower.
+fn saving(o: &OptionStats) -> String {
+    match (o.saving_ms, o.saving_pct) {
+        _ if o.no_cache => "–".to_string(),
+        (Some(s), Some(p)) if p < 0.0 => format!("{} (−{:.0}%)", signed_ms(s), -p),
+        (Some(s), Some(p)) => format!("{} ({p:.0}%)", signed_ms(s)),
+        _ => "–".to_string(),
+    }
+}
+
+/// `1.20 s`, `−350 ms` (a true minus sign).
+pub fn signed_ms(ms: f64) -> String {
+    if ms < 0.0 {
+        format!("−{}", fmt_ms(-ms))
+    } else {
+        fmt_ms(ms)
+    }
+}
+
+fn registry(o: &OptionStats) -> String {
+    match (o.manifests, o.bytes) {
+        (Some(0), Some(0)) => "nothing".to_string(),
+        (Some(m), Some(b)) => format!(
+            "{m} manifest{}, {}",
+            if m == 1 { "" } else { "s" },
+            fmt_bytes(b)
+        ),
+        _ => "–".to_string(),
+    }
+}
+
+fn option_name(o: &OptionStats) -> String {
+    if o.no_cache {
+        format!("no cache ({})", o.strategy)
+    } else {
+        o.strategy.clone()
+    }
+}
+
+fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
+    let many = s.scopes.len() > 1;
+    for sc in &s.scopes {
+        if many {
+            let _ = writeln!(out, "**{}**\n", scope_label(a, sc));
+        }
+        out.push_str("| option | median (interval) | saving vs no cache | registry |\n");
+        out.push_str("|---|--:|--:|---|\n");
+        let pick = sc.pick().map(|o| o.id().to_string());
+        for o in &sc.options {
+            let name = option_name(o);
+            let name = if pick.as_deref() == Some(o.id()) {
+                format!("**{name}**")
+            } else {
+                name
+            };
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} |",
+                median_interval(o.median_ms, o.ci),
+                saving(o),
+                registry(o)
+            );
+        }
+        out.push('\n');
+        for n in &sc.notes {
+            let _ = writeln!(out, "- {n}");
+        }
+        if !sc.notes.is_empty() {
+            out.push('\n');
+        }
+    }
+}
+
+fn best_effort_table(out: &mut String, a: &Analysis, b: &BestEffort) {
+    if labels::runs_on(a, &b.builder, &b.image_store).is_some() {
+        let _ = writeln!(
+            out,
+            "**{}**\n",
+            change_words(a, &b.change, &b.builder, &b.image_store)
+        );
+    }
+    let mut heads: Vec<String> = vec!["hit probability p".into(), "expected time".into()];
+    heads.extend(b.break_even.iter().map(|e| format!("vs {}", e.strategy)));
+    let _ = writeln!(out, "| {} |", heads.join(" | "));
+    let _ = writeln!(out, "|{}", "--:|".repeat(heads.len()));
+    for e in &b.expected {
+        let mut row = vec![format!("{:.2}", e.p), fmt_ms(e.expected_ms)];
+        row.extend(b.break_even.iter().map(|r| {
+            let d = e.expected_ms - r.remote_ms;
+            if d > 0.0 {
+                format!("+{}", fmt_ms(d))
+            } else {
+                signed_ms(d)
+            }
+        }));
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out.push('\n');
+}
+
+/// What a situation is, in its heading.
+fn situation_heading(kind: SituationKind) -> &'static str {
+    match kind {
+        SituationKind::EphemeralRunner => "Ephemeral runner (every job starts empty)",
+        SituationKind::WarmHost => "Warm host (self-hosted, or a local cache that hit)",
+        SituationKind::BestEffortLocal => {
+            "Best-effort local cache (CodeBuild `LOCAL_DOCKER_LAYER_CACHE`)"
+        }
+    }
+}
+
+/// The Decision section (`## Decision` and one subsection per situation).
+pub fn render(a: &Analysis, d: &Decision) -> String {
+    let mut out = String::from("## Decision\n\n");
+    if d.situations.is_empty() {
+        out.push_str("No situation can be decided: the matrix has no warm-local or warm-remote cells with successful runs.\n\n");
+        return out;
+    }
+    for s in &d.situations {
+        let _ = writeln!(out, "### {}\n", situation_heading(s.situation));
+        let _ = writeln!(out, "{}\n", s.recommendation);
+        if s.situation == SituationKind::BestEffortLocal {
+            for b in &s.best_effort {
+                best_effort_table(&mut out, a, b);
+            }
+            let remotes: Vec<String> = s
+                .best_effort
+                .first()
+                .map(|b| {
+                    b.break_even
+                        .iter()
+                        .map(|e| format!("{} {}", e.strategy, fmt_ms(e.remote_ms)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians, against each remote cache's warm-remote median ({}); a negative difference means the local cache is faster on average.\n",
+                remotes.join(", ")
+            );
+        } else {
+            scope_table(&mut out, a, s);
+        }
+    }
+    out
+}
+
+/// The Decision for a terminal: each situation's recommendation as plain text (no
+/// Markdown emphasis), then its notes, for the end of `cachebench run`.
+pub fn terminal(d: &Decision) -> String {
+    let plain = |s: &str| s.replace("**", "").replace('`', "");
+    let mut out = String::from("Decision:\n");
+    if d.situations.is_empty() {
+        out.push_str("  no situation can be decided: no warm-local or warm-remote cell has successful runs\n");
+    }
+    for s in &d.situations {
+        let _ = writeln!(out, "- {}", plain(&s.recommendation));
+        for n in s.scopes.iter().flat_map(|sc| &sc.notes) {
+            let _ = writeln!(out, "  note: {}", plain(n));
+        }
+    }
+    out
+}

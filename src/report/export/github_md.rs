@@ -1,0 +1,101 @@
+//! `github.md`: the report as a reader meets it on GitHub, in a job summary
+//! (`$GITHUB_STEP_SUMMARY`) or a PR comment, where no relative image link can
+//! resolve. Self-contained: the Decision first, then a narrow results table that
+//! fits GitHub's 890 px column, every chart as Mermaid, and the wide tables folded in
+//! `<details>` blocks. No image links.
+
+use crate::error::Result;
+use crate::report::analysis::Analysis;
+use crate::report::decision::markdown::median_interval;
+use crate::report::export::{fmt_ratio, Exporter, ReportData};
+use crate::report::markdown_sections as sec;
+use crate::report::mermaid;
+use std::fmt::Write;
+
+/// Writes `github.md`.
+pub struct GithubSummary;
+
+/// The narrow results table: state × change, strategy, median with its interval,
+/// against the fastest.
+fn narrow_results(out: &mut String, a: &Analysis) {
+    out.push_str("| state × change | strategy | median (interval) | vs fastest |\n");
+    out.push_str("|---|---|--:|--:|\n");
+    for g in &a.groups {
+        let title = sec::group_title(a, g);
+        for c in sec::cells_of(a, g) {
+            let Some(w) = &c.wall else { continue };
+            let vs = match &c.relative {
+                Some(r) if r.fastest == c.key.strategy => "fastest".to_string(),
+                Some(r) => format!(
+                    "{}{}",
+                    fmt_ratio(r.ratio.ratio),
+                    if r.tie_with_fastest { ", tie" } else { "" }
+                ),
+                None => "–".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "| {title} | {} | {} | {vs} |",
+                c.key.strategy,
+                median_interval(w.median, w.ci)
+            );
+        }
+    }
+    let not_run: usize = a.cells.iter().filter(|c| c.wall.is_none()).count();
+    if not_run > 0 {
+        let _ = writeln!(
+            out,
+            "\n{not_run} cell{} without a successful run (skipped, failed or state check failed): see Results below.",
+            if not_run == 1 { "" } else { "s" }
+        );
+    }
+    out.push('\n');
+}
+
+/// A folded block: `<details>` with a summary line, Markdown inside.
+fn details(out: &mut String, summary: &str, body: &str) {
+    let _ = write!(
+        out,
+        "<details><summary>{summary}</summary>\n\n{}\n</details>\n\n",
+        body.trim_end()
+    );
+}
+
+impl Exporter for GithubSummary {
+    fn file_name(&self) -> &'static str {
+        "github.md"
+    }
+
+    fn export(&self, data: &ReportData<'_>) -> Result<Vec<u8>> {
+        let a = data.analysis;
+        let mut out = String::new();
+        sec::header(&mut out, data, "cachebench");
+        sec::decision(&mut out, a);
+        sec::warnings(&mut out, data);
+        out.push_str("## Results\n\n");
+        narrow_results(&mut out, a);
+        sec::verdicts(&mut out, a);
+        crate::report::repetitions::section(&mut out, data.stopping, "##");
+        out.push_str("## Charts\n\n");
+        let _ = writeln!(out, "{}", mermaid::legend());
+        mermaid::charts(&mut out, a);
+        let mut body = String::new();
+        sec::results_tables(&mut body, a, "####");
+        details(&mut out, "Results: every statistic per cell", &body);
+        let mut body = String::new();
+        if sec::phases_tables(&mut body, a, "####") {
+            details(&mut out, "Phases: median time per phase", &body);
+        }
+        let mut body = String::new();
+        if sec::footprint_table(&mut body, a) {
+            details(&mut out, "Registry footprint per cell", &body);
+        }
+        let mut body = String::new();
+        sec::methods(&mut body, a);
+        body.push_str("\n#### Environment\n\n");
+        sec::environment(&mut body, data)?;
+        details(&mut out, "Methods and environment", &body);
+        out.push_str("The full report with PNG charts is `report.md` in the results folder.\n");
+        Ok(out.into_bytes())
+    }
+}

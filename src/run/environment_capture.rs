@@ -1,0 +1,345 @@
+//! The environment a benchmark ran in (`OUT/env.json`): a FIXED list of fields,
+//! captured from `docker version`, `docker info`, `docker buildx version`,
+//! `docker buildx inspect` and /proc. The process environment is never captured as a
+//! whole; only the CI provider's name is derived from `GITHUB_ACTIONS` /
+//! `CODEBUILD_BUILD_ID`. No token, password or credential is ever read or stored.
+//! Anything that cannot be found is `None`, never an error: the docker commands run
+//! concurrently, each under [`DOCKER_LIMIT`], as tokio children in their own
+//! process groups, so an engine that does not answer costs at most that long and
+//! never blocks the runtime (a Ctrl-C meanwhile is still handled).
+
+use crate::records::environment::{EnvInfo, ENV_SCHEMA_VERSION};
+use crate::util::sha256_hex;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long each docker command of [`EnvInfo::capture`] may take.
+pub const DOCKER_LIMIT: Duration = Duration::from_secs(5);
+
+/// Commit of the build, set by `build.rs` when git was available.
+const BUILD_COMMIT: Option<&str> = option_env!("CACHEBENCH_GIT_COMMIT");
+
+impl EnvInfo {
+    /// Captures the environment. `docker_env` is added to the environment of every
+    /// docker command (e.g. `DOCKER_HOST`, `BUILDX_BUILDER`); `builder` is passed to
+    /// `docker buildx inspect`; `scenario_file` is hashed; `registry_kind` is
+    /// recorded as given. The commands run concurrently, each given
+    /// [`DOCKER_LIMIT`]; failures and timeouts give `None`s.
+    pub async fn capture(
+        docker_env: &[(String, String)],
+        builder: Option<&str>,
+        scenario_file: Option<&Path>,
+        registry_kind: Option<&str>,
+    ) -> EnvInfo {
+        let mut env = EnvInfo {
+            schema_version: ENV_SCHEMA_VERSION,
+            cachebench_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            cachebench_commit: BUILD_COMMIT.map(str::to_string),
+            scenario_sha256: scenario_file
+                .and_then(|p| std::fs::read(p).ok())
+                .map(|b| sha256_hex(&b)),
+            registry_kind: registry_kind.map(str::to_string),
+            ci_provider: ci_provider(|k| std::env::var_os(k).is_some()),
+            ..EnvInfo::default()
+        };
+        let mut inspect = vec!["buildx", "inspect"];
+        if let Some(b) = builder {
+            inspect.push(b);
+        }
+        let (version, info, buildx, inspected) = tokio::join!(
+            run_capture("docker", &["version", "--format", "{{json .}}"], docker_env),
+            run_capture("docker", &["info", "--format", "{{json .}}"], docker_env),
+            run_capture("docker", &["buildx", "version"], docker_env),
+            run_capture("docker", &inspect, docker_env),
+        );
+        if let Some(out) = version {
+            env.apply_docker_version(&out);
+        }
+        if let Some(out) = info {
+            env.apply_docker_info(&out);
+        }
+        if let Some(out) = buildx {
+            env.buildx_version = parse_buildx_version(&out);
+        }
+        if let Some(out) = inspected {
+            env.apply_buildx_inspect(&out);
+        }
+        env.kernel = read_trimmed("/proc/sys/kernel/osrelease").or(env.kernel);
+        if let Some(cpuinfo) = read_trimmed("/proc/cpuinfo") {
+            env.cpu_model = parse_cpu_model(&cpuinfo).or(env.cpu_model);
+        }
+        env.cpu_cores = std::thread::available_parallelism()
+            .ok()
+            .map(|n| n.get() as u32)
+            .or(env.cpu_cores);
+        if let Some(meminfo) = read_trimmed("/proc/meminfo") {
+            env.memory_bytes = parse_mem_total(&meminfo).or(env.memory_bytes);
+        }
+        env
+    }
+
+    /// Fills versions from `docker version --format '{{json .}}'`.
+    pub fn apply_docker_version(&mut self, json: &str) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+            return;
+        };
+        self.docker_cli_version = str_at(&v, &["Client", "Version"]);
+        self.engine_version = str_at(&v, &["Server", "Version"]);
+        if let Some(components) = v.pointer("/Server/Components").and_then(|c| c.as_array()) {
+            for c in components {
+                let name = c.get("Name").and_then(|n| n.as_str()).unwrap_or("");
+                let version = c
+                    .get("Version")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_string);
+                match name {
+                    "Engine" if self.engine_version.is_none() => self.engine_version = version,
+                    "containerd" => self.containerd_version = version,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Fills the image store, and fallbacks for kernel/CPU/memory, from
+    /// `docker info --format '{{json .}}'`.
+    pub fn apply_docker_info(&mut self, json: &str) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+            return;
+        };
+        let snapshotter = v
+            .get("DriverStatus")
+            .and_then(|d| d.as_array())
+            .is_some_and(|rows| {
+                rows.iter().any(|row| {
+                    row.as_array().is_some_and(|kv| {
+                        kv.iter().any(|s| {
+                            s.as_str()
+                                .is_some_and(|s| s.contains("io.containerd.snapshotter"))
+                        })
+                    })
+                })
+            });
+        let driver = v.get("Driver").and_then(|d| d.as_str());
+        self.image_store = if snapshotter {
+            Some("containerd-snapshotter".to_string())
+        } else {
+            driver.map(|d| format!("graphdriver:{d}"))
+        };
+        self.kernel = self
+            .kernel
+            .take()
+            .or_else(|| str_at(&v, &["KernelVersion"]));
+        self.cpu_cores = self
+            .cpu_cores
+            .or_else(|| v.get("NCPU").and_then(|n| n.as_u64()).map(|n| n as u32));
+        self.memory_bytes = self
+            .memory_bytes
+            .or_else(|| v.get("MemTotal").and_then(|n| n.as_u64()));
+    }
+
+    /// Fills driver and BuildKit version from `docker buildx inspect`.
+    pub fn apply_buildx_inspect(&mut self, text: &str) {
+        for line in text.lines() {
+            let Some((k, val)) = line.split_once(':') else {
+                continue;
+            };
+            let val = val.trim();
+            if val.is_empty() {
+                continue;
+            }
+            match k.trim() {
+                "Driver" if self.driver.is_none() => self.driver = Some(val.to_string()),
+                "BuildKit version" | "BuildKit" | "Buildkit" if self.buildkit_version.is_none() => {
+                    self.buildkit_version = Some(val.to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn str_at(v: &serde_json::Value, path: &[&str]) -> Option<String> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// `github.com/docker/buildx 0.12.1 30feaa1` → `0.12.1`; Debian's
+/// `github.com/docker/buildx 0.13.1+ds1-3 …` → `0.13.1+ds1-3`.
+pub fn parse_buildx_version(text: &str) -> Option<String> {
+    let line = text.lines().next()?;
+    let mut words = line.split_whitespace();
+    let first = words.next()?;
+    if first.contains("buildx") {
+        words.next().map(str::to_string)
+    } else {
+        Some(first.to_string())
+    }
+}
+
+/// First `model name` of /proc/cpuinfo.
+pub fn parse_cpu_model(cpuinfo: &str) -> Option<String> {
+    cpuinfo.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == "model name").then(|| v.trim().to_string())
+    })
+}
+
+/// `MemTotal` of /proc/meminfo, in bytes.
+pub fn parse_mem_total(meminfo: &str) -> Option<u64> {
+    meminfo.lines().find_map(|l| {
+        let rest = l.strip_prefix("MemTotal:")?;
+        let kb: u64 = rest.split_whitespace().next()?.parse().ok()?;
+        Some(kb * 1024)
+    })
+}
+
+/// The CI provider's name from the presence of its marker variable.
+pub fn ci_provider(is_set: impl Fn(&str) -> bool) -> Option<String> {
+    if is_set("GITHUB_ACTIONS") {
+        Some("github-actions".to_string())
+    } else if is_set("CODEBUILD_BUILD_ID") {
+        Some("codebuild".to_string())
+    } else {
+        None
+    }
+}
+
+fn read_trimmed(path: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Runs a command (own process group, killed at [`DOCKER_LIMIT`]); its stdout
+/// when it exits 0 in time.
+async fn run_capture(
+    program: &str,
+    args: &[&str],
+    extra_env: &[(String, String)],
+) -> Option<String> {
+    let spec = crate::infra::process::Spec::new(program)
+        .args(args.iter().copied())
+        .envs(extra_env);
+    crate::infra::process::output::output(&spec, DOCKER_LIMIT)
+        .await
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_docker_version_json() {
+        let mut env = EnvInfo::default();
+        env.apply_docker_version(
+            r#"{"Client":{"Version":"26.1.5+dfsg1"},"Server":{"Version":"26.1.5+dfsg1","Components":[{"Name":"Engine","Version":"26.1.5+dfsg1"},{"Name":"containerd","Version":"1.7.24~ds1"}]}}"#,
+        );
+        assert_eq!(env.docker_cli_version.as_deref(), Some("26.1.5+dfsg1"));
+        assert_eq!(env.engine_version.as_deref(), Some("26.1.5+dfsg1"));
+        assert_eq!(env.containerd_version.as_deref(), Some("1.7.24~ds1"));
+        env.apply_docker_version("not json"); // ignored
+        assert_eq!(env.engine_version.as_deref(), Some("26.1.5+dfsg1"));
+    }
+
+    #[test]
+    fn parses_docker_info_image_store() {
+        let mut env = EnvInfo::default();
+        env.apply_docker_info(
+            r#"{"Driver":"overlayfs","DriverStatus":[["driver-type","io.containerd.snapshotter.v1"]],"KernelVersion":"6.1.0","NCPU":2,"MemTotal":1024}"#,
+        );
+        assert_eq!(env.image_store.as_deref(), Some("containerd-snapshotter"));
+        assert_eq!(env.kernel.as_deref(), Some("6.1.0"));
+        assert_eq!((env.cpu_cores, env.memory_bytes), (Some(2), Some(1024)));
+        let mut env = EnvInfo::default();
+        env.apply_docker_info(
+            r#"{"Driver":"overlay2","DriverStatus":[["Backing Filesystem","extfs"]]}"#,
+        );
+        assert_eq!(env.image_store.as_deref(), Some("graphdriver:overlay2"));
+    }
+
+    #[test]
+    fn parses_buildx() {
+        assert_eq!(
+            parse_buildx_version("github.com/docker/buildx 0.13.1+ds1-3 0.13.1+ds1-3\n").as_deref(),
+            Some("0.13.1+ds1-3")
+        );
+        let mut env = EnvInfo::default();
+        env.apply_buildx_inspect(
+            "Name:          default\nDriver:        docker\nLast Activity: x\n\nNodes:\nName:      default\nEndpoint:  default\nStatus:    running\nBuildKit version: v0.13.2\nPlatforms: linux/amd64\n",
+        );
+        assert_eq!(env.driver.as_deref(), Some("docker"));
+        assert_eq!(env.buildkit_version.as_deref(), Some("v0.13.2"));
+    }
+
+    #[test]
+    fn proc_parsers_and_ci() {
+        assert_eq!(
+            parse_cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n").as_deref(),
+            Some("AMD EPYC 7B13")
+        );
+        assert_eq!(
+            parse_mem_total("MemTotal:       2048 kB\n"),
+            Some(2048 * 1024)
+        );
+        assert_eq!(
+            ci_provider(|k| k == "CODEBUILD_BUILD_ID").as_deref(),
+            Some("codebuild")
+        );
+        assert_eq!(ci_provider(|_| true).as_deref(), Some("github-actions"));
+        assert_eq!(ci_provider(|_| false), None);
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn capture_without_docker_gives_nones_not_errors() {
+        let env = rt().block_on(EnvInfo::capture(
+            &[("PATH".to_string(), "/nonexistent".to_string())],
+            None,
+            None,
+            Some("distribution"),
+        ));
+        assert_eq!(env.schema_version, ENV_SCHEMA_VERSION);
+        assert_eq!(env.registry_kind.as_deref(), Some("distribution"));
+        assert!(env.cachebench_version.is_some());
+    }
+
+    /// A docker that never answers (a stand-in script first on PATH): each command
+    /// is cut at the deadline, all of them concurrently, and the fields are `None`.
+    #[test]
+    fn a_hanging_docker_costs_one_deadline_not_four() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("docker");
+        std::fs::write(&fake, "#!/bin/sh\nsleep 60\n").unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:/usr/bin:/bin", dir.path().display());
+        let t0 = std::time::Instant::now();
+        let env = rt().block_on(EnvInfo::capture(
+            &[("PATH".to_string(), path)],
+            None,
+            None,
+            None,
+        ));
+        let took = t0.elapsed();
+        assert!(took >= DOCKER_LIMIT, "{took:?}");
+        assert!(
+            took < DOCKER_LIMIT * 2,
+            "commands ran one after another: {took:?}"
+        );
+        assert_eq!(env.engine_version, None);
+        assert_eq!(env.buildx_version, None);
+        assert!(env.cachebench_version.is_some());
+    }
+}
