@@ -9,11 +9,17 @@
 #   chained2   the next measured build after that
 #
 #   bash scripts/daemon-freshness.sh [REPS]      (default 5; root; writes $OUT)
+#
+# OUT gets the timings (times.csv) and the table (freshness.md); each build's raw
+# --progress=rawjson stream goes to RAW (default a folder under $TMPDIR, outside
+# results/: bulk no document cites), kept after the run for a look at a slow build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-5}
 OUT=${OUT:-results/daemon-freshness-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
+RAW=${RAW:-$(mktemp -d "${TMPDIR:-/tmp}/daemon-freshness-raw-XXXXXX")}
+mkdir -p "$RAW"
 # BUILD_ARGS overrides the workload (default: the synthetic Dockerfile's own defaults).
 read -r -a ARGS <<<"${BUILD_ARGS:---build-arg DEPS_MB=32}"
 # shellcheck source=scripts/lib/own-engine.sh
@@ -33,7 +39,7 @@ n=0
 build() { docker buildx build --progress=rawjson -f "$CTX/Dockerfile" "${ARGS[@]}" -t fresh:img --load "$CTX"; }
 measure() { # label rep
   n=$((n + 1)); echo "# change $n" >>"$CTX/src/main.txt"
-  local t0 t1; t0=$(ms); build 2>"$OUT/$1-$2.rawjson" >/dev/null; t1=$(ms)
+  local t0 t1; t0=$(ms); build 2>"$RAW/$1-$2.rawjson" >/dev/null; t1=$(ms)
   echo "$1,$2,$((t1 - t0))" >>"$OUT/times.csv"; echo "$1 $2: $((t1 - t0)) ms" >&2
 }
 echo "situation,rep,wall_ms" >"$OUT/times.csv"
@@ -55,3 +61,4 @@ for s in ["fresh", "chained", "restarted", "chained2"]:
     if v:
         print(f"| {s} | {len(v)} | {statistics.median(v):.2f} s | {min(v):.2f} s | {max(v):.2f} s |")
 PY
+echo "daemon-freshness: raw build streams in $RAW" >&2

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes a results folder small enough to commit: keeps the records, summaries and
+# reports the docs cite, drops the bulk that only a new run can make again.
+#
+#   bash scripts/prune-results.sh [--records-only] DIR...
+#
+# Dropped everywhere under DIR:
+#   logs/       every run's raw log and its readable transcript (cachebench run)
+#   *.log       a script's transcript of its own commands and of cachebench's output
+#   *.rawjson   raw build streams (scripts/daemon-freshness.sh)
+# With --records-only, also what `cachebench report` renders again from the records,
+# in every results folder under DIR (a folder holding runs.jsonl): report.md,
+# github.md, summary.csv, summary.json, benchmark.json and charts/. Kept: runs.jsonl,
+# runs.csv, env.json, scenario.toml, stopping.json and the script's own tables.
+# For experiments whose own table is what the docs cite (scripts/fidelity.sh).
+set -euo pipefail
+records_only=0
+if [ "${1:-}" = --records-only ]; then records_only=1; shift; fi
+if [ $# -eq 0 ]; then
+  echo "usage: bash scripts/prune-results.sh [--records-only] DIR..." >&2
+  exit 2
+fi
+for d in "$@"; do
+  if [ ! -d "$d" ]; then echo "prune-results: $d is not a folder" >&2; exit 2; fi
+  before=$(du -sk "$d" | cut -f1)
+  find "$d" -type d -name logs -prune -exec rm -rf {} +
+  find "$d" -type f \( -name '*.log' -o -name '*.rawjson' \) -delete
+  if [ "$records_only" = 1 ]; then
+    while IFS= read -r -d '' runs; do
+      run=$(dirname "$runs")
+      rm -rf "$run/charts" "$run/report.md" "$run/github.md" "$run/summary.csv" \
+        "$run/summary.json" "$run/benchmark.json"
+    done < <(find "$d" -type f -name runs.jsonl -print0)
+  fi
+  echo "prune-results: $d: ${before} KiB -> $(du -sk "$d" | cut -f1) KiB"
+done
