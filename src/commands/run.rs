@@ -37,7 +37,8 @@ fn install_signal_handler(
                 let _ = cancel.send(true);
             } else {
                 crate::infra::process::groups::kill_registered_groups();
-                crate::infra::process::groups::remove_registered_leftovers();
+                crate::infra::network::bridge::delete_live_bridges();
+                crate::infra::process::groups::remove_registered_dirs();
                 std::process::exit(128 + sig);
             }
         }
@@ -154,12 +155,10 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     setup.teardown().await;
     let result = result?;
     if !result.stopping.is_empty() {
-        let path = out.join(crate::run::adaptive_reps::STOPPING_JSON);
-        let text = serde_json::to_string_pretty(&result.stopping).unwrap_or_default();
-        if let Err(e) = std::fs::write(&path, text) {
+        if let Err(e) = crate::records::stopping::write(&out, &result.stopping) {
             eprintln!(
                 "cachebench: warning: failed to write {}: {e}",
-                path.display()
+                out.join(crate::records::stopping::STOPPING_JSON).display()
             );
         }
     }

@@ -100,6 +100,7 @@ impl Engine {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("failed to create {}", dir.display()))?;
         let bridge = network::bridge::Bridge::create().await?;
+        crate::infra::leftovers::note_bridge(&bridge.name, &bridge.subnet);
         let mut owned = OwnedEngine {
             dir: dir.to_path_buf(),
             process: None,

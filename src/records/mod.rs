@@ -12,3 +12,4 @@ pub mod redact;
 pub mod results_reader;
 pub mod results_writer;
 pub mod resume;
+pub mod stopping;

@@ -32,7 +32,7 @@ pub struct ReportData<'a> {
     /// Warnings to show in the report (truncated records, …).
     pub warnings: &'a [String],
     /// Why each state stopped, from `stopping.json` (`--reps auto`; empty otherwise).
-    pub stopping: &'a [crate::run::adaptive_reps::Stopping],
+    pub stopping: &'a [crate::records::stopping::Stopping],
 }
 
 /// One output file of `cachebench report`.

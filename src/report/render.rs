@@ -76,7 +76,7 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     let runs_path = out.join("runs.jsonl");
     let loaded = load_runs(&runs_path)?;
     let env = load_env(&out.join("env.json"))?;
-    let stopping = load_stopping(&out.join(crate::run::adaptive_reps::STOPPING_JSON))?;
+    let stopping = crate::records::stopping::read(out)?;
     let mut analysis = Analysis::from_records(&loaded.records);
     analysis.stop_rule = stop_rule_of(&stopping);
     let mut warnings = loaded.warnings;
@@ -142,25 +142,8 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
 /// records, the defaults for a file written before it recorded one, none for a run
 /// of a fixed count (no file).
 fn stop_rule_of(
-    stopping: &[crate::run::adaptive_reps::Stopping],
+    stopping: &[crate::records::stopping::Stopping],
 ) -> Option<crate::stats::sequential::StopRule> {
     let recorded = stopping.iter().find_map(|s| s.rule.clone());
     recorded.or_else(|| (!stopping.is_empty()).then(crate::stats::sequential::StopRule::default))
-}
-
-/// `stopping.json` (written by a `--reps auto` run), or nothing when it is absent.
-fn load_stopping(path: &Path) -> Result<Vec<crate::run::adaptive_reps::Stopping>> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: not a stopping.json cachebench wrote: {e}",
-                path.display()
-            )
-            .into()
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(anyhow::Error::new(e)
-            .context(format!("reading {}", path.display()))
-            .into()),
-    }
 }

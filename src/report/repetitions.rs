@@ -1,9 +1,9 @@
 //! The "Repetitions" section of the reports: with `--reps auto`, why each state
 //! stopped (a winner, a tie, futility, `max_reps`), after how many rounds, and how
 //! many builds that took against a fixed run of `max_reps` repetitions, read from
-//! the run's `stopping.json` ([`crate::run::adaptive_reps::Stopping`]).
+//! the run's `stopping.json` ([`crate::records::stopping::Stopping`]).
 
-use crate::run::adaptive_reps::Stopping;
+use crate::records::stopping::Stopping;
 use std::fmt::Write;
 
 /// Why a set of cells stopped, in words; cell keys are shortened to the strategy.

@@ -5,7 +5,7 @@
 //! sequential stop rule of [`crate::stats`]; this module keeps the samples (each
 //! cell's measured wall seconds of runs that ended ok with their state proven),
 //! asks the rule after every measured round from `min_reps` on, and records why
-//! each set of cells stopped ([`Stopping`], written to `stopping.json`).
+//! each set of cells stopped ([`Stopping`], written to `stopping.json` by the record store).
 //!
 //! A `--resume`d pass skips the runs OUT already holds and [`Subsets::observe`]s
 //! their records in their rounds, as if it had run them: the rule sees every run of
@@ -15,12 +15,9 @@
 
 use crate::plan::cells::Cell;
 use crate::records::record::{RunKind, RunRecord, RunStatus};
+use crate::records::stopping::Stopping;
 use crate::run::rounds::Group;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// The file in OUT that says why each state stopped (`--reps auto`).
-pub const STOPPING_JSON: &str = "stopping.json";
 
 /// What the stop rule says about a set of cells' samples.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,40 +92,6 @@ pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
             },
         ),
     }
-}
-
-/// Why one set of cells (one store × builder × state × change) stopped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stopping {
-    pub image_store: String,
-    pub builder: String,
-    pub state: String,
-    pub change: String,
-    /// `winner`, `tie`, `futile` (not settled, and more runs up to `max_reps`
-    /// would very likely not settle it), `max_reps` (not settled), `single cell`
-    /// (nothing to compare: stopped at `min_reps`), or `interrupted`.
-    pub reason: String,
-    /// The winning cell's key.
-    pub winner: Option<String>,
-    /// A tie: the cells of the leader's group (the leader first).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tied: Vec<String>,
-    /// Futile, at `max_reps` or an interruption: the cell the rule leaned to, and
-    /// how many more runs per cell it said might settle it.
-    pub leaning: Option<String>,
-    pub more_runs: Option<u32>,
-    /// Measured rounds run (a `--resume`d run: by every pass).
-    pub rounds: u32,
-    /// Measured runs run (builds; a `--resume`d run: by every pass), against
-    /// `fixed_builds` for a fixed run of `max_reps` reps.
-    pub builds: u32,
-    pub fixed_builds: u32,
-    pub cells: Vec<String>,
-    /// The rule the state was stopped by (its looks: `min_reps..=max_reps`); the
-    /// report reads the records with it. Absent in files written before it was:
-    /// the defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<crate::stats::sequential::StopRule>,
 }
 
 struct Subset {

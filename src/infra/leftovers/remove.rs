@@ -88,14 +88,8 @@ pub(super) fn remove_one(dir: &Path, m: &Manifest, dry_run: bool, report: &mut S
             ));
         }
         if !dry_run {
-            crate::infra::network::firewall::remove_rules(b);
-            if exists {
-                if let Err(e) = crate::infra::network::sync_command::quick_args(
-                    "ip",
-                    &["link".into(), "del".into(), b.to_string()],
-                ) {
-                    report.failed.push(format!("bridge {b} {of}: {e}"));
-                }
+            if let Err(e) = crate::infra::network::bridge::delete_bridge(b) {
+                report.failed.push(format!("bridge {b} {of}: {e}"));
             }
         }
     }

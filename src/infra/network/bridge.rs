@@ -45,8 +45,9 @@ impl Bridge {
         )
         .await
         .with_context(|| format!("failed to create bridge {name} for cachebench's dockerd"))?;
-        process::groups::register_bridge(&name);
-        crate::infra::leftovers::note_bridge(&name, &subnet);
+        if let Ok(mut live) = LIVE.lock() {
+            live.push(name.clone());
+        }
         let mut bridge = Bridge {
             name,
             cidr,
@@ -84,11 +85,36 @@ impl Bridge {
             return;
         }
         self.deleted = true;
-        remove_rules(&self.name);
-        process::groups::unregister_bridge(&self.name);
-        let _ = quick("ip", &["link", "del", &self.name]);
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|n| *n != self.name);
+        }
+        let _ = delete_bridge(&self.name);
         restore_forwarding();
     }
+}
+
+/// Bridges of this process not deleted yet, for a hasty exit ([`delete_live_bridges`]).
+static LIVE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Deletes a bridge of cachebench's and the firewall rules tagged with its name:
+/// the one way a bridge goes, whether its engine stops, a second Ctrl-C exits at
+/// once, or `cachebench clean` removes a dead run's. A bridge already gone is fine.
+pub fn delete_bridge(name: &str) -> Result<(), String> {
+    remove_rules(name);
+    if !std::path::Path::new("/sys/class/net").join(name).exists() {
+        return Ok(());
+    }
+    quick("ip", &["link", "del", name]).map(drop)
+}
+
+/// Deletes every bridge this process created and has not deleted yet, then puts
+/// `ip_forward` back: what a second Ctrl-C does instead of a teardown.
+pub fn delete_live_bridges() {
+    let live = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
+    for name in live {
+        let _ = delete_bridge(&name);
+    }
+    restore_forwarding();
 }
 
 impl Drop for Bridge {

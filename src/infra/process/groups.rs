@@ -1,9 +1,9 @@
 //! What a second Ctrl-C must end without a full teardown: the process groups of
-//! cachebench's children (registered while they run) and the bridges and folders
-//! it created; and the signals and mount-aware folder removal that does it.
+//! cachebench's children (registered while they run) and the folders it created
+//! (its bridges are the network's: [`crate::infra::network::bridge`]); and the
+//! signals and mount-aware folder removal that does it.
 
 use std::path::Path;
-use std::process::Stdio;
 
 /// Process groups of the long-lived children cachebench started, so that a second
 /// Ctrl-C can end them before exiting at once.
@@ -37,55 +37,24 @@ impl Drop for GroupGuard {
     }
 }
 
-/// Bridges and folders cachebench created, removed by a second Ctrl-C
-/// ([`remove_registered_leftovers`]) when there is no time for a full teardown.
-static LEFTOVERS: std::sync::Mutex<Vec<Leftover>> = std::sync::Mutex::new(Vec::new());
-
-#[derive(Debug, Clone, PartialEq)]
-enum Leftover {
-    Bridge(String),
-    Dir(std::path::PathBuf),
-}
-
-/// Remembers a network bridge to delete (with its egress rules) on a hasty exit.
-pub fn register_bridge(name: &str) {
-    if let Ok(mut l) = LEFTOVERS.lock() {
-        l.push(Leftover::Bridge(name.to_string()));
-    }
-}
-
-/// Forgets a bridge (it was deleted).
-pub fn unregister_bridge(name: &str) {
-    if let Ok(mut l) = LEFTOVERS.lock() {
-        l.retain(|x| *x != Leftover::Bridge(name.to_string()));
-    }
-}
+/// Folders cachebench created, removed by a second Ctrl-C
+/// ([`remove_registered_dirs`]) when there is no time for a full teardown.
+static DIRS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
 
 /// Remembers a temporary folder to remove on a hasty exit.
 pub fn register_dir(path: &Path) {
-    if let Ok(mut l) = LEFTOVERS.lock() {
-        l.push(Leftover::Dir(path.to_path_buf()));
+    if let Ok(mut d) = DIRS.lock() {
+        d.push(path.to_path_buf());
     }
 }
 
-/// Deletes registered bridges and folders (after [`kill_registered_groups`]):
-/// mounts a killed engine left are detached lazily first. Best effort, bounded.
-pub fn remove_registered_leftovers() {
-    let items = LEFTOVERS.lock().map(|l| l.clone()).unwrap_or_default();
-    for item in items {
-        match item {
-            Leftover::Bridge(name) => {
-                crate::infra::network::firewall::remove_rules(&name);
-                let _ = std::process::Command::new("ip")
-                    .args(["link", "del", &name])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
-            }
-            Leftover::Dir(p) => remove_tree(&p),
-        }
+/// Removes the registered folders (after [`kill_registered_groups`]): mounts a
+/// killed engine left are detached lazily first. Best effort, bounded.
+pub fn remove_registered_dirs() {
+    let dirs = DIRS.lock().map(|d| d.clone()).unwrap_or_default();
+    for d in dirs {
+        remove_tree(&d);
     }
-    crate::infra::network::firewall::restore_forwarding();
 }
 
 /// Removes a folder cachebench created, even when a killed engine left mounts
