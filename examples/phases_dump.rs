@@ -1,7 +1,8 @@
 //! Debug helper: prints the timeline of a rawjson stream file (`cargo run --example
 //! phases_dump -- FILE`), interval by interval, relative to its first event.
 use cachebench::{
-    phases::compute::compute_phases, phases::timeline::parser_for, phases::timeline::OutputFormat,
+    phases::compute::compute_phases, phases::output_format::parser_for,
+    phases::output_format::OutputFormat,
 };
 use chrono::{DateTime, Utc};
 

@@ -1,150 +1,202 @@
-//! The stage folders import only from the folders before them, in the order a run's
-//! data flows: config → plan → records → phases → infra → run → report → commands,
-//! with util, error and stats beneath all of them (and importing no stage).
+//! The house rules, checked on the source as text:
 //!
-//! Reads the source as text: every `crate::X` path outside comment lines (`use`
-//! groups `crate::{a, b::c}` included) is resolved to its folder, either directly
-//! (`crate::infra::…`) or through the crate-root re-exports in `src/lib.rs`
-//! (`pub use infra::{engine, …}` makes `crate::infra::engine` mean infra). A path to a
-//! later folder fails the test, naming the file and the edge. A `crate::X` that is
-//! neither a folder, a foundation module nor a re-export also fails, so a new alias
-//! cannot hide an edge.
+//! - **Layers.** The table in `src/lib.rs` says what each stage folder may import.
+//!   Every `crate::…`, `super::…` and `self::…` path outside comments is resolved to
+//!   the module it names (`super::super::` and `use` groups included) and checked
+//!   against its folder's row; `stats`, `util` and `error` import no folder. Each
+//!   folder's `mod.rs` repeats its own row, and docs/architecture.md the table.
+//! - **No cycles inside a folder.** At every level, sibling modules (`infra/process`
+//!   and `infra/network`, `report/decision/settle` and `…/options`) must not import
+//!   each other in a cycle; test-only modules (`#[cfg(test)]`) are left out.
+//! - **Folders, not names.** No `#[path]` attribute; a `mod.rs` only declares.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The stage folders, in import order.
-const STAGES: &[&str] = &[
-    "config", "plan", "records", "phases", "infra", "run", "report", "commands",
-];
-/// Modules every stage may use; they use no stage.
-const FOUNDATION: &[&str] = &["util", "error", "stats"];
+/// The modules beneath every folder; they import no folder.
+const FOUNDATION: &[&str] = &["stats", "util", "error"];
 
-/// `crate::NAME` → the folder NAME lives in (a stage, or a foundation module).
-fn aliases(lib_rs: &str) -> BTreeMap<String, String> {
-    let mut m: BTreeMap<String, String> = BTreeMap::new();
-    for s in STAGES.iter().chain(FOUNDATION) {
-        m.insert(s.to_string(), s.to_string());
-    }
-    let code = code_only(lib_rs);
-    for stmt in code.split(';') {
-        let stmt = stmt.trim();
-        let Some(rest) = stmt.strip_prefix("pub use ") else {
+/// `folder → folders it may import`, read from the table in `src/lib.rs`
+/// (`//! | \`config\` | owns | – |`).
+fn layers(lib_rs: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    for line in lib_rs.lines() {
+        let Some(row) = line.strip_prefix("//! |") else {
             continue;
         };
-        let Some((folder, names)) = rest.split_once("::") else {
+        let cols: Vec<&str> = row.split('|').map(str::trim).collect();
+        let Some(folder) = cols.first().and_then(|c| c.strip_prefix('`')) else {
             continue;
         };
-        let names = names.trim().trim_start_matches('{').trim_end_matches('}');
-        for n in names.split(',') {
-            // `a`, or `a as b`: the name used is the last word.
-            if let Some(n) = n.split_whitespace().last() {
-                m.insert(n.to_string(), folder.trim().to_string());
-            }
-        }
+        let folder = folder.trim_end_matches('`').to_string();
+        let allowed = cols
+            .get(2)
+            .map(|c| {
+                c.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty() && *s != "–")
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.insert(folder, allowed);
     }
-    m
+    out
 }
 
-/// The text without comment lines (`//`, `//!`, `///`): doc links are not imports.
+/// The text without comments (`//` to the end of the line): doc links are not imports.
 fn code_only(text: &str) -> String {
     text.lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| match l.find("//") {
+            Some(i) => &l[..i],
+            None => l,
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-/// The first segment of every `crate::` path in `text`: `crate::a::b` gives `a`,
-/// `crate::{a::x, b}` gives `a` and `b`.
-fn crate_roots(text: &str) -> Vec<String> {
+/// The module path of a file under `src/`: `infra/process/groups.rs` →
+/// `[infra, process, groups]`, `infra/mod.rs` → `[infra]`.
+fn module_of(rel: &Path) -> Vec<String> {
+    let mut segs: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let last = segs.pop().unwrap_or_default();
+    let stem = last.trim_end_matches(".rs");
+    if stem != "mod" && stem != "lib" {
+        segs.push(stem.to_string());
+    }
+    segs
+}
+
+/// Every path a file names, resolved to absolute segments (`crate` dropped).
+/// `module` is the file's own module path. Lines after the first inline `mod x {`
+/// (a file's test module) resolve `super` to the file's module itself.
+fn paths_named(module: &[String], text: &str) -> Vec<Vec<String>> {
     let code = code_only(text);
+    let inline_at = code
+        .lines()
+        .scan(0usize, |pos, l| {
+            let at = *pos;
+            *pos += l.len() + 1;
+            Some((at, l))
+        })
+        .find(|(_, l)| {
+            let t = l.trim_start();
+            (t.starts_with("mod ") || t.starts_with("pub mod ")) && t.trim_end().ends_with('{')
+        })
+        .map(|(at, _)| at)
+        .unwrap_or(usize::MAX);
+    let bytes = code.as_bytes();
     let mut out = Vec::new();
-    let mut rest = code.as_str();
-    while let Some(i) = rest.find("crate::") {
-        // `mycrate::x` is not `crate::x`.
-        let before = rest[..i].chars().last();
-        rest = &rest[i + "crate::".len()..];
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+    let mut i = 0;
+    while i < code.len() {
+        let rest = &code[i..];
+        let starts = ["crate::", "super::", "self::"]
+            .iter()
+            .find(|p| rest.starts_with(**p));
+        let boundary = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'_'
+                || bytes[i - 1] == b':');
+        let Some(_) = starts.filter(|_| boundary) else {
+            i += rest.chars().next().map_or(1, char::len_utf8);
             continue;
-        }
-        if let Some(group) = rest.strip_prefix('{') {
-            out.extend(group_roots(group));
+        };
+        let base: Vec<String> = if i > inline_at {
+            let mut m = module.to_vec();
+            m.push("<inline>".into());
+            m
         } else {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            out.push(name);
-        }
-    }
-    out
-}
-
-/// The first segment of each path at the top level of a `{…}` group (the text
-/// after the opening brace).
-fn group_roots(group: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0;
-    let mut at_start = true;
-    let mut word = String::new();
-    for c in group.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        if !word.is_empty() {
-            if depth == 0 && at_start {
-                out.push(word.clone());
+            module.to_vec()
+        };
+        let (paths, used) = parse_path(rest);
+        for p in paths {
+            if let Some(abs) = resolve(&base, &p) {
+                out.push(abs);
             }
-            at_start = false;
-            word.clear();
         }
-        match c {
-            '{' => depth += 1,
-            '}' if depth == 0 => break,
-            '}' => depth -= 1,
-            ',' if depth == 0 => at_start = true,
-            _ => {}
-        }
+        i += used.max(1);
     }
     out
 }
 
-/// Back-edges (and unknown `crate::` roots) of one file in `folder`.
-fn violations(
-    file: &str,
-    folder: &str,
-    text: &str,
-    aliases: &BTreeMap<String, String>,
-) -> Vec<String> {
-    let rank = |f: &str| STAGES.iter().position(|s| *s == f);
-    let mut out = Vec::new();
-    for root in crate_roots(text) {
-        let Some(target) = aliases.get(&root) else {
-            out.push(format!(
-                "{file}: `crate::{root}` is neither a stage folder, a foundation module nor a re-export in src/lib.rs"
-            ));
-            continue;
-        };
-        if target == folder || FOUNDATION.contains(&target.as_str()) {
+/// Parses `a::b::{c, d::e}` at the start of `text` into its leaf paths (each a list
+/// of segments), and how many bytes it used.
+fn parse_path(text: &str) -> (Vec<Vec<String>>, usize) {
+    let mut segs = Vec::new();
+    let mut i = 0;
+    let b = text.as_bytes();
+    loop {
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+            i += 1;
+        }
+        if i > start {
+            segs.push(text[start..i].to_string());
+        }
+        if text[i..].starts_with("::{") {
+            i += 3;
+            let mut out = Vec::new();
+            loop {
+                while i < b.len() && (b[i] as char).is_whitespace() {
+                    i += 1;
+                }
+                if i >= b.len() || b[i] == b'}' {
+                    i += 1;
+                    break;
+                }
+                let (inner, used) = parse_path(&text[i..]);
+                for p in inner {
+                    let mut full = segs.clone();
+                    full.extend(p);
+                    out.push(full);
+                }
+                i += used;
+                while i < b.len() && b[i] != b',' && b[i] != b'}' {
+                    i += 1;
+                }
+                if i < b.len() && b[i] == b',' {
+                    i += 1;
+                }
+            }
+            return (out, i);
+        }
+        if text[i..].starts_with("::") {
+            i += 2;
             continue;
         }
-        let back = match (rank(folder), rank(target)) {
-            // A foundation module imports a stage.
-            (None, _) => true,
-            (Some(from), Some(to)) => to > from,
-            (Some(_), None) => false,
-        };
-        if back {
-            out.push(format!(
-                "{file}: {folder} -> {target} (`crate::{root}`): {folder} may import only from folders before it ({})",
-                STAGES.join(", ")
-            ));
-        }
+        return (vec![segs], i);
     }
-    out.sort();
-    out.dedup();
-    out
+}
+
+/// `crate::a::b` → `[a, b]`; `super::x` from `[a, b, c]` → `[a, b, x]`;
+/// `self::x` from `[a, b]` → `[a, b, x]`; a trailing `self` is dropped.
+fn resolve(module: &[String], path: &[String]) -> Option<Vec<String>> {
+    let mut segs = path.iter().peekable();
+    let mut base: Vec<String> = match segs.peek().map(|s| s.as_str()) {
+        Some("crate") => {
+            segs.next();
+            vec![]
+        }
+        Some("self") => {
+            segs.next();
+            module.to_vec()
+        }
+        Some("super") => {
+            let mut m = module.to_vec();
+            while segs.peek().map(|s| s.as_str()) == Some("super") {
+                segs.next();
+                m.pop()?;
+            }
+            m
+        }
+        _ => return None,
+    };
+    base.extend(segs.filter(|s| s.as_str() != "self").cloned());
+    base.retain(|s| s != "<inline>");
+    Some(base)
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -158,84 +210,363 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn stage_folders_import_only_from_earlier_folders() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let aliases = aliases(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+/// The source as `(module path, relative file, text)`.
+fn sources(src: &Path) -> Vec<(Vec<String>, String, String)> {
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    rust_files(src, &mut files);
     files.sort();
-    let mut found = Vec::new();
-    let mut checked = 0;
-    for p in &files {
-        let rel = p.strip_prefix(&src).unwrap();
-        let folder = match rel.components().count() {
-            // lib.rs declares the folders and main.rs is the binary on top (it
-            // uses `cachebench::`); the foundation modules sit beside them.
-            1 if rel == Path::new("lib.rs") || rel == Path::new("main.rs") => continue,
-            1 => rel.file_stem().unwrap().to_string_lossy().into_owned(),
-            _ => rel
-                .components()
-                .next()
-                .unwrap()
-                .as_os_str()
-                .to_string_lossy()
-                .into_owned(),
-        };
-        assert!(
-            STAGES.contains(&folder.as_str()) || FOUNDATION.contains(&folder.as_str()),
-            "src/{}: {folder} is neither a stage folder nor a foundation module; add it to STAGES or FOUNDATION in tests/architecture.rs",
-            rel.display()
-        );
-        let text = std::fs::read_to_string(p).unwrap();
-        found.extend(violations(
-            &format!("src/{}", rel.display()),
-            &folder,
-            &text,
-            &aliases,
-        ));
-        checked += 1;
+    files
+        .iter()
+        .map(|p| {
+            let rel = p.strip_prefix(src).unwrap();
+            (
+                module_of(rel),
+                format!("src/{}", rel.display()),
+                std::fs::read_to_string(p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Modules declared `#[cfg(test)] mod x;` (their paths): test-only code.
+fn test_only(files: &[(Vec<String>, String, String)]) -> BTreeSet<Vec<String>> {
+    let mut out = BTreeSet::new();
+    for (module, _, text) in files {
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for w in lines.windows(2) {
+            if w[0] == "#[cfg(test)]" {
+                let decl = w[1]
+                    .trim_start_matches("pub ")
+                    .trim_start_matches("pub(crate) ");
+                if let Some(name) = decl.strip_prefix("mod ").and_then(|d| d.strip_suffix(';')) {
+                    let mut m = module.clone();
+                    m.push(name.to_string());
+                    out.insert(m);
+                }
+            }
+        }
     }
-    assert!(
-        checked > 50,
-        "only {checked} files read under {}",
-        src.display()
-    );
-    assert!(found.is_empty(), "back-edges:\n{}", found.join("\n"));
+    out
+}
+
+/// Layer violations of one file.
+fn layer_violations(
+    file: &str,
+    module: &[String],
+    text: &str,
+    layers: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<String> {
+    let Some(folder) = module.first() else {
+        return vec![];
+    };
+    let mut out = BTreeSet::new();
+    for path in paths_named(module, text) {
+        let Some(target) = path.first() else { continue };
+        if target == folder
+            || (FOUNDATION.contains(&target.as_str()) && !FOUNDATION.contains(&folder.as_str()))
+        {
+            continue;
+        }
+        if FOUNDATION.contains(&target.as_str()) && FOUNDATION.contains(&folder.as_str()) {
+            continue;
+        }
+        let allowed = layers.get(folder.as_str());
+        let ok = allowed.is_some_and(|a| a.contains(target.as_str()));
+        if !ok {
+            let may = allowed
+                .map(|a| a.iter().cloned().collect::<Vec<_>>().join(", "))
+                .unwrap_or_else(|| "no folder".into());
+            out.insert(format!(
+                "{file}: {folder} -> {target} (`{}`): {folder} may import {}",
+                path.join("::"),
+                if may.is_empty() {
+                    "no folder".into()
+                } else {
+                    may
+                }
+            ));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Cycles among sibling modules, at every level.
+fn sibling_cycles(files: &[(Vec<String>, String, String)]) -> Vec<String> {
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|(m, _, _)| m.clone()).collect();
+    let tests = test_only(files);
+    let is_test = |m: &[String]| (1..=m.len()).any(|k| tests.contains(&m[..k].to_vec()));
+    // parent → (from sibling → to sibling → a file that makes the edge)
+    let mut edges: BTreeMap<Vec<String>, BTreeMap<String, BTreeMap<String, String>>> =
+        BTreeMap::new();
+    for (module, file, text) in files {
+        if is_test(module) {
+            continue;
+        }
+        for path in paths_named(module, text) {
+            let k = module.iter().zip(&path).take_while(|(a, b)| a == b).count();
+            if k >= module.len() || k >= path.len() || !modules.contains(&path[..=k].to_vec()) {
+                continue;
+            }
+            edges
+                .entry(module[..k].to_vec())
+                .or_default()
+                .entry(module[k].clone())
+                .or_default()
+                .entry(path[k].clone())
+                .or_insert_with(|| file.clone());
+        }
+    }
+    let mut found = Vec::new();
+    for (parent, graph) in &edges {
+        for cycle in cycles(graph) {
+            let steps: Vec<String> = cycle
+                .windows(2)
+                .map(|w| format!("{} -> {} ({})", w[0], w[1], graph[&w[0]][&w[1]]))
+                .collect();
+            found.push(format!(
+                "cycle inside `{}`: {}",
+                if parent.is_empty() {
+                    "crate".into()
+                } else {
+                    parent.join("::")
+                },
+                steps.join(", ")
+            ));
+        }
+    }
+    found
+}
+
+/// One cycle (closed: first == last) per strongly connected group of the graph.
+fn cycles(graph: &BTreeMap<String, BTreeMap<String, String>>) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    for start in graph.keys() {
+        if reported.contains(start) {
+            continue;
+        }
+        // Depth-first search for a path back to `start`.
+        let mut stack = vec![(start.clone(), vec![start.clone()])];
+        let mut seen = BTreeSet::new();
+        while let Some((node, path)) = stack.pop() {
+            for next in graph.get(&node).map(|m| m.keys()).into_iter().flatten() {
+                if next == start {
+                    let mut c = path.clone();
+                    c.push(start.clone());
+                    reported.extend(c.iter().cloned());
+                    out.push(c);
+                    stack.clear();
+                    break;
+                }
+                if seen.insert(next.clone()) {
+                    let mut p = path.clone();
+                    p.push(next.clone());
+                    stack.push((next.clone(), p));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A `mod.rs` line that is more than a declaration.
+fn mod_rs_logic(file: &str, text: &str) -> Vec<String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim();
+            !(t.is_empty()
+                || t.starts_with("//")
+                || t.starts_with("#[cfg(")
+                || t.starts_with("#[allow(")
+                || ((t.starts_with("pub mod ")
+                    || t.starts_with("mod ")
+                    || t.starts_with("pub(crate) mod "))
+                    && t.ends_with(';')))
+        })
+        .map(|(i, l)| {
+            format!(
+                "{file}:{}: `{}`: a mod.rs only declares modules",
+                i + 1,
+                l.trim()
+            )
+        })
+        .collect()
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
 #[test]
-fn the_check_finds_back_edges_through_aliases_and_groups() {
-    let aliases = aliases(
-        "pub mod infra;\npub use infra::{\n    engine, process,\n};\npub use run::state_check;\n// pub use report::x;\n",
+fn every_folder_imports_only_what_its_row_in_lib_rs_allows() {
+    let layers = layers(&std::fs::read_to_string(src().join("lib.rs")).unwrap());
+    assert_eq!(
+        layers.keys().cloned().collect::<Vec<_>>(),
+        ["commands", "config", "infra", "phases", "plan", "records", "report", "run"],
+        "the table in src/lib.rs"
     );
-    assert_eq!(aliases["engine"], "infra");
-    assert_eq!(aliases["state_check"], "run");
-    assert!(!aliases.contains_key("x"));
-    let text = "//! see [`crate::report`]\nuse crate::{\n    error::Result,\n    matrix::{A, B},\n    engine::Engine,\n};\nfn f() { crate::run::state_check::OK; crate::infra::process::x(); }\n";
-    let v = violations("src/records/x.rs", "records", text, &aliases);
-    assert_eq!(v.len(), 4, "{v:#?}");
+    let files = sources(&src());
+    assert!(files.len() > 80, "only {} files read", files.len());
+    let mut found = Vec::new();
+    for (module, file, text) in &files {
+        let Some(folder) = module.first() else {
+            continue;
+        };
+        assert!(
+            layers.contains_key(folder)
+                || FOUNDATION.contains(&folder.as_str())
+                || module.len() == 1,
+            "{file}: folder `{folder}` has no row in the table of src/lib.rs"
+        );
+        found.extend(layer_violations(file, module, text, &layers));
+    }
     assert!(
-        v[0].starts_with("src/records/x.rs: `crate::config::matrix` is neither"),
-        "{v:#?}"
+        found.is_empty(),
+        "imports against the layers:\n{}",
+        found.join("\n")
     );
-    assert!(
-        v[1].starts_with("src/records/x.rs: records -> infra (`crate::infra::engine`)"),
-        "{v:#?}"
+}
+
+#[test]
+fn each_mod_rs_repeats_its_row_and_the_docs_repeat_the_table() {
+    let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+    let layers = layers(&lib);
+    for (folder, allowed) in &layers {
+        let text = std::fs::read_to_string(src().join(folder).join("mod.rs")).unwrap();
+        let line = text
+            .split("//!")
+            .map(|s| s.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let want = if allowed.is_empty() {
+            "May import: –".to_string()
+        } else {
+            let order = [
+                "config", "plan", "records", "phases", "infra", "run", "report",
+            ];
+            let list: Vec<&str> = order
+                .iter()
+                .copied()
+                .filter(|f| allowed.contains(*f))
+                .collect();
+            format!("May import: {}", list.join(", "))
+        };
+        assert!(
+            line.contains(&want),
+            "src/{folder}/mod.rs: its doc must say `{want}` (its row in src/lib.rs)"
+        );
+    }
+    let table: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! |"))
+        .collect();
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md"))
+            .unwrap();
+    for row in table {
+        assert!(
+            doc.contains(&format!("|{row}")),
+            "docs/architecture.md lacks the row `|{row}` of the table in src/lib.rs"
+        );
+    }
+}
+
+#[test]
+fn no_cycles_among_sibling_modules() {
+    let found = sibling_cycles(&sources(&src()));
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn no_path_attributes_and_mod_rs_only_declares() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("tests"), &mut files);
+    let mut found = Vec::new();
+    for p in &files {
+        let text = std::fs::read_to_string(p).unwrap();
+        let rel = p.strip_prefix(root).unwrap().display().to_string();
+        if code_only(&text)
+            .lines()
+            .any(|l| l.trim_start().starts_with("#[path"))
+        {
+            found.push(format!(
+                "{rel}: a #[path] attribute; make the family a folder"
+            ));
+        }
+        if p.file_name().is_some_and(|n| n == "mod.rs") && rel.starts_with("src/") {
+            found.extend(mod_rs_logic(&rel, &text));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn the_checks_find_what_they_say() {
+    let lib = "//! | `records` | x | config, plan |\n//! | `report` | y | records |\n//! | `infra` | z | records |\n";
+    let layers = layers(lib);
+    assert_eq!(layers["report"], BTreeSet::from(["records".to_string()]));
+    let m = |s: &str| s.split('/').map(String::from).collect::<Vec<_>>();
+    // A group, a super::super, a self path and a doc comment.
+    let text = "//! see [`crate::run`]\nuse crate::{records::x, infra::{a, b}};\nuse super::super::super::run::y;\nfn f() { self::z(); crate::stats::median(); }\n";
+    let v = layer_violations("src/report/a/b.rs", &m("report/a/b"), text, &layers);
+    assert_eq!(v.len(), 3, "{v:#?}");
+    assert!(v[0].contains("report -> infra (`infra::a`)"), "{v:#?}");
+    assert!(v[1].contains("report -> infra (`infra::b`)"), "{v:#?}");
+    assert!(v[2].contains("report -> run (`run::y`)"), "{v:#?}");
+    // The foundation imports no folder.
+    let v = layer_violations(
+        "src/stats/a.rs",
+        &m("stats/a"),
+        "use crate::records::x;\n",
+        &layers,
     );
-    assert!(
-        v[2].starts_with("src/records/x.rs: records -> infra (`crate::infra`)"),
-        "{v:#?}"
-    );
-    assert!(
-        v[3].starts_with("src/records/x.rs: records -> run (`crate::run::state_check`)"),
-        "{v:#?}"
-    );
-    // Earlier folders, the foundation and the folder itself are fine; so is `mycrate::`.
-    let ok =
-        "use crate::{error::Error, stats};\nuse crate::infra::x;\nfn g() { mycrate::run::y(); }\n";
-    assert!(violations("src/run/y.rs", "run", ok, &aliases).is_empty());
-    // The foundation imports no stage.
-    let v = violations("src/util.rs", "util", "use crate::config::x;\n", &aliases);
     assert_eq!(v.len(), 1, "{v:#?}");
+    // `mycrate::` and `super::` inside a file's inline test module are not edges out.
+    let v = layer_violations(
+        "src/infra/a.rs",
+        &m("infra/a"),
+        "fn g() { mycrate::run::y(); }\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n",
+        &layers,
+    );
+    assert!(v.is_empty(), "{v:#?}");
+    // A cycle between siblings, through a super:: path; a test-only module is left out.
+    let files = vec![
+        (
+            m("infra/process"),
+            "src/infra/process.rs".into(),
+            "use crate::infra::network::x;\n#[cfg(test)]\nmod tests;\n".into(),
+        ),
+        (
+            m("infra/process/tests"),
+            "src/infra/process/tests.rs".into(),
+            "use crate::infra::engine::y;\n".into(),
+        ),
+        (
+            m("infra/network"),
+            "src/infra/network/mod.rs".into(),
+            "pub mod bridge;\n".into(),
+        ),
+        (
+            m("infra/network/bridge"),
+            "src/infra/network/bridge.rs".into(),
+            "use super::super::process::Spec;\n".into(),
+        ),
+        (
+            m("infra/engine"),
+            "src/infra/engine.rs".into(),
+            "use crate::infra::process::z;\n".into(),
+        ),
+    ];
+    let c = sibling_cycles(&files);
+    assert_eq!(c.len(), 1, "{c:#?}");
+    assert!(c[0].starts_with("cycle inside `infra`: network -> process (src/infra/network/bridge.rs), process -> network"), "{c:#?}");
+    // mod.rs logic.
+    assert!(mod_rs_logic("m", "//! doc\npub mod a;\n#[cfg(test)]\nmod tests;\n").is_empty());
+    assert_eq!(
+        mod_rs_logic("m", "pub mod a;\npub use a::X;\nfn f() {}\n").len(),
+        2
+    );
 }

@@ -2,8 +2,9 @@
 //! sanity checks that do not depend on the exact timings.
 
 use cachebench::{
-    phases::compute::compute_phases, phases::compute::PhaseBreakdown, phases::timeline::parser_for,
-    phases::timeline::OutputFormat, phases::timeline::Timeline,
+    phases::compute::compute_phases, phases::compute::PhaseBreakdown,
+    phases::output_format::parser_for, phases::output_format::OutputFormat,
+    phases::timeline::Timeline,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt::Write as _;

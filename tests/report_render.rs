@@ -28,7 +28,7 @@ fn export(name: &str) -> String {
     let runs = load_runs(&fixture_dir().join("runs.jsonl")).unwrap();
     let env = load_env(&fixture_dir().join("env.json")).unwrap();
     let analysis = Analysis::from_records(&runs.records);
-    let charts = vec![cachebench::report::export::ChartRef {
+    let charts = vec![cachebench::report::charts::ChartRef {
         stem: "charts/median-wall".into(),
         title: "Median wall time per strategy".into(),
         png: true,

@@ -1,6 +1,8 @@
-//! The subcommands, one file each, on top of every stage: each takes parsed
-//! arguments from [`crate::config`] and drives plan → infra → run → records →
-//! phases → report to an exit code. [`dispatch`] picks the subcommand.
+//! The subcommands, one file each: a file parses its arguments, calls the stages
+//! and maps the outcome to an exit code. [`dispatch`] picks the subcommand.
+//!
+//! May import: config, plan, records, phases, infra, run, report (the layers are
+//! stated once, in the crate root).
 
 pub mod clean;
 pub mod compare;
@@ -10,3 +12,4 @@ pub mod plan;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod runtime;

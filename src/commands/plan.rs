@@ -24,7 +24,7 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             .iter()
             .map(|h| ("DOCKER_HOST".to_string(), h.clone()))
             .collect();
-        match super::dispatch::runtime()?.block_on(crate::infra::buildkit_image::resolve(
+        match super::runtime::runtime()?.block_on(crate::infra::buildkit_image::resolve(
             &opts.buildkit_image,
             &env,
         )) {

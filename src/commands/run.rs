@@ -110,7 +110,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    crate::infra::network::egress_env::record_env(&mut env, &setup.session.engine, &setup.probe);
+    crate::run::environment_capture::record_egress(&mut env, &setup.session.engine, &setup.probe);
     if let Some(bk) = &setup.buildkit {
         env.container_buildkit_image = Some(bk.image.clone());
         env.container_buildkit_version = bk.version.clone();

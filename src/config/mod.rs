@@ -1,8 +1,9 @@
-//! Stage 1, configuration: everything a run is asked to do, before anything touches
-//! Docker. Data flows in this order: [`cli`] (flags) → [`options`] (flags merged with
-//! the options file, validated) → [`scenario`] (the project to build and its changes)
-//! → [`matrix`] (the axes: strategies, builders, states, changes), with [`reps`]
-//! (`--reps N|auto` and the settings of `--reps auto`).
+//! Configuration: everything a run is asked to do, before anything touches Docker.
+//! [`cli`] (flags) and [`scenario`] (the scenario file: the project to build, its
+//! changes, the axes) are merged and validated by [`options`], with the axes'
+//! names in [`matrix`] and `--reps N|auto` in [`reps`].
+//!
+//! May import: – (the layers are stated once, in the crate root).
 
 pub mod cli;
 pub mod matrix;

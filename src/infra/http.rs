@@ -168,15 +168,8 @@ mod tests {
         assert_eq!(r.body, b"abcde");
     }
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn talks_to_a_real_listener() {
+    #[tokio::test]
+    async fn talks_to_a_real_listener() {
         use std::io::{Read, Write};
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap().to_string();
@@ -190,8 +183,8 @@ mod tests {
             s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
                 .unwrap();
         });
-        let r = rt()
-            .block_on(tcp("GET", &addr, "/v2/", &[], Duration::from_secs(5)))
+        let r = tcp("GET", &addr, "/v2/", &[], Duration::from_secs(5))
+            .await
             .unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(r.body, b"{}");
@@ -200,8 +193,8 @@ mod tests {
 
     /// A peer that accepts and never answers: the exchange ends at its deadline,
     /// and the runtime keeps running other tasks meanwhile.
-    #[test]
-    fn a_silent_peer_times_out_without_blocking_the_runtime() {
+    #[tokio::test]
+    async fn a_silent_peer_times_out_without_blocking_the_runtime() {
         let dir = tempfile::tempdir().unwrap();
         let sock = dir.path().join("silent.sock");
         let l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
@@ -210,7 +203,7 @@ mod tests {
             std::thread::sleep(Duration::from_secs(3));
             drop(s);
         });
-        rt().block_on(async {
+        {
             let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
             let t = ticks.clone();
             let ticker = tokio::spawn(async move {
@@ -231,7 +224,7 @@ mod tests {
             // A blocking read would have starved the ticker for the whole wait.
             let n = ticks.load(std::sync::atomic::Ordering::Relaxed);
             assert!(n >= 5, "the runtime was blocked: {n} ticks in {took:?}");
-        });
+        }
         h.join().unwrap();
     }
 }

@@ -1,13 +1,16 @@
-//! Stage 3, Docker-facing infrastructure: the real parts a plan runs against. Low
-//! level first: [`process`] (children in their own process group), [`pipe`], [`http`]
-//! → [`network`] (bridge, firewall, probes) → [`engine`] (the dockerd cachebench
-//! starts), [`registry`], [`buildkit_image`], [`builder`] → [`leftovers`] (finding
-//! and removing only what cachebench created). In the imports it sits above
-//! config, plan, records and phases (it redacts with the records' rules and fills
-//! env.json's layout); it knows nothing of the matrix loop or reports.
+//! The real parts a plan runs against. Low level first: [`process`] (children in
+//! their own process group, pipelines, what a second Ctrl-C ends) and [`http`] (a
+//! loopback HTTP client); then [`network`] (the engine's bridge, firewall, probes),
+//! [`engine`] (the dockerd cachebench starts, or one it is given), [`registry`],
+//! [`buildkit_image`] and [`builder`]; and [`leftovers`] (finding and removing only
+//! what cachebench created). It knows nothing of the matrix loop or reports.
+//!
+//! May import: config, plan, records, phases (the layers are stated once, in the
+//! crate root).
 
 pub mod builder;
 pub mod buildkit_image;
+pub mod egress_probe;
 pub mod engine;
 pub mod http;
 pub mod leftovers;

@@ -88,7 +88,7 @@ impl Timeline {
 /// A parser of one build command's output, fed line by line as it arrives.
 ///
 /// ```
-/// use cachebench::{phases::timeline::parser_for, phases::timeline::OutputFormat};
+/// use cachebench::phases::output_format::{parser_for, OutputFormat};
 /// let mut p = parser_for(OutputFormat::RawJson);
 /// let now = chrono::Utc::now();
 /// p.feed("ERROR: failed to solve: boom", now);
@@ -103,24 +103,6 @@ pub trait BuildOutputParser: Send {
     /// intervals are closed there) and returns the timeline so far. Works on a
     /// failed or interrupted build too. The parser is reset afterwards.
     fn finish(&mut self, ended: DateTime<Utc>) -> Timeline;
-}
-
-/// Which builder output a command produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// `docker buildx build --progress=rawjson` (stderr).
-    RawJson,
-    /// `DOCKER_BUILDKIT=0 docker build` (stdout and stderr).
-    Legacy,
-}
-
-/// A fresh parser for the format.
-pub fn parser_for(format: OutputFormat) -> Box<dyn BuildOutputParser> {
-    match format {
-        OutputFormat::RawJson => Box::new(super::rawjson::RawJsonParser::new()),
-        OutputFormat::Legacy => Box::new(super::legacy::LegacyParser::new()),
-    }
 }
 
 pub(crate) fn to_ns(t: DateTime<Utc>) -> Ns {

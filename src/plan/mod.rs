@@ -1,9 +1,11 @@
-//! Stage 2, the plan: turns validated options into the ordered list of cells to run.
-//! Data flows in from [`crate::config`]: [`strategy`] (what each cache strategy adds to
-//! a build command) and [`store`] (what an engine on each image store cannot do) →
-//! [`cells`] (the matrix expanded into cells, with the facts of the machine) →
-//! [`target`] (the names each run uses, for `plan` and `run` alike). Nothing here
-//! touches Docker, and it imports only from config.
+//! The plan: validated options turned into the ordered list of cells to run.
+//! [`strategy`] (what each cache strategy adds to a build command) and
+//! [`image_store`] (what an engine on each image store cannot do) feed [`cells`]
+//! (the matrix expanded into cells, with the facts of the machine); [`target`]
+//! names what each run makes, for `plan` and `run` alike. Nothing here touches
+//! Docker.
+//!
+//! May import: config (the layers are stated once, in the crate root).
 
 pub mod cells;
 pub mod image_store;

@@ -1,10 +1,11 @@
-//! Stage 5, the record store: what a run leaves on disk. Data flows: [`record`] (one
-//! run's record and the CSV columns, a public interface) → [`redact`] (secrets out
-//! before anything is written) → [`results`] (runs.jsonl and runs.csv, written after
-//! every run, with [`env_info`], the layout of env.json) → [`load`] (the tolerant
-//! reader of runs.jsonl) → [`resume`] (reading them back to continue an interrupted
-//! matrix). The run writes this vocabulary, so in the imports records sit below
-//! phases, infra and run (they import only config and plan).
+//! The record store: what a run leaves in OUT, and reading it back. [`record`] (one
+//! run's record and the CSV columns, a public interface) passes [`redact`] (secrets
+//! out before anything is written) into [`results_writer`] (runs.jsonl and runs.csv,
+//! after every run); [`environment`] is env.json and [`stopping`] stopping.json;
+//! [`results_reader`] reads runs.jsonl back, tolerant of an interrupted last line,
+//! and [`resume`] continues an interrupted matrix from it.
+//!
+//! May import: config, plan (the layers are stated once, in the crate root).
 
 pub mod environment;
 pub mod record;

@@ -2,16 +2,118 @@
 //! reasons, the samples (measured runs that ended ok with their state proven) with
 //! their modified Z-scores, outliers and the slow-first-run hint, per-phase
 //! statistics, the median share of unattributed time, and the registry footprint.
-//! [`crate::report::analysis`] groups cells and compares them.
+//! [`crate::report::analysis`] groups cells and compares them; the types of a
+//! cell's statistics are here.
 
 use crate::records::record::{CellKey, RunKind, RunRecord, RunStatus};
-use crate::report::analysis::{
-    median_u64, push_unique, CellStats, FootprintStats, PhaseStats, Sample, StatusCounts,
-};
+use crate::stats::summary::{Ratio, Summary};
 use crate::{
     stats::summary::OUTLIER_Z,
     stats::{self},
 };
+use serde::{Deserialize, Serialize};
+
+/// Runs of a cell by how they ended (measured runs only) plus the warm-up count.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub ok: u32,
+    pub failed: u32,
+    pub timeout: u32,
+    pub skipped: u32,
+    pub interrupted: u32,
+    pub warmup: u32,
+    /// Runs that ended ok but whose state check failed: counted, never sampled.
+    #[serde(default)]
+    pub state_failed: u32,
+}
+
+/// One measured, successful run of a cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub rep: u32,
+    pub wall_ms: u64,
+    /// Modified Z-score within the cell.
+    pub z: f64,
+    pub outlier: bool,
+    /// The run's `steps` phase, ms, when parsed (for the Decision's drift check;
+    /// not written to summary.json).
+    #[serde(skip)]
+    pub steps_ms: Option<u64>,
+}
+
+/// Statistics of one phase of a cell (over the samples that have the phase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseStats {
+    pub phase: String,
+    pub stats: Summary,
+}
+
+/// Speed of a cell relative to the fastest strategy of its group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relative {
+    /// The fastest strategy (lowest median) of the same image store × builder ×
+    /// state × change.
+    pub fastest: String,
+    /// This median / fastest median, with the interval from the CI bounds.
+    pub ratio: Ratio,
+    /// Whether this cell's median interval overlaps the fastest's (or either has none).
+    pub tie_with_fastest: bool,
+}
+
+/// Everything reported about one cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellStats {
+    pub key: CellKey,
+    /// Distinct workloads of the cell's runs (one, normally).
+    pub workloads: Vec<String>,
+    pub counts: StatusCounts,
+    /// Distinct `status: reason` of failed, timed-out, skipped or interrupted runs.
+    pub reasons: Vec<String>,
+    pub samples: Vec<Sample>,
+    /// Wall time statistics; `None` when no run succeeded.
+    pub wall: Option<Summary>,
+    /// Reps of the outlier samples.
+    pub outliers: Vec<u32>,
+    /// The first measured run is a high outlier: add warm-up runs.
+    pub slow_first_run: bool,
+    pub phases: Vec<PhaseStats>,
+    pub relative: Option<Relative>,
+    /// Median share of wall time no phase explains (`other_ms / wall_ms`); the
+    /// report flags cells where it exceeds 5%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_share: Option<f64>,
+    /// What the cell's runs left in the registry (medians), when measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footprint: Option<FootprintStats>,
+}
+
+/// Registry footprint of a cell: medians over its successful measured runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FootprintStats {
+    pub manifests: u32,
+    pub attestations: u32,
+    pub bytes: u64,
+}
+
+/// Share above which unattributed time is flagged.
+pub const OTHER_FLAG_SHARE: f64 = 0.05;
+
+/// The median of whole numbers (manifest counts, bytes), by the report's one
+/// median ([`stats::summary::median`]: the mean of the middle pair for even n), rounded to
+/// the nearest whole number.
+pub(crate) fn median_u64(mut v: Vec<u64>) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    Some(stats::summary::median(&v).round() as u64)
+}
+
+pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {
+    if !v.iter().any(|x| x == s) {
+        v.push(s.to_string());
+    }
+}
 
 /// The statistics of the cell `key` from its runs (warm-ups and measured).
 pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {

@@ -13,10 +13,18 @@ pub mod wall;
 
 use crate::records::environment::EnvInfo;
 use crate::report::analysis::Analysis;
-use crate::report::export::ChartRef;
 use frame::{row_height, subject, DrawResult};
 use plotters::prelude::*;
 use std::path::Path;
+
+/// A chart that was drawn, by its path relative to the results folder without
+/// extension (`charts/median-wall`), with `.svg` always and `.png` when `png`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartRef {
+    pub stem: String,
+    pub title: String,
+    pub png: bool,
+}
 
 /// Registry footprint of one strategy (bytes one run leaves in the registry), when measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,4 +169,30 @@ pub fn write_charts(
         });
     }
     (drawn, warnings)
+}
+
+/// Per strategy × builder × image store, the largest median registry footprint over its cells;
+/// `None` when no record measured one, or every run left nothing.
+pub fn footprint_from(a: &Analysis) -> Option<Vec<Footprint>> {
+    if !a.left_anything_in_registry() {
+        return None;
+    }
+    let mut v: Vec<Footprint> = Vec::new();
+    for c in &a.cells {
+        let Some(fp) = &c.footprint else { continue };
+        match v.iter_mut().find(|f| {
+            f.strategy == c.key.strategy
+                && f.builder == c.key.builder
+                && f.image_store == c.key.image_store
+        }) {
+            Some(f) => f.bytes = f.bytes.max(fp.bytes),
+            None => v.push(Footprint {
+                strategy: c.key.strategy.clone(),
+                builder: c.key.builder.clone(),
+                bytes: fp.bytes,
+                image_store: c.key.image_store.clone(),
+            }),
+        }
+    }
+    (!v.is_empty()).then_some(v)
 }

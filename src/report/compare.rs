@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::records::record::CellKey;
 use crate::report::analysis::Analysis;
-use crate::report::export::fmt_ms;
+use crate::report::format::fmt_ms;
 use crate::{records::environment::load_env, records::results_reader::load_runs};
 use crate::{stats::summary::is_tie, stats::summary::ratio_of_medians};
 use serde::Serialize;

@@ -4,7 +4,7 @@
 //! reads exactly as before the store was an axis.
 
 use crate::records::record::{CellKey, DEFAULT_IMAGE_STORE};
-use crate::report::analysis::Analysis;
+use crate::report::analysis::{Analysis, Group};
 
 /// True when cells must name their image store.
 pub fn shows_store(a: &Analysis) -> bool {
@@ -44,4 +44,21 @@ pub fn benchmark_name(key: &CellKey) -> String {
         format!("{}, {}", key.builder, key.image_store)
     };
     format!("{} [{on}] {} / {}", key.strategy, key.state, key.change)
+}
+
+/// The title of a group: its state and change, and its builder and store where
+/// they tell groups apart.
+pub fn group_title(a: &Analysis, g: &Group) -> String {
+    let mut on: Vec<String> = vec![];
+    if a.builders.len() > 1 {
+        on.push(format!("builder {}", g.builder));
+    }
+    if shows_store(a) {
+        on.push(format!("{} image store", g.image_store));
+    }
+    if on.is_empty() {
+        format!("{} × {}", g.state, g.change)
+    } else {
+        format!("{} × {} ({})", g.state, g.change, on.join(", "))
+    }
 }

@@ -5,12 +5,13 @@
 //! its values in the bar labels (`registry-cache · 8.45 s`), or in a table beside it
 //! where a bar is a stack: Mermaid 10 has no data labels (`showDataLabel` is 11's).
 
-use crate::report::analysis::{Analysis, CellStats};
+use crate::report::analysis::Analysis;
+use crate::report::cell_stats::CellStats;
 use crate::report::charts::footprint::MIB;
 use crate::report::charts::phases::group_seconds;
 use crate::report::charts::Footprint;
 use crate::report::colours::{Meaning, PhaseGroup};
-use crate::report::export::{fmt_bytes, fmt_ms};
+use crate::report::format::{fmt_bytes, fmt_ms};
 use crate::report::labels;
 use std::fmt::Write;
 
@@ -214,8 +215,8 @@ pub fn legend() -> String {
 /// Charts section.
 pub fn charts(out: &mut String, a: &Analysis) {
     for g in &a.groups {
-        let title = crate::report::markdown_sections::group_title(a, g);
-        let cells: Vec<&CellStats> = crate::report::markdown_sections::cells_of(a, g).collect();
+        let title = crate::report::labels::group_title(a, g);
+        let cells: Vec<&CellStats> = a.cells_of(g).collect();
         if let Some(m) = wall_chart(a, &title, &cells) {
             out.push_str(&m);
             out.push('\n');
@@ -225,7 +226,7 @@ pub fn charts(out: &mut String, a: &Analysis) {
             out.push('\n');
         }
     }
-    if let Some(m) = crate::report::render::footprint_from(a)
+    if let Some(m) = crate::report::charts::footprint_from(a)
         .as_deref()
         .and_then(|fp| footprint_chart(a, fp))
     {

@@ -1,5 +1,11 @@
-//! Reporting: statistics, exporters, charts and compare, re-rendered from the
-//! per-run records (`OUT/runs.jsonl`) and `OUT/env.json` alone, never by running builds.
+//! Reporting, re-rendered from the files in OUT (runs.jsonl, env.json and, after a
+//! `--reps auto` run, stopping.json), never by running builds: [`analysis`] and
+//! [`cell_stats`] (per-cell statistics), [`decision`] (what a team should adopt,
+//! per CI situation), [`export`] (one exporter per output file), [`charts`] and
+//! [`mermaid`], [`render`] (all of them into OUT), [`compare`] (two results
+//! folders), [`step_summary`] (a GitHub job summary).
+//!
+//! May import: records (the layers are stated once, in the crate root).
 
 pub mod analysis;
 pub mod cell_stats;
@@ -8,8 +14,8 @@ pub mod colours;
 pub mod compare;
 pub mod decision;
 pub mod export;
+pub mod format;
 pub mod labels;
-pub mod markdown_sections;
 pub mod mermaid;
 pub mod render;
 pub mod repetitions;

@@ -33,32 +33,6 @@ pub struct RenderOutcome {
     pub analysis: Analysis,
 }
 
-/// Per strategy × builder × image store, the largest median registry footprint over its cells;
-/// `None` when no record measured one, or every run left nothing.
-pub fn footprint_from(a: &Analysis) -> Option<Vec<Footprint>> {
-    if !a.left_anything_in_registry() {
-        return None;
-    }
-    let mut v: Vec<Footprint> = Vec::new();
-    for c in &a.cells {
-        let Some(fp) = &c.footprint else { continue };
-        match v.iter_mut().find(|f| {
-            f.strategy == c.key.strategy
-                && f.builder == c.key.builder
-                && f.image_store == c.key.image_store
-        }) {
-            Some(f) => f.bytes = f.bytes.max(fp.bytes),
-            None => v.push(Footprint {
-                strategy: c.key.strategy.clone(),
-                builder: c.key.builder.clone(),
-                bytes: fp.bytes,
-                image_store: c.key.image_store.clone(),
-            }),
-        }
-    }
-    (!v.is_empty()).then_some(v)
-}
-
 /// Renders the report of `out`, appending `github.md` to `$GITHUB_STEP_SUMMARY`
 /// when that variable is set.
 pub fn render(out: &Path) -> Result<RenderOutcome> {
@@ -85,7 +59,7 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     }
     // The footprint chart: given, or from the records (the median bytes of each
     // strategy's largest cell, so a cold cell's full export counts).
-    let derived = footprint_from(&analysis);
+    let derived = crate::report::charts::footprint_from(&analysis);
     let footprint = opts.footprint.as_deref().or(derived.as_deref());
     let (charts, chart_warnings) = write_charts(
         &out.join("charts"),

@@ -47,11 +47,11 @@ impl Session {
         deadline: Option<Instant>,
     ) -> (Outcome, Option<Timeline>) {
         let parser = match c.format {
-            OutputFormat::RawJson => Some(phases::timeline::parser_for(
-                phases::timeline::OutputFormat::RawJson,
+            OutputFormat::RawJson => Some(phases::output_format::parser_for(
+                phases::output_format::OutputFormat::RawJson,
             )),
-            OutputFormat::Legacy => Some(phases::timeline::parser_for(
-                phases::timeline::OutputFormat::Legacy,
+            OutputFormat::Legacy => Some(phases::output_format::parser_for(
+                phases::output_format::OutputFormat::Legacy,
             )),
             OutputFormat::Plain => None,
         };

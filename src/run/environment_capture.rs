@@ -230,6 +230,28 @@ async fn run_capture(
         .ok()
 }
 
+/// Records in `env.json` whether builds had egress, for which subnet, and what
+/// the probe found.
+pub fn record_egress(
+    env: &mut crate::records::environment::EnvInfo,
+    engine: &crate::infra::engine::Engine,
+    probe: &crate::infra::egress_probe::ProbeResult,
+) {
+    if let Some(o) = &engine.owned {
+        let b = &o.bridge;
+        env.egress = Some(b.egress.is_ok());
+        env.egress_subnet = b.egress.is_ok().then(|| b.subnet.clone());
+        env.egress_detail = match &b.egress {
+            Ok(()) => b.iptables.clone(),
+            Err(e) => Some(e.clone()),
+        };
+        env.egress_nameservers = Some(crate::infra::network::egress_env::container_nameservers());
+    }
+    env.egress_probe_url = probe.url.clone();
+    env.egress_probe_ok = probe.ok;
+    env.egress_probe_detail = Some(probe.detail.clone()).filter(|d| !d.is_empty());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,21 +317,15 @@ mod tests {
         assert_eq!(ci_provider(|_| false), None);
     }
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn capture_without_docker_gives_nones_not_errors() {
-        let env = rt().block_on(EnvInfo::capture(
+    #[tokio::test]
+    async fn capture_without_docker_gives_nones_not_errors() {
+        let env = EnvInfo::capture(
             &[("PATH".to_string(), "/nonexistent".to_string())],
             None,
             None,
             Some("distribution"),
-        ));
+        )
+        .await;
         assert_eq!(env.schema_version, ENV_SCHEMA_VERSION);
         assert_eq!(env.registry_kind.as_deref(), Some("distribution"));
         assert!(env.cachebench_version.is_some());
@@ -317,8 +333,8 @@ mod tests {
 
     /// A docker that never answers (a stand-in script first on PATH): each command
     /// is cut at the deadline, all of them concurrently, and the fields are `None`.
-    #[test]
-    fn a_hanging_docker_costs_one_deadline_not_four() {
+    #[tokio::test]
+    async fn a_hanging_docker_costs_one_deadline_not_four() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let fake = dir.path().join("docker");
@@ -326,12 +342,7 @@ mod tests {
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
         let path = format!("{}:/usr/bin:/bin", dir.path().display());
         let t0 = std::time::Instant::now();
-        let env = rt().block_on(EnvInfo::capture(
-            &[("PATH".to_string(), path)],
-            None,
-            None,
-            None,
-        ));
+        let env = EnvInfo::capture(&[("PATH".to_string(), path)], None, None, None).await;
         let took = t0.elapsed();
         assert!(took >= DOCKER_LIMIT, "{took:?}");
         assert!(

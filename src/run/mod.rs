@@ -1,12 +1,15 @@
-//! Stage 4, the matrix and one run: drives the plan's cells through the
-//! infrastructure. Data flows: [`out`] (the results folder, the workload id) →
-//! [`setup`] (engine, registry, [`seed`]ed base images; teardown) → [`scheduler`]
-//! (the matrix loop, through the [`executor`] seam: groups in [`rounds`], each
-//! cell's runs a warm [`chain`], `--reps auto` stopping in [`auto`], the ETA in
-//! [`eta`]) → [`policy`] (what repeated failures mean) → [`runner`] (one run:
-//! [`workspace`], [`prepare`], [`empty`], [`measure`], over [`docker_exec`]) →
-//! [`state_check`] (the run proves its state from the build's own records) →
-//! [`transcript`] and [`console`] (what the user reads while it runs).
+//! The matrix and one run: drives the plan's cells through the infrastructure.
+//! [`results_folder`] (OUT and the workload id) → [`setup`] (engine, registry,
+//! [`base_images`]; teardown; [`environment_capture`] writes env.json) →
+//! [`scheduler`] (the matrix loop, through the [`executor`] seam: groups in
+//! [`rounds`], each cell's runs a warm [`chain`], `--reps auto` in
+//! [`adaptive_reps`], the ETA in [`eta`], repeated failures in [`failure_policy`])
+//! → [`runner`] (one run: [`workspace`], [`prepare`], [`local_state`], [`measure`],
+//! over [`docker_exec`]) → [`state_check`] (the run proves its state from the
+//! build's own records) → [`transcript`] and [`console`] (what the user reads).
+//!
+//! May import: config, plan, records, phases, infra (the layers are stated once, in
+//! the crate root).
 
 pub mod adaptive_reps;
 pub mod base_images;

@@ -31,7 +31,7 @@ pub struct Setup {
     /// The local-cache folder root, when `CACHEBENCH_CACHE_DIR` puts it elsewhere.
     pub cache_dir: Option<tempfile::TempDir>,
     /// The egress probe run before the matrix.
-    pub probe: crate::infra::network::probe::ProbeResult,
+    pub probe: crate::infra::egress_probe::ProbeResult,
     /// The lock on `work` that tells `cachebench clean` this run is alive.
     _claim: crate::infra::leftovers::Claim,
 }
@@ -120,7 +120,7 @@ impl Started {
 /// What setup found besides the engine and registry.
 struct Parts {
     facts: Facts,
-    probe: crate::infra::network::probe::ProbeResult,
+    probe: crate::infra::egress_probe::ProbeResult,
     opts: Options,
     buildkit: Option<crate::infra::buildkit_image::Resolved>,
     mirror_host: Option<String>,
@@ -225,7 +225,7 @@ async fn start_parts(
     if interrupted(&cancel) {
         return Err(interrupted_setup());
     }
-    let probe = crate::infra::network::probe::run(engine, opts.egress_probe.as_deref()).await;
+    let probe = crate::infra::egress_probe::run(engine, opts.egress_probe.as_deref()).await;
     let mut opts = opts.clone();
     let mut buildkit = None;
     if opts.builders.contains(&BuilderKind::DockerContainer) {

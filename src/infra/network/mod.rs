@@ -33,5 +33,4 @@ pub mod bridge;
 pub mod diagnose;
 pub mod egress_env;
 pub mod firewall;
-pub mod probe;
 pub mod sync_command;

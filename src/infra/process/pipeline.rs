@@ -91,21 +91,14 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
     fn group_alive(pgid: i32) -> bool {
         // SAFETY: kill(2) with signal 0 only probes the group.
         unsafe { libc::kill(-pgid, 0) == 0 }
     }
 
-    #[test]
-    fn bytes_flow_from_first_to_second() {
-        rt().block_on(async {
+    #[tokio::test]
+    async fn bytes_flow_from_first_to_second() {
+        {
             let (_tx, mut rx) = watch::channel(false);
             let first = Spec::new("sh").args(["-c", "head -c 300000 /dev/zero; echo done >&2"]);
             let second = Spec::new("wc").arg("-c");
@@ -120,13 +113,13 @@ mod tests {
                 }
                 other => panic!("{other:?}"),
             }
-        });
+        }
     }
 
     /// Interrupted mid-pipe: both groups (grandchildren included) end at once.
-    #[test]
-    fn interruption_kills_both_groups() {
-        rt().block_on(async {
+    #[tokio::test]
+    async fn interruption_kills_both_groups() {
+        {
             let dir = tempfile::tempdir().unwrap();
             let pids = dir.path().join("pids");
             let (tx, mut rx) = watch::channel(false);
@@ -166,12 +159,12 @@ mod tests {
             for g in groups {
                 assert!(!group_alive(g), "group {g} survived the interruption");
             }
-        });
+        }
     }
 
-    #[test]
-    fn the_deadline_ends_the_pipe() {
-        rt().block_on(async {
+    #[tokio::test]
+    async fn the_deadline_ends_the_pipe() {
+        {
             let (_tx, mut rx) = watch::channel(false);
             let t0 = Instant::now();
             let end = run(
@@ -184,6 +177,6 @@ mod tests {
             .unwrap();
             assert!(matches!(end, PipeEnd::TimedOut), "{end:?}");
             assert!(t0.elapsed() < Duration::from_secs(3));
-        });
+        }
     }
 }

@@ -10,16 +10,9 @@ impl LineSink for Collect {
     }
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-#[test]
-fn lines_are_captured_from_both_streams() {
-    rt().block_on(async {
+#[tokio::test]
+async fn lines_are_captured_from_both_streams() {
+    {
         let dir = tempfile::tempdir().unwrap();
         let mut log = open_log(&dir.path().join("l.log")).unwrap();
         let (_tx, mut rx) = watch::channel(false);
@@ -31,12 +24,12 @@ fn lines_are_captured_from_both_streams() {
         assert!(sink.0.contains(&(Stream::Stderr, "err".into())));
         let text = std::fs::read_to_string(dir.path().join("l.log")).unwrap();
         assert!(text.contains("$ sh -c"), "{text}");
-    });
+    }
 }
 
-#[test]
-fn timeout_kills_the_whole_group() {
-    rt().block_on(async {
+#[tokio::test]
+async fn timeout_kills_the_whole_group() {
+    {
         let dir = tempfile::tempdir().unwrap();
         let mut log = open_log(&dir.path().join("l.log")).unwrap();
         let (_tx, mut rx) = watch::channel(false);
@@ -56,12 +49,12 @@ fn timeout_kills_the_whole_group() {
         assert!(o.elapsed < Duration::from_secs(10));
         tokio::time::sleep(Duration::from_secs(4)).await;
         assert!(!marker.exists(), "grandchild survived the group kill");
-    });
+    }
 }
 
-#[test]
-fn interruption_ends_the_child() {
-    rt().block_on(async {
+#[tokio::test]
+async fn interruption_ends_the_child() {
+    {
         let dir = tempfile::tempdir().unwrap();
         let mut log = open_log(&dir.path().join("l.log")).unwrap();
         let (tx, mut rx) = watch::channel(false);
@@ -74,12 +67,12 @@ fn interruption_ends_the_child() {
         let o = run(&spec, &mut log, &mut (), None, &mut rx).await;
         assert_eq!(o.ending, Ending::Interrupted);
         drop(h.await);
-    });
+    }
 }
 
-#[test]
-fn spawn_failure_is_reported() {
-    rt().block_on(async {
+#[tokio::test]
+async fn spawn_failure_is_reported() {
+    {
         let dir = tempfile::tempdir().unwrap();
         let mut log = open_log(&dir.path().join("l.log")).unwrap();
         let (_tx, mut rx) = watch::channel(false);
@@ -92,12 +85,12 @@ fn spawn_failure_is_reported() {
         )
         .await;
         assert!(matches!(o.ending, Ending::SpawnFailed(_)));
-    });
+    }
 }
 
-#[test]
-fn output_error_frames_stderr() {
-    rt().block_on(async {
+#[tokio::test]
+async fn output_error_frames_stderr() {
+    {
         let e = output(
             &Spec::new("sh").args(["-c", "echo boom >&2; exit 1"]),
             Duration::from_secs(5),
@@ -106,5 +99,5 @@ fn output_error_frames_stderr() {
         .unwrap_err()
         .to_string();
         assert!(e.contains("boom") && e.contains("-- output --"), "{e}");
-    });
+    }
 }

@@ -3,7 +3,8 @@
 //! box. Each chart module draws only its marks into this frame.
 
 use crate::records::environment::EnvInfo;
-use crate::report::analysis::{Analysis, CellStats};
+use crate::report::analysis::Analysis;
+use crate::report::cell_stats::CellStats;
 use crate::report::labels;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

@@ -5,7 +5,8 @@
 use super::frame::{
     draw_legend, e2s, legend_headroom, legend_square, row_chart, row_label, row_y, DrawResult,
 };
-use crate::report::analysis::{Analysis, CellStats};
+use crate::report::analysis::Analysis;
+use crate::report::cell_stats::CellStats;
 use crate::report::colours::Meaning;
 use plotters::prelude::*;
 

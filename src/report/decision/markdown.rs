@@ -6,7 +6,7 @@
 use crate::report::analysis::Analysis;
 use crate::report::decision::local::BestEffort;
 use crate::report::decision::sentences::{change_words, scope_label};
-use crate::report::export::{fmt_bytes, fmt_ms};
+use crate::report::format::{fmt_bytes, fmt_ms, fmt_range, signed_ms};
 use crate::report::labels;
 use crate::stats::summary::MedianCi;
 use crate::{
@@ -14,17 +14,6 @@ use crate::{
     report::decision::{Decision, Situation, SituationKind},
 };
 use std::fmt::Write;
-
-/// `8.28–8.81 s`, `850 ms–1.20 s`: a range with its unit said once when shared.
-pub fn fmt_range(lo: f64, hi: f64) -> String {
-    let (l, h) = (fmt_ms(lo), fmt_ms(hi));
-    for unit in [" s", " ms"] {
-        if let (Some(l), true) = (l.strip_suffix(unit), h.ends_with(unit)) {
-            return format!("{l}–{h}");
-        }
-    }
-    format!("{l}–{h}")
-}
 
 /// `8.45 s (8.28–8.81 s)`; `8.45 s (n = 1)` without an interval.
 pub fn median_interval(median: f64, ci: Option<MedianCi>) -> String {
@@ -45,15 +34,6 @@ fn saving(o: &OptionStats) -> String {
         (Some(s), Some(p)) if p < 0.0 => format!("{} (−{:.0}%)", signed_ms(s), -p),
         (Some(s), Some(p)) => format!("{} ({p:.0}%)", signed_ms(s)),
         _ => "–".to_string(),
-    }
-}
-
-/// `1.20 s`, `−350 ms` (a true minus sign).
-pub fn signed_ms(ms: f64) -> String {
-    if ms < 0.0 {
-        format!("−{}", fmt_ms(-ms))
-    } else {
-        fmt_ms(ms)
     }
 }
 

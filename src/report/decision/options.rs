@@ -4,7 +4,8 @@
 //! interval, phase medians, registry footprint and every run's wall and steps
 //! seconds; and the no-cache option of a builder × store.
 
-use crate::report::analysis::{Analysis, CellStats};
+use crate::report::analysis::Analysis;
+use crate::report::cell_stats::CellStats;
 use crate::report::decision::NO_CACHE;
 use crate::{
     stats::drift::Split,
@@ -167,4 +168,13 @@ pub fn no_cache(a: &Analysis, builder: &str, store: &str) -> Option<OptionStats>
 /// The cold median of a strategy (a cache miss), any change.
 pub fn cold_median(a: &Analysis, strategy: &str, builder: &str, store: &str) -> Option<f64> {
     option(&cells_of(a, strategy, builder, store, "cold", ""), false).map(|o| o.median_ms)
+}
+
+/// How an option id reads in a sentence: `no cache` for the no-cache option.
+pub fn said(id: &str) -> &str {
+    if id == NO_CACHE_ID {
+        "no cache"
+    } else {
+        id
+    }
 }

@@ -5,10 +5,11 @@
 //! noise in the build, not the cache. The report's "Verdict per state" reads these.
 
 use crate::report::analysis::{Analysis, Group};
+use crate::report::decision::options::said;
 use crate::report::decision::options::{option, OptionStats};
-use crate::report::decision::sentences::{said, IMPRACTICAL_RUNS};
+use crate::report::decision::sentences::IMPRACTICAL_RUNS;
 use crate::report::decision::settle::{reading_rule, settle, steps_noise, Call};
-use crate::report::export::fmt_ratio;
+use crate::report::format::fmt_ratio;
 use serde::{Deserialize, Serialize};
 
 /// One group's verdict.

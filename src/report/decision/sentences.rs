@@ -6,9 +6,10 @@
 
 use crate::report::analysis::Analysis;
 use crate::report::decision::local::BestEffort;
-use crate::report::decision::markdown::fmt_range;
+use crate::report::decision::options::said;
 use crate::report::decision::settle::Call;
-use crate::report::export::fmt_ms;
+use crate::report::format::fmt_ms;
+use crate::report::format::fmt_range;
 use crate::report::labels;
 use crate::stats::summary::MedianCi;
 use crate::{
@@ -64,15 +65,6 @@ pub fn does_not_pay(o: &OptionStats, no_cache_ms: f64) -> String {
 /// More runs per cell than a team would run to settle a verdict: beyond it, the
 /// options are as good as equal.
 pub const IMPRACTICAL_RUNS: u32 = 50;
-
-/// How an option id reads in a sentence: `no cache` for the no-cache option.
-pub fn said(id: &str) -> &str {
-    if id == crate::report::decision::options::NO_CACHE_ID {
-        "no cache"
-    } else {
-        id
-    }
-}
 
 pub fn qualifier(call: &Call) -> String {
     match call {

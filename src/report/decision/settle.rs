@@ -13,7 +13,7 @@
 
 use crate::report::analysis::Analysis;
 use crate::report::decision::options::OptionStats;
-use crate::report::export::fmt_ms;
+use crate::report::format::fmt_ms;
 use crate::{
     stats::drift::attribute,
     stats::sequential::Settled,
@@ -221,14 +221,14 @@ pub fn steps_noise(call: &Call, options: &[OptionStats]) -> Option<(Call, String
     if !at.steps_only {
         return None;
     }
-    let said = crate::report::decision::sentences::said;
+    let said = crate::report::decision::options::said;
     let note = format!(
         "{} is {} faster than {} on average, but {} of that is in the build steps, work that is identical whichever cache is used, and the rest ({}) is not shown to differ: noise in the build itself, not the cache.",
         said(strategy),
         fmt_ms(at.wall * 1000.0),
         said(runner_up),
         fmt_ms(at.steps * 1000.0),
-        crate::report::decision::markdown::signed_ms(at.rest * 1000.0)
+        crate::report::format::signed_ms(at.rest * 1000.0)
     );
     Some((
         Call::Noise {

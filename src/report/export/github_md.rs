@@ -7,8 +7,9 @@
 use crate::error::Result;
 use crate::report::analysis::Analysis;
 use crate::report::decision::markdown::median_interval;
-use crate::report::export::{fmt_ratio, Exporter, ReportData};
-use crate::report::markdown_sections as sec;
+use crate::report::export::sections as sec;
+use crate::report::export::{Exporter, ReportData};
+use crate::report::format::fmt_ratio;
 use crate::report::mermaid;
 use std::fmt::Write;
 
@@ -21,8 +22,8 @@ fn narrow_results(out: &mut String, a: &Analysis) {
     out.push_str("| state × change | strategy | median (interval) | vs fastest |\n");
     out.push_str("|---|---|--:|--:|\n");
     for g in &a.groups {
-        let title = sec::group_title(a, g);
-        for c in sec::cells_of(a, g) {
+        let title = crate::report::labels::group_title(a, g);
+        for c in a.cells_of(g) {
             let Some(w) = &c.wall else { continue };
             let vs = match &c.relative {
                 Some(r) if r.fastest == c.key.strategy => "fastest".to_string(),

@@ -5,8 +5,8 @@
 //! comment is [`crate::report::export::github_md`].
 
 use crate::error::Result;
+use crate::report::export::sections as sec;
 use crate::report::export::{Exporter, ReportData};
-use crate::report::markdown_sections as sec;
 use crate::report::mermaid;
 use std::fmt::Write;
 

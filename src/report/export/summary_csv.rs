@@ -2,7 +2,7 @@
 //! and phase (`metric = <phase>`); columns in `SUMMARY_CSV_COLUMNS`.
 
 use crate::error::Result;
-use crate::report::analysis::CellStats;
+use crate::report::cell_stats::CellStats;
 use crate::report::export::{Exporter, ReportData, SUMMARY_SCHEMA_VERSION};
 use crate::stats::summary::Summary;
 

@@ -3,13 +3,15 @@
 //! wide Results and Phases tables, the registry footprint, methods, environment.
 
 use crate::error::Result;
-use crate::report::analysis::OTHER_FLAG_SHARE;
-use crate::report::analysis::{Analysis, CellStats, Group};
+use crate::report::analysis::Analysis;
+use crate::report::cell_stats::CellStats;
+use crate::report::cell_stats::OTHER_FLAG_SHARE;
 use crate::report::decision::Decision;
 use crate::report::export::summary_json::{
     METHOD_CI, METHOD_OUTLIERS, METHOD_PERCENTILES, METHOD_SAMPLES,
 };
-use crate::report::export::{fmt_bytes, fmt_ms, fmt_ratio, ReportData};
+use crate::report::export::ReportData;
+use crate::report::format::{fmt_bytes, fmt_ms, fmt_ratio};
 use crate::report::labels;
 use crate::stats::summary::Ratio;
 use std::fmt::Write;
@@ -24,30 +26,6 @@ fn ratio_with_interval(r: &Ratio) -> String {
         ),
         _ => format!("{} (no interval)", fmt_ratio(r.ratio)),
     }
-}
-
-pub fn group_title(a: &Analysis, g: &Group) -> String {
-    let mut on: Vec<String> = vec![];
-    if a.builders.len() > 1 {
-        on.push(format!("builder {}", g.builder));
-    }
-    if labels::shows_store(a) {
-        on.push(format!("{} image store", g.image_store));
-    }
-    if on.is_empty() {
-        format!("{} × {}", g.state, g.change)
-    } else {
-        format!("{} × {} ({})", g.state, g.change, on.join(", "))
-    }
-}
-
-pub fn cells_of<'a>(a: &'a Analysis, g: &'a Group) -> impl Iterator<Item = &'a CellStats> + 'a {
-    a.cells.iter().filter(move |c| {
-        c.key.image_store == g.image_store
-            && c.key.builder == g.builder
-            && c.key.state == g.state
-            && c.key.change == g.change
-    })
 }
 
 fn status_counts(c: &CellStats) -> String {
@@ -171,7 +149,7 @@ pub fn verdicts(out: &mut String, a: &Analysis) {
         let _ = writeln!(
             out,
             "- **{}**: {}",
-            group_title(a, g),
+            labels::group_title(a, g),
             crate::report::decision::per_state::sentence(v)
         );
     }
@@ -224,10 +202,10 @@ pub fn warnings(out: &mut String, data: &ReportData<'_>) {
 /// The wide Results tables, one per group, under `heading` (`##` or a bold line).
 pub fn results_tables(out: &mut String, a: &Analysis, level: &str) {
     for g in &a.groups {
-        let _ = writeln!(out, "{level} {}\n", group_title(a, g));
+        let _ = writeln!(out, "{level} {}\n", labels::group_title(a, g));
         out.push_str("| strategy | n | median | 95% CI of median | min | max | p90 | stddev | vs fastest | outliers | runs | reasons |\n");
         out.push_str("|---|--:|--:|--:|--:|--:|--:|--:|---|---|---|---|\n");
-        for c in cells_of(a, g) {
+        for c in a.cells_of(g) {
             cell_row(out, c);
         }
         out.push('\n');
@@ -242,7 +220,7 @@ pub fn phases_tables(out: &mut String, a: &Analysis, level: &str) -> bool {
     }
     out.push_str("Median time per phase (each phase's own median, so a row need not add up to the wall median).\n\n");
     for g in &a.groups {
-        let cells: Vec<&CellStats> = cells_of(a, g).filter(|c| !c.phases.is_empty()).collect();
+        let cells: Vec<&CellStats> = a.cells_of(g).filter(|c| !c.phases.is_empty()).collect();
         if cells.is_empty() {
             continue;
         }
@@ -254,7 +232,7 @@ pub fn phases_tables(out: &mut String, a: &Analysis, level: &str) -> bool {
                 }
             }
         }
-        let _ = writeln!(out, "{level} {}\n", group_title(a, g));
+        let _ = writeln!(out, "{level} {}\n", labels::group_title(a, g));
         let _ = writeln!(out, "| strategy | {} |", names.join(" | "));
         let _ = writeln!(out, "|---|{}", "--:|".repeat(names.len()));
         for c in cells {
