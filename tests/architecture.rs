@@ -294,7 +294,7 @@ fn layer_violations(
 fn sibling_cycles(files: &[(Vec<String>, String, String)]) -> Vec<String> {
     let modules: BTreeSet<Vec<String>> = files.iter().map(|(m, _, _)| m.clone()).collect();
     let tests = test_only(files);
-    let is_test = |m: &[String]| (1..=m.len()).any(|k| tests.contains(&m[..k].to_vec()));
+    let is_test = |m: &[String]| (1..=m.len()).any(|k| tests.contains(&m[..k]));
     // parent → (from sibling → to sibling → a file that makes the edge)
     let mut edges: BTreeMap<Vec<String>, BTreeMap<String, BTreeMap<String, String>>> =
         BTreeMap::new();
@@ -304,7 +304,7 @@ fn sibling_cycles(files: &[(Vec<String>, String, String)]) -> Vec<String> {
         }
         for path in paths_named(module, text) {
             let k = module.iter().zip(&path).take_while(|(a, b)| a == b).count();
-            if k >= module.len() || k >= path.len() || !modules.contains(&path[..=k].to_vec()) {
+            if k >= module.len() || k >= path.len() || !modules.contains(&path[..=k]) {
                 continue;
             }
             edges
