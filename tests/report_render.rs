@@ -103,12 +103,18 @@ fn verdicts_on_fixture() {
             .clone()
     };
     assert!(
-        matches!(v("cold", "none"), cachebench::report::analysis::Verdict::Winner { ref strategy, .. } if strategy == "local")
+        matches!(v("cold", "none"), cachebench::stats::verdict::Verdict::Winner { ref option, .. } if option == "local"),
+        "{:?}",
+        v("cold", "none")
     );
-    assert!(matches!(
-        v("warm", "none"),
-        cachebench::report::analysis::Verdict::Tie { .. }
-    ));
+    assert!(
+        matches!(
+            v("warm", "none"),
+            cachebench::stats::verdict::Verdict::Tie { .. }
+        ),
+        "{:?}",
+        v("warm", "none")
+    );
     let slow: Vec<String> = a
         .cells
         .iter()

@@ -10,7 +10,7 @@ pub fn main(cli: Cli) -> Result<i32> {
         Command::Plan(c) => super::plan::plan_cmd(&c),
         Command::Run(c) => super::runtime::runtime()?.block_on(super::run::run_cmd(c)),
         Command::Doctor(c) => super::runtime::runtime()?.block_on(super::doctor::doctor_cmd(&c)),
-        Command::Report(c) => super::report::render_cmd(&c.out),
+        Command::Report(c) => super::report::render_cmd(&c),
         Command::Compare(c) => super::compare::compare_cmd(&c.base, &c.new, &c.threshold, c.force),
         Command::Clean(c) => Ok(super::clean::clean_cmd(c.dry_run)),
         Command::Replay(c) => super::replay::replay_cmd(&c),

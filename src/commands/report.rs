@@ -1,8 +1,10 @@
 //! `cachebench report OUT`, the render at the end of `run`, and the environment
 //! captured at its start: glue between the subcommands and [`crate::report`].
 
+use crate::config::cli::ReportCmd;
 use crate::config::options::Options;
 use crate::error::{exit, Error, Result};
+use crate::records::report_settings::ReportSettings;
 use crate::{
     records::environment::EnvInfo,
     report::{self},
@@ -40,8 +42,36 @@ pub async fn capture_env(
     .await
 }
 
-/// `cachebench report OUT`.
-pub fn render_cmd(out: &Path) -> Result<i32> {
+/// The reading `report` was asked for: OUT's recorded settings (or the defaults)
+/// with the flags given over them; `None` when no flag was given.
+fn asked_settings(c: &ReportCmd) -> Result<Option<ReportSettings>> {
+    if c.confidence.is_none()
+        && c.margin.is_none()
+        && c.margin_floor.is_none()
+        && c.change_mix.is_none()
+    {
+        return Ok(None);
+    }
+    let mut s = crate::records::report_settings::read(&c.out)?.unwrap_or_default();
+    if let Some(v) = c.confidence {
+        s.rule.confidence = v;
+    }
+    if let Some(v) = c.margin {
+        s.rule.margin = v;
+    }
+    if let Some(v) = c.margin_floor {
+        s.rule.margin_floor_s = v.as_secs_f64();
+    }
+    if let Some(m) = &c.change_mix {
+        s.change_mix = crate::config::change_mix::parse_mix(m, "--change-mix")?;
+    }
+    s.rule.validate().map_err(Error::usage)?;
+    Ok(Some(s))
+}
+
+/// `cachebench report OUT [--confidence C] [--margin M] [--margin-floor DUR] [--change-mix MIX]`.
+pub fn render_cmd(c: &ReportCmd) -> Result<i32> {
+    let out = c.out.as_path();
     if !out
         .join(crate::records::results_writer::RUNS_JSONL)
         .is_file()
@@ -51,7 +81,14 @@ pub fn render_cmd(out: &Path) -> Result<i32> {
             out.display()
         )));
     }
-    let o = report::render::render(out)?;
+    let o = report::render::render_with(
+        out,
+        &report::render::RenderOptions {
+            step_summary: report::step_summary::step_summary_path(),
+            settings: asked_settings(c)?,
+            ..Default::default()
+        },
+    )?;
     for w in &o.warnings {
         eprintln!("cachebench: warning: {w}");
     }

@@ -100,6 +100,17 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
             out.join("scenario.toml").display()
         ))
     })?;
+    let settings = crate::records::report_settings::ReportSettings {
+        rule: opts.auto.clone().unwrap_or_default(),
+        change_mix: opts.change_mix.clone(),
+    };
+    crate::records::report_settings::write(&out, &settings).map_err(|e| {
+        Error::Internal(anyhow::anyhow!(
+            "failed to write {}: {e}",
+            out.join(crate::records::report_settings::REPORT_SETTINGS_JSON)
+                .display()
+        ))
+    })?;
     let mut env = super::report::capture_env(
         &setup.session.engine.docker_env(),
         &opts,
@@ -137,10 +148,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     );
     let schedule = scheduler::Schedule {
         seed: crate::run::rounds::seed_from(&setup.session.run_id),
-        auto: opts
-            .auto
-            .as_ref()
-            .map(crate::run::adaptive_reps::sequential),
+        auto: opts.auto.clone().map(crate::run::adaptive_reps::sequential),
         chains: !std::env::var(scheduler::CHAINS_ENV).is_ok_and(|v| v == "off"),
     };
     let result = scheduler::run_matrix(

@@ -96,9 +96,18 @@ pub struct RunArgs {
     /// With --reps auto: confidence of a verdict [default 0.95].
     #[arg(long, value_name = "C")]
     pub confidence: Option<f64>,
-    /// With --reps auto: a tie's margin on the ratio of two cells [default 0.03: ±3%].
+    /// With --reps auto: a tie's relative margin on the ratio of two cells [default
+    /// 0.05: ±5%]; the margin is the larger of this and --margin-floor.
     #[arg(long, value_name = "M")]
     pub margin: Option<f64>,
+    /// With --reps auto: the margin's absolute floor per build, humantime [default
+    /// 250ms]: two cells within it of each other are a tie.
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
+    pub margin_floor: Option<std::time::Duration>,
+    /// The change mix the Decision weighs changes by, e.g. source=0.8,deps=0.2
+    /// [default source=0.8,deps=0.2].
+    #[arg(long, value_name = "CHANGE=WEIGHT,…")]
+    pub change_mix: Option<String>,
     /// Warm-up runs per cell (recorded, never counted in statistics).
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,
@@ -165,6 +174,20 @@ pub struct CleanCmd {
 pub struct ReportCmd {
     /// Results folder written by `cachebench run`.
     pub out: PathBuf,
+    /// Read with this confidence instead of the run's [default: as recorded in
+    /// OUT/report-settings.json, else 0.95]. A --reps auto run is read with its own rule.
+    #[arg(long, value_name = "C")]
+    pub confidence: Option<f64>,
+    /// Read with this relative tie margin instead of the run's [default: recorded, else 0.05].
+    #[arg(long, value_name = "M")]
+    pub margin: Option<f64>,
+    /// Read with this absolute floor of the tie margin [default: recorded, else 250ms].
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
+    pub margin_floor: Option<std::time::Duration>,
+    /// Weigh the changes of the Decision's answers by this mix, e.g.
+    /// source=0.8,deps=0.2 [default: recorded, else source=0.8,deps=0.2].
+    #[arg(long, value_name = "CHANGE=WEIGHT,…")]
+    pub change_mix: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -186,17 +209,20 @@ pub struct ReplayCmd {
     /// Results folder written by `cachebench run`.
     pub out: PathBuf,
     /// Confidence of a verdict (1 − the error rate over all looks).
-    #[arg(long, default_value_t = 0.95, value_name = "C")]
+    #[arg(long, default_value_t = crate::stats::sequential::DEFAULT_CONFIDENCE, value_name = "C")]
     pub confidence: f64,
     /// Runs per cell before the rule may settle.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = crate::stats::sequential::DEFAULT_MIN_REPS, value_name = "N")]
     pub min_reps: u32,
     /// Runs per cell after which auto stops anyway.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = crate::stats::sequential::DEFAULT_MAX_REPS, value_name = "N")]
     pub max_reps: u32,
-    /// Tie margin on the ratio of two cells (0.03 is ±3%).
-    #[arg(long, default_value_t = 0.03, value_name = "M")]
+    /// Relative tie margin on the ratio of two cells (0.05 is ±5%).
+    #[arg(long, default_value_t = crate::stats::sequential::DEFAULT_MARGIN, value_name = "M")]
     pub margin: f64,
+    /// Absolute floor of the tie margin per build, humantime.
+    #[arg(long, default_value = "250ms", value_name = "DUR", value_parser = humantime::parse_duration)]
+    pub margin_floor: std::time::Duration,
     /// Also write the replay as JSON to PATH [default: write nothing; OUT is only read].
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,

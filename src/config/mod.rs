@@ -5,6 +5,7 @@
 //!
 //! May import: – (the layers are stated once, in the crate root).
 
+pub mod change_mix;
 pub mod cli;
 pub mod matrix;
 pub mod options;

@@ -59,7 +59,10 @@ pub struct Options {
     /// Measured runs per cell (with `--reps auto`: at most, `max_reps`).
     pub reps: u32,
     /// `--reps auto`: its settings.
-    pub auto: Option<crate::config::reps::AutoSettings>,
+    pub auto: Option<crate::stats::sequential::StopRule>,
+    /// The change mix the Decision weighs changes by (`--change-mix`,
+    /// `run.change_mix`).
+    pub change_mix: std::collections::BTreeMap<String, f64>,
     pub warmup: u32,
     pub out: Option<PathBuf>,
     pub registry: Option<String>,
@@ -124,6 +127,7 @@ impl Options {
             container_strategies: a.container_strategies,
             reps: r.reps,
             auto: r.auto,
+            change_mix: r.change_mix,
             warmup: r.warmup,
             out: r.out,
             registry: e.registry,
@@ -142,7 +146,8 @@ impl Options {
 /// The `[run]` keys, merged.
 struct RunParts {
     reps: u32,
-    auto: Option<crate::config::reps::AutoSettings>,
+    auto: Option<crate::stats::sequential::StopRule>,
+    change_mix: std::collections::BTreeMap<String, f64>,
     warmup: u32,
     timeout: Option<Duration>,
     out: Option<PathBuf>,
@@ -156,6 +161,7 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         "run.min_reps" => keys.of(k, &run.min_reps),
         "run.max_reps" => keys.of(k, &run.max_reps),
         "run.confidence" => keys.of(k, &run.confidence),
+        "run.margin_floor" => keys.of(k, &run.margin_floor),
         _ => keys.of(k, &run.margin),
     };
     let given = crate::config::reps::Given {
@@ -169,6 +175,8 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         confidence_file: run.confidence.as_ref().map(|v| *v.get_ref()),
         margin_flag: args.margin,
         margin_file: run.margin.as_ref().map(|v| *v.get_ref()),
+        floor_flag: args.margin_floor,
+        floor_file: run.margin_floor.as_ref().map(|v| v.get_ref().as_str()),
     };
     let (reps_flag, reps_file, auto) = crate::config::reps::resolve(&given, &key, MAX_REPS)?;
     let reps = count(
@@ -211,9 +219,17 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         .out
         .clone()
         .or(sc.run.out.as_ref().map(|o| base_dir.join(o)));
+    let change_mix = match (&args.change_mix, &sc.run.change_mix) {
+        (Some(m), _) => crate::config::change_mix::parse_mix(m, "--change-mix")?,
+        (None, Some(m)) => {
+            crate::config::change_mix::parse_mix(m.get_ref(), &keys.at("run.change_mix", m.span()))?
+        }
+        (None, None) => crate::config::change_mix::default_mix(),
+    };
     Ok(RunParts {
         reps: auto.as_ref().map_or(reps, |a| a.max_reps),
         auto,
+        change_mix,
         warmup,
         timeout,
         out,

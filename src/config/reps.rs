@@ -2,9 +2,12 @@
 //! auto` (`run.reps = "auto"`), which runs each state's cells in rounds until the
 //! stop rule settles them, between `--min-reps` (`run.min_reps`, default 3) and
 //! `--max-reps` (`run.max_reps`, default 10), at `--confidence` (`run.confidence`,
-//! default 0.95) with a tie margin of `--margin` (`run.margin`, default 0.03: ±3%).
+//! default 0.95) with a practical margin: the larger of `--margin` (`run.margin`,
+//! default 0.05: ±5%) and `--margin-floor` (`run.margin_floor`, default 250ms per
+//! build). The defaults live with the rule ([`crate::stats::sequential`]).
 
 use crate::error::{Error, Result};
+use crate::stats::sequential::{self, StopRule};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -62,21 +65,6 @@ impl<'de> Deserialize<'de> for RepsValue {
     }
 }
 
-/// The settings of `--reps auto`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AutoSettings {
-    pub min_reps: u32,
-    pub max_reps: u32,
-    pub confidence: f64,
-    /// Tie margin as a fraction (0.03 = ±3%).
-    pub margin: f64,
-}
-
-pub const DEFAULT_MIN_REPS: u32 = 3;
-pub const DEFAULT_MAX_REPS: u32 = 10;
-pub const DEFAULT_CONFIDENCE: f64 = 0.95;
-pub const DEFAULT_MARGIN: f64 = 0.03;
-
 /// The flags and keys of the repetitions, as given.
 #[derive(Debug, Clone, Default)]
 pub struct Given<'a> {
@@ -90,6 +78,8 @@ pub struct Given<'a> {
     pub confidence_file: Option<f64>,
     pub margin_flag: Option<f64>,
     pub margin_file: Option<f64>,
+    pub floor_flag: Option<std::time::Duration>,
+    pub floor_file: Option<&'a str>,
 }
 
 /// The count for the fixed-repetition check (flag, file), and the auto settings
@@ -98,7 +88,7 @@ pub fn resolve(
     g: &Given,
     key: &dyn Fn(&str) -> String,
     max_allowed: u32,
-) -> Result<(Option<i64>, Option<i64>, Option<AutoSettings>)> {
+) -> Result<(Option<i64>, Option<i64>, Option<StopRule>)> {
     let file_count = match g.reps_file {
         None => None,
         Some(RepsValue::Count(n)) => Some(*n),
@@ -140,14 +130,14 @@ pub fn resolve(
         g.min_file,
         "--min-reps",
         "run.min_reps",
-        DEFAULT_MIN_REPS,
+        sequential::DEFAULT_MIN_REPS,
     )?;
     let max_reps = whole(
         g.max_flag,
         g.max_file,
         "--max-reps",
         "run.max_reps",
-        DEFAULT_MAX_REPS,
+        sequential::DEFAULT_MAX_REPS,
     )?;
     if max_reps < min_reps {
         return Err(Error::usage(format!(
@@ -173,22 +163,35 @@ pub fn resolve(
         g.confidence_file,
         "--confidence",
         "run.confidence",
-        DEFAULT_CONFIDENCE,
+        sequential::DEFAULT_CONFIDENCE,
     )?;
     let margin = fraction(
         g.margin_flag,
         g.margin_file,
         "--margin",
         "run.margin",
-        DEFAULT_MARGIN,
+        sequential::DEFAULT_MARGIN,
     )?;
-    let settings = AutoSettings {
-        min_reps,
-        max_reps,
+    let margin_floor_s = match (g.floor_flag, g.floor_file) {
+        (Some(d), _) => d.as_secs_f64(),
+        (None, Some(text)) => humantime::parse_duration(text)
+            .map_err(|e| {
+                Error::usage(format!(
+                    "{}: `{text}` is not a duration ({e}); give e.g. \"250ms\" or \"0s\"",
+                    key("run.margin_floor")
+                ))
+            })?
+            .as_secs_f64(),
+        (None, None) => sequential::DEFAULT_MARGIN_FLOOR_S,
+    };
+    let rule = StopRule {
         confidence,
         margin,
+        margin_floor_s,
+        min_reps,
+        max_reps,
     };
-    Ok((None, None, Some(settings)))
+    Ok((None, None, Some(rule)))
 }
 
 #[cfg(test)]

@@ -79,9 +79,15 @@ pub struct RunSection {
     /// `--reps auto`: confidence of a verdict (0.95).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<Spanned<f64>>,
-    /// `--reps auto`: a tie's margin as a fraction (0.03).
+    /// `--reps auto`: a tie's relative margin as a fraction (0.05).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub margin: Option<Spanned<f64>>,
+    /// `--reps auto`: the margin's absolute floor per build, humantime ("250ms").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_floor: Option<Spanned<String>>,
+    /// The change mix the Decision weighs changes by: "source=0.8,deps=0.2".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_mix: Option<Spanned<String>>,
     pub warmup: Option<Spanned<i64>>,
     /// humantime duration, e.g. "10m".
     pub timeout: Option<Spanned<String>>,

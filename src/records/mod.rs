@@ -10,6 +10,7 @@
 pub mod environment;
 pub mod record;
 pub mod redact;
+pub mod report_settings;
 pub mod results_reader;
 pub mod results_writer;
 pub mod resume;

@@ -261,6 +261,25 @@ impl RunRecord {
     }
 
     /// True when the run's state check failed (it is then left out of statistics).
+    /// The wall seconds of a run the statistics count, the one definition of a
+    /// sample: a measured run that ended ok with its state proven and a wall time.
+    /// Warm-ups, failures and runs whose state check failed are never samples.
+    pub fn sample_seconds(&self) -> Option<f64> {
+        (self.kind == RunKind::Measured && self.status == RunStatus::Ok && !self.state_failed())
+            .then_some(self.wall_ms)
+            .flatten()
+            .map(|ms| ms as f64 / 1000.0)
+    }
+
+    /// Whether the run counts as a build a matrix paid for, the one definition of
+    /// the build count (`--reps auto`, stopping.json and `replay` use it): a
+    /// measured run that ran to its end, ok or not. Skipped runs built nothing, and
+    /// an interrupted one is run again by `--resume`.
+    pub fn is_build(&self) -> bool {
+        self.kind == RunKind::Measured
+            && !matches!(self.status, RunStatus::Skipped | RunStatus::Interrupted)
+    }
+
     pub fn state_failed(&self) -> bool {
         !self.state_check.is_empty() && self.state_check != STATE_CHECK_OK
     }

@@ -34,6 +34,8 @@ const FLAGS: &[(&str, &str)] = &[
     ("run.max_reps", "--max-reps"),
     ("run.confidence", "--confidence"),
     ("run.margin", "--margin"),
+    ("run.margin_floor", "--margin-floor"),
+    ("run.change_mix", "--change-mix"),
     ("run.warmup", "--warmup"),
     ("run.timeout", "--timeout"),
     ("run.registry_cache_output", "--registry-cache-output"),

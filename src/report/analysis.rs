@@ -1,42 +1,24 @@
-//! From records to per-cell statistics and verdicts: which runs are samples, status
-//! counts and reasons, wall-time and per-phase statistics, outliers, the slow-first-run
-//! hint, speed relative to the fastest strategy of the same image store × builder ×
-//! state × change, and the verdict (winner, or a tie) of each such group.
+//! From records to per-cell statistics and verdicts: each cell's statistics
+//! ([`crate::report::cell_stats`]), speed relative to the fastest strategy of the
+//! same image store × builder × state × change, and the verdict of each such group
+//! by the one rule ([`crate::report::judge`]), read with the `--reps auto` rule that
+//! stopped the records or looked at once.
 //!
 //! Samples are measured runs with status `ok` and a `wall_ms`; warm-ups are counted
 //! but never sampled. Order is that of first appearance in the records (the order the
 //! scenario ran the matrix), so output is deterministic for a given `runs.jsonl`.
 
 use crate::records::record::{CellKey, RunRecord};
+use crate::records::report_settings::ReportSettings;
 use crate::report::cell_stats::{push_unique, CellStats, Relative};
-use crate::{stats::summary::is_tie, stats::summary::ratio_of_medians, stats::summary::Ratio};
+use crate::report::judge::{self, Contender};
+use crate::stats::drift::Split;
+use crate::stats::sequential::StopRule;
+use crate::stats::summary::ratio_of_medians;
+use crate::stats::two_cells::RunTime;
+use crate::stats::verdict::Verdict;
 use serde::{Deserialize, Serialize};
-
-/// What a builder × state × change group says.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum Verdict {
-    /// No strategy of the group has a successful run.
-    NoData,
-    /// Only one strategy has successful runs.
-    Single { strategy: String },
-    /// The fastest strategy's median interval is disjoint from every other's.
-    Winner {
-        strategy: String,
-        runner_up: String,
-        /// runner-up median / winner median, with its interval.
-        ratio: Ratio,
-        /// The smaller coverage of the two intervals that decided (e.g. 0.979).
-        coverage: f64,
-    },
-    /// The fastest strategy's interval overlaps others' (or some have n = 1).
-    Tie {
-        /// Fastest first, then the ones it cannot be told apart from.
-        strategies: Vec<String>,
-        /// The fastest strategy and the next one by median, with their ratio.
-        ratio: Ratio,
-    },
-}
+use std::collections::BTreeMap;
 
 /// An image store × builder × state × change group and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,9 +26,13 @@ pub struct Group {
     pub builder: String,
     pub state: String,
     pub change: String,
-    pub verdict: Verdict,
     #[serde(default = "default_store")]
     pub image_store: String,
+    /// What the group's cells say, by the one rule ([`crate::report::judge`]).
+    pub verdict: Verdict<String>,
+    /// A lead that is noise in the build, in a sentence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 fn default_store() -> String {
@@ -71,7 +57,14 @@ pub struct Analysis {
     /// that verdicts carry its correction for repeated looks; `None` for runs of a
     /// fixed count, read once.
     #[serde(skip)]
-    pub stop_rule: Option<crate::stats::sequential::StopRule>,
+    pub stop_rule: Option<StopRule>,
+    /// The rule asked for when the records are read once (runs of a fixed count):
+    /// `None` for the defaults.
+    #[serde(skip)]
+    pub reading: Option<StopRule>,
+    /// The change mix the Decision weighs changes by.
+    #[serde(skip)]
+    pub change_mix: BTreeMap<String, f64>,
 }
 
 fn pos(v: &[String], s: &str) -> usize {
@@ -89,8 +82,25 @@ impl Analysis {
         })
     }
 
-    /// Analyses records (any order; measured runs are taken in `rep` order).
+    /// Analyses records (any order; measured runs are taken in `rep` order), read
+    /// with the default rule, once.
     pub fn from_records(records: &[RunRecord]) -> Analysis {
+        Analysis::read(records, None, &ReportSettings::default())
+    }
+
+    /// The rule this analysis reads its records with ([`judge::reading_rule`]).
+    pub fn reading_rule(&self) -> StopRule {
+        judge::reading_rule(self.stop_rule.as_ref(), self.reading.as_ref())
+    }
+
+    /// Analyses records, read with the rule of the `--reps auto` run that stopped
+    /// them (`stopped_by`, from stopping.json), else with the settings' rule looked
+    /// at once; the Decision weighs changes by the settings' mix.
+    pub fn read(
+        records: &[RunRecord],
+        stopped_by: Option<StopRule>,
+        settings: &ReportSettings,
+    ) -> Analysis {
         let mut a = Analysis {
             scenarios: vec![],
             workloads: vec![],
@@ -101,7 +111,9 @@ impl Analysis {
             image_stores: vec![],
             cells: vec![],
             groups: vec![],
-            stop_rule: None,
+            stop_rule: stopped_by,
+            reading: Some(settings.rule.clone()),
+            change_mix: settings.change_mix.clone(),
         };
         let mut keys: Vec<CellKey> = vec![];
         for r in records {
@@ -138,6 +150,7 @@ impl Analysis {
     }
 
     fn compute_groups(&mut self) {
+        let rule = self.reading_rule();
         let mut groups: Vec<(String, String, String, String)> = vec![];
         for c in &self.cells {
             let g = (
@@ -167,46 +180,22 @@ impl Analysis {
                 let my = self.cells[y].wall.as_ref().map_or(f64::MAX, |s| s.median);
                 mx.total_cmp(&my)
             });
-            let verdict = match idx.as_slice() {
-                [] => Verdict::NoData,
-                [only] => Verdict::Single {
-                    strategy: self.cells[*only].key.strategy.clone(),
-                },
-                [first, rest @ ..] => {
-                    let best = self.cells[*first].wall.clone().expect("filtered");
-                    let best_name = self.cells[*first].key.strategy.clone();
-                    let mut tied = vec![best_name.clone()];
-                    for &i in rest {
-                        if is_tie(self.cells[i].wall.as_ref().expect("filtered"), &best) {
-                            tied.push(self.cells[i].key.strategy.clone());
-                        }
-                    }
-                    let second = &self.cells[rest[0]];
-                    let second_wall = second.wall.as_ref().expect("filtered");
-                    let ratio = ratio_of_medians(second_wall, &best).unwrap_or(Ratio {
-                        ratio: f64::INFINITY,
-                        lo: None,
-                        hi: None,
-                    });
-                    if tied.len() > 1 {
-                        Verdict::Tie {
-                            strategies: tied,
-                            ratio,
-                        }
-                    } else {
-                        let coverage = match (best.ci, second_wall.ci) {
-                            (Some(a), Some(b)) => a.coverage.min(b.coverage),
-                            _ => 0.0,
-                        };
-                        Verdict::Winner {
-                            strategy: best_name,
-                            runner_up: second.key.strategy.clone(),
-                            ratio,
-                            coverage,
-                        }
-                    }
-                }
-            };
+            let times: Vec<Vec<RunTime>> = idx.iter().map(|&i| self.cells[i].times()).collect();
+            let splits: Vec<Option<Vec<Split>>> =
+                idx.iter().map(|&i| self.cells[i].splits()).collect();
+            let contenders: Vec<Contender> = idx
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| Contender {
+                    id: &self.cells[i].key.strategy,
+                    state: &state,
+                    no_cache: false,
+                    median_ms: self.cells[i].wall.as_ref().map_or(f64::MAX, |s| s.median),
+                    times: &times[k],
+                    splits: splits[k].as_deref(),
+                })
+                .collect();
+            let (verdict, note) = judge::judge(&contenders, &rule);
             if let Some(&first) = idx.first() {
                 let best = self.cells[first].wall.clone().expect("filtered");
                 let name = self.cells[first].key.strategy.clone();
@@ -216,7 +205,8 @@ impl Analysis {
                         self.cells[i].relative = Some(Relative {
                             fastest: name.clone(),
                             ratio,
-                            tie_with_fastest: i == first || is_tie(wall, &best),
+                            standing: judge::standing(&verdict, &self.cells[i].key.strategy)
+                                .to_string(),
                         });
                     }
                 }
@@ -225,8 +215,9 @@ impl Analysis {
                 builder,
                 state,
                 change,
-                verdict,
                 image_store,
+                verdict,
+                notes: note.into_iter().collect(),
             });
         }
     }

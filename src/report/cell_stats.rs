@@ -6,7 +6,9 @@
 //! cell's statistics are here.
 
 use crate::records::record::{CellKey, RunKind, RunRecord, RunStatus};
+use crate::stats::drift::Split;
 use crate::stats::summary::{Ratio, Summary};
+use crate::stats::two_cells::RunTime;
 use crate::{
     stats::summary::OUTLIER_Z,
     stats::{self},
@@ -31,6 +33,9 @@ pub struct StatusCounts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub rep: u32,
+    /// The round the run ran in (its block: runs of one group's round pair up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
     pub wall_ms: u64,
     /// Modified Z-score within the cell.
     pub z: f64,
@@ -56,8 +61,9 @@ pub struct Relative {
     pub fastest: String,
     /// This median / fastest median, with the interval from the CI bounds.
     pub ratio: Ratio,
-    /// Whether this cell's median interval overlaps the fastest's (or either has none).
-    pub tie_with_fastest: bool,
+    /// How the cell stands in its group's verdict ([`crate::report::judge::standing`]):
+    /// `winner`, `tie`, `slower`, `leaning`, `unsettled`, `noise`, `alone`.
+    pub standing: String,
 }
 
 /// Everything reported about one cell.
@@ -97,6 +103,41 @@ pub struct FootprintStats {
 
 /// Share above which unattributed time is flagged.
 pub const OTHER_FLAG_SHARE: f64 = 0.05;
+
+impl CellStats {
+    /// Every sample's wall seconds with its block: equal only for runs of the same
+    /// image store × builder × state × change and round, the runs a round
+    /// interleaves (the stop rule pairs them).
+    pub fn times(&self) -> Vec<RunTime> {
+        use std::hash::{Hash, Hasher};
+        let k = &self.key;
+        self.samples
+            .iter()
+            .map(|s| RunTime {
+                block: s.round.map(|round| {
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    (&k.image_store, &k.builder, &k.state, &k.change, round).hash(&mut h);
+                    h.finish()
+                }),
+                seconds: s.wall_ms as f64 / 1000.0,
+            })
+            .collect()
+    }
+
+    /// Every sample's wall and steps seconds; `None` when some sample has no
+    /// steps phase (the drift check then cannot run).
+    pub fn splits(&self) -> Option<Vec<Split>> {
+        self.samples
+            .iter()
+            .map(|s| {
+                s.steps_ms.map(|steps| Split {
+                    wall: s.wall_ms as f64 / 1000.0,
+                    steps: steps as f64 / 1000.0,
+                })
+            })
+            .collect()
+    }
+}
 
 /// The median of whole numbers (manifest counts, bytes), by the report's one
 /// median ([`stats::summary::median`]: the mean of the middle pair for even n), rounded to
@@ -140,7 +181,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         if r.status == RunStatus::Ok && r.state_failed() {
             counts.state_failed += 1;
             push_unique(&mut reasons, &format!("state check: {}", r.state_check));
-        } else if r.status == RunStatus::Ok && r.wall_ms.is_some() {
+        } else if r.sample_seconds().is_some() {
             measured.push(r);
         }
     }
@@ -152,6 +193,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         .zip(&z)
         .map(|(r, &z)| Sample {
             rep: r.rep,
+            round: r.round,
             wall_ms: r.wall_ms.unwrap_or(0),
             z,
             outlier: z.abs() > OUTLIER_Z,

@@ -1,8 +1,10 @@
-//! `cachebench report OUT`: reads `OUT/runs.jsonl` and `OUT/env.json` and writes
-//! every exporter's file and the charts. Deterministic: the same records give
-//! byte-identical files (no timestamp is written anywhere).
+//! `cachebench report OUT`: reads the files a run left in OUT (`runs.jsonl`,
+//! `env.json`, and when present `stopping.json` and `report-settings.json`) and
+//! writes every exporter's file and the charts. Deterministic: the same files give
+//! byte-identical output (no timestamp is written anywhere).
 
 use crate::error::Result;
+use crate::records::report_settings::ReportSettings;
 use crate::report::analysis::Analysis;
 use crate::report::charts::{write_charts, Footprint};
 use crate::report::export::{exporters, Exporter, ReportData};
@@ -19,6 +21,9 @@ pub struct RenderOptions {
     pub footprint: Option<Vec<Footprint>>,
     /// Skip PNG charts (SVG only).
     pub no_png: bool,
+    /// How to read the records, instead of what OUT/report-settings.json says (or
+    /// the defaults, when the folder has none).
+    pub settings: Option<ReportSettings>,
 }
 
 /// What `render` did.
@@ -51,8 +56,11 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
     let loaded = load_runs(&runs_path)?;
     let env = load_env(&out.join("env.json"))?;
     let stopping = crate::records::stopping::read(out)?;
-    let mut analysis = Analysis::from_records(&loaded.records);
-    analysis.stop_rule = stop_rule_of(&stopping);
+    let settings = match &opts.settings {
+        Some(s) => s.clone(),
+        None => crate::records::report_settings::read(out)?.unwrap_or_default(),
+    };
+    let analysis = Analysis::read(&loaded.records, stop_rule_of(&stopping), &settings);
     let mut warnings = loaded.warnings;
     if loaded.records.is_empty() {
         warnings.push(format!("{}: no run records", runs_path.display()));

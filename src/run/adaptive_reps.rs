@@ -14,89 +14,45 @@
 //! builds count the earlier passes' runs too.
 
 use crate::plan::cells::Cell;
-use crate::records::record::{RunKind, RunRecord, RunStatus};
+use crate::records::record::{RunKind, RunRecord};
 use crate::records::stopping::Stopping;
 use crate::run::rounds::Group;
+use crate::stats::sequential::StopRule;
+use crate::stats::two_cells::RunTime;
+use crate::stats::verdict::Verdict;
 use std::sync::Arc;
 
-/// What the stop rule says about a set of cells' samples.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
-    /// Cell (index into the samples) wins: its interval is disjoint from the rest.
-    Winner(usize),
-    /// A tie within the margin that more runs would not break: the leader and the
-    /// cells proved within the margin of it.
-    Tie(Vec<usize>),
-    /// Not settled, and more runs up to `max_reps` would very likely not settle it
-    /// (the rule's non-binding futility stop): stop now, unsettled.
-    Futile {
-        leaning: Option<usize>,
-        more_runs: Option<u32>,
-    },
-    /// Not settled: the cell it leans to, and how many more runs might settle it.
-    Open {
-        leaning: Option<usize>,
-        more_runs: Option<u32>,
-    },
-}
+/// The judge of a set of cells: `samples[i]` is cell i's runs so far (samples only,
+/// each with its round). The real one is the stop rule; tests script their own.
+pub type Judge = Arc<dyn Fn(&[Vec<RunTime>]) -> Verdict<usize> + Send + Sync>;
 
-/// The rule: `samples[i]` is cell i's measured wall seconds so far.
-pub type Rule = Arc<dyn Fn(&[Vec<f64>]) -> Verdict + Send + Sync>;
-
-/// The `--reps auto` settings and the rule they make.
+/// `--reps auto`: the rule (its settings: confidence, margin, reps) and its judge.
 #[derive(Clone)]
 pub struct AutoReps {
-    pub min_reps: u32,
-    pub max_reps: u32,
-    pub confidence: f64,
-    /// A tie's margin, as a fraction (0.03 = ±3%).
-    pub margin: f64,
-    pub rule: Rule,
+    pub rule: StopRule,
+    pub judge: Judge,
 }
 
 impl std::fmt::Debug for AutoReps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutoReps")
-            .field("min_reps", &self.min_reps)
-            .field("max_reps", &self.max_reps)
-            .field("confidence", &self.confidence)
-            .field("margin", &self.margin)
+            .field("rule", &self.rule)
             .finish_non_exhaustive()
     }
 }
 
-/// `--reps auto` with the sequential stop rule of [`crate::stats::sequential`]
-/// (Welch's t-tests on log wall times, corrected for the repeated looks).
-pub fn sequential(s: &crate::config::reps::AutoSettings) -> AutoReps {
-    use crate::stats::sequential::{Decision, Settled, StopRule};
-    let rule = StopRule {
-        confidence: s.confidence,
-        margin: s.margin,
-        min_reps: s.min_reps,
-        max_reps: s.max_reps,
-    };
+/// `--reps auto` with the stop rule of [`crate::stats::sequential`].
+pub fn sequential(rule: StopRule) -> AutoReps {
+    let r = rule.clone();
     AutoReps {
-        min_reps: s.min_reps,
-        max_reps: s.max_reps,
-        confidence: s.confidence,
-        margin: s.margin,
-        // Settled once per look: an open state's leaning comes with the decision.
-        rule: Arc::new(
-            move |samples: &[Vec<f64>]| match rule.decide_settled(samples) {
-                (Decision::Futile { leaning, more_runs }, _) => {
-                    Verdict::Futile { leaning, more_runs }
-                }
-                (_, Settled::Winner { cell }) => Verdict::Winner(cell),
-                (_, Settled::Tie) => Verdict::Tie(rule.tied_group(samples)),
-                (_, Settled::Open { leaning, more_runs }) => Verdict::Open { leaning, more_runs },
-            },
-        ),
+        rule,
+        judge: Arc::new(move |samples: &[Vec<RunTime>]| r.judge(samples)),
     }
 }
 
 struct Subset {
     cells: Vec<usize>,
-    samples: Vec<Vec<f64>>,
+    samples: Vec<Vec<RunTime>>,
     rounds: u32,
     builds: u32,
     stopped: Option<Stopping>,
@@ -150,12 +106,7 @@ impl Subsets {
             builds: 0,
             fixed_builds: 0,
             cells: vec![],
-            rule: Some(crate::stats::sequential::StopRule {
-                confidence: auto.confidence,
-                margin: auto.margin,
-                min_reps: auto.min_reps,
-                max_reps: auto.max_reps,
-            }),
+            rule: Some(auto.rule.clone()),
         };
         Subsets {
             auto,
@@ -183,13 +134,14 @@ impl Subsets {
             return;
         }
         let s = &mut self.sets[k];
-        if !matches!(r.status, RunStatus::Skipped | RunStatus::Interrupted) {
+        if r.is_build() {
             s.builds += 1;
         }
-        if r.status == RunStatus::Ok && !r.state_failed() {
-            if let (Some(ms), Some(at)) = (r.wall_ms, s.cells.iter().position(|&c| c == i)) {
-                s.samples[at].push(ms as f64 / 1000.0);
-            }
+        if let (Some(secs), Some(at)) = (r.sample_seconds(), s.cells.iter().position(|&c| c == i)) {
+            s.samples[at].push(RunTime {
+                block: r.round.map(u64::from),
+                seconds: secs,
+            });
         }
     }
 
@@ -200,7 +152,7 @@ impl Subsets {
             reason: reason.into(),
             rounds,
             builds: s.builds,
-            fixed_builds: s.cells.len() as u32 * self.auto.max_reps,
+            fixed_builds: s.cells.len() as u32 * self.auto.rule.max_reps,
             cells: s.cells.iter().map(|&i| self.keys[i].clone()).collect(),
             ..self.proto.clone()
         }
@@ -215,36 +167,41 @@ impl Subsets {
                 continue;
             }
             self.sets[k].rounds = rep;
-            if rep < self.auto.min_reps {
+            if rep < self.auto.rule.min_reps {
                 continue;
             }
-            let stop = if self.sets[k].cells.len() < 2 {
-                Some(self.stop(k, "single cell", rep))
-            } else {
-                let cell_key = |at: usize| self.keys[self.sets[k].cells[at]].clone();
-                match (self.auto.rule)(&self.sets[k].samples) {
-                    Verdict::Winner(at) => Some(Stopping {
-                        winner: Some(cell_key(at)),
-                        ..self.stop(k, "winner", rep)
-                    }),
-                    Verdict::Tie(group) => Some(Stopping {
-                        tied: group.into_iter().map(cell_key).collect(),
-                        ..self.stop(k, "tie", rep)
-                    }),
-                    Verdict::Futile { leaning, more_runs } => Some(Stopping {
-                        leaning: leaning.map(cell_key),
-                        more_runs,
-                        ..self.stop(k, "futile", rep)
-                    }),
-                    Verdict::Open { leaning, more_runs } if rep >= self.auto.max_reps => {
-                        Some(Stopping {
-                            leaning: leaning.map(cell_key),
-                            more_runs,
-                            ..self.stop(k, "max_reps", rep)
-                        })
-                    }
-                    Verdict::Open { .. } => None,
-                }
+            let at_max = rep >= self.auto.rule.max_reps;
+            let cell_key = |at: usize| self.keys[self.sets[k].cells[at]].clone();
+            let stop = match (self.auto.judge)(&self.sets[k].samples) {
+                _ if self.sets[k].cells.len() < 2 => Some(self.stop(k, "single cell", rep)),
+                Verdict::Winner { option, .. } => Some(Stopping {
+                    winner: Some(cell_key(option)),
+                    ..self.stop(k, "winner", rep)
+                }),
+                Verdict::Tie { options } => Some(Stopping {
+                    tied: options.into_iter().map(cell_key).collect(),
+                    ..self.stop(k, "tie", rep)
+                }),
+                Verdict::Alone { option } => Some(Stopping {
+                    leaning: Some(cell_key(option)),
+                    ..self.stop(k, "single cell", rep)
+                }),
+                Verdict::Leaning {
+                    option,
+                    more_runs,
+                    futile,
+                    ..
+                } if futile || at_max => Some(Stopping {
+                    leaning: Some(cell_key(option)),
+                    more_runs,
+                    ..self.stop(k, if futile { "futile" } else { "max_reps" }, rep)
+                }),
+                Verdict::NoData if at_max => Some(self.stop(k, "max_reps", rep)),
+                Verdict::Noise { option, .. } => Some(Stopping {
+                    leaning: Some(cell_key(option)),
+                    ..self.stop(k, "noise", rep)
+                }),
+                Verdict::Leaning { .. } | Verdict::NoData => None,
             };
             if let Some(s) = stop {
                 stopped_cells.extend(self.sets[k].cells.iter().copied());

@@ -115,7 +115,7 @@ pub async fn run_matrix<E: CellExecutor>(
     schedule: &Schedule,
 ) -> Result<MatrixOutcome> {
     let (warmup, reps) = exec.runs_per_cell();
-    let reps = schedule.auto.as_ref().map_or(reps, |a| a.max_reps);
+    let reps = schedule.auto.as_ref().map_or(reps, |a| a.rule.max_reps);
     let left: Vec<u32> = cells
         .iter()
         .map(|c| if c.skip.is_some() { 1 } else { warmup + reps })

@@ -14,7 +14,7 @@
 //! 0) is ≤ 0. Whether the work is identical (same steps cached) is the caller's to
 //! check: it has the records.
 
-use super::welch::t_quantile;
+use crate::stats::two_cells::t_quantile;
 
 /// One run's wall seconds and the seconds of its `steps` phase.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -52,6 +52,21 @@ impl Options {
                 max_reps: self.auto.as_ref().map(|a| unread(i64::from(a.max_reps))),
                 confidence: self.auto.as_ref().map(|a| unread(a.confidence)),
                 margin: self.auto.as_ref().map(|a| unread(a.margin)),
+                margin_floor: self.auto.as_ref().map(|a| {
+                    unread(
+                        humantime::format_duration(std::time::Duration::from_secs_f64(
+                            a.margin_floor_s,
+                        ))
+                        .to_string(),
+                    )
+                }),
+                change_mix: Some(unread(
+                    self.change_mix
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )),
                 warmup: Some(unread(i64::from(self.warmup))),
                 timeout: self
                     .timeout

@@ -5,9 +5,8 @@
 
 use crate::report::analysis::Analysis;
 use crate::report::decision::local::BestEffort;
-use crate::report::decision::sentences::{change_words, scope_label};
+use crate::report::decision::sentences::{change_words, coverage_note};
 use crate::report::format::{fmt_bytes, fmt_ms, fmt_range, signed_ms};
-use crate::report::labels;
 use crate::stats::summary::MedianCi;
 use crate::{
     report::decision::options::OptionStats,
@@ -15,13 +14,19 @@ use crate::{
 };
 use std::fmt::Write;
 
-/// `8.45 s (8.28–8.81 s)`; `8.45 s (n = 1)` without an interval.
-pub fn median_interval(median: f64, ci: Option<MedianCi>) -> String {
+/// `8.45 s (8.28–8.81 s)`; `8.45 s (n = 1)` without an interval; an interval whose
+/// coverage is below the confidence is marked `*` (the table's note says why).
+pub fn median_interval(median: f64, ci: Option<MedianCi>, confidence: f64) -> String {
     match ci {
         Some(c) => format!(
-            "{} ({})",
+            "{} ({}){}",
             fmt_ms(median),
-            fmt_range(c.lo as f64, c.hi as f64)
+            fmt_range(c.lo as f64, c.hi as f64),
+            if coverage_note(c, confidence).is_empty() {
+                ""
+            } else {
+                "*"
+            }
         ),
         None => format!("{} (n = 1)", fmt_ms(median)),
     }
@@ -50,22 +55,26 @@ fn registry(o: &OptionStats) -> String {
 }
 
 fn option_name(o: &OptionStats) -> String {
-    if o.no_cache {
+    if o.no_cache && crate::report::decision::NO_CACHE.contains(&o.strategy.as_str()) {
         format!("no cache ({})", o.strategy)
+    } else if o.no_cache {
+        format!("no cache ({}'s cold build)", o.strategy)
     } else {
         o.strategy.clone()
     }
 }
 
-fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
-    let many = s.scopes.len() > 1;
+fn scope_table(out: &mut String, a: &Analysis, s: &Situation, confidence: f64) {
     for sc in &s.scopes {
-        if many {
-            let _ = writeln!(out, "**{}**\n", scope_label(a, sc));
-        }
+        let _ = writeln!(
+            out,
+            "**{}**\n",
+            change_words(a, &sc.change, &sc.builder, &sc.image_store)
+        );
         out.push_str("| option | median (interval) | saving vs no cache | registry |\n");
         out.push_str("|---|--:|--:|---|\n");
         let pick = sc.pick().map(|o| o.id().to_string());
+        let mut low_coverage = false;
         for o in &sc.options {
             let name = option_name(o);
             let name = if pick.as_deref() == Some(o.id()) {
@@ -73,15 +82,18 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
             } else {
                 name
             };
-            let _ = writeln!(
-                out,
-                "| {name} | {} | {} | {} |",
-                median_interval(o.median_ms, o.ci),
-                saving(o),
-                registry(o)
-            );
+            let m = median_interval(o.median_ms, o.ci, confidence);
+            low_coverage |= m.ends_with('*');
+            let _ = writeln!(out, "| {name} | {m} | {} | {} |", saving(o), registry(o));
         }
         out.push('\n');
+        if low_coverage {
+            let _ = writeln!(
+                out,
+                "\\* an interval from too few runs to cover the median at {:.0}%: with 2 runs it is their min–max, which covers it half the time.\n",
+                confidence * 100.0
+            );
+        }
         for n in &sc.notes {
             let _ = writeln!(out, "- {n}");
         }
@@ -92,13 +104,19 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation) {
 }
 
 fn best_effort_table(out: &mut String, a: &Analysis, b: &BestEffort) {
-    if labels::runs_on(a, &b.builder, &b.image_store).is_some() {
-        let _ = writeln!(
-            out,
-            "**{}**\n",
-            change_words(a, &b.change, &b.builder, &b.image_store)
-        );
-    }
+    let _ = writeln!(
+        out,
+        "**{}**{}\n",
+        change_words(a, &b.change, &b.builder, &b.image_store),
+        if b.strategy == "layer-cache" {
+            String::new()
+        } else {
+            format!(
+                " ({} warm-local stands in for the layer cache, not measured)",
+                b.strategy
+            )
+        }
+    );
     let mut heads: Vec<String> = vec!["hit probability p".into(), "expected time".into()];
     heads.extend(b.break_even.iter().map(|e| format!("vs {}", e.strategy)));
     let _ = writeln!(out, "| {} |", heads.join(" | "));
@@ -136,6 +154,12 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
         out.push_str("No situation can be decided: the matrix has no warm-local or warm-remote cells with successful runs.\n\n");
         return out;
     }
+    let _ = writeln!(
+        out,
+        "Options {} count as equal; one answer per situation weighs the changes measured by the change mix ({}).\n",
+        d.margin.replacen("the larger of", "within the larger of", 1),
+        d.mix_words()
+    );
     for s in &d.situations {
         let _ = writeln!(out, "### {}\n", situation_heading(s.situation));
         let _ = writeln!(out, "{}\n", s.recommendation);
@@ -159,7 +183,7 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
                 remotes.join(", ")
             );
         } else {
-            scope_table(&mut out, a, s);
+            scope_table(&mut out, a, s, d.confidence);
         }
     }
     out

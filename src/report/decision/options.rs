@@ -7,10 +7,12 @@
 use crate::report::analysis::Analysis;
 use crate::report::cell_stats::CellStats;
 use crate::report::decision::NO_CACHE;
+use crate::report::judge::{Contender, NO_CACHE_ID};
 use crate::{
     stats::drift::Split,
     stats::summary::MedianCi,
     stats::summary::Summary,
+    stats::two_cells::RunTime,
     stats::{self},
 };
 use serde::{Deserialize, Serialize};
@@ -47,13 +49,17 @@ pub struct OptionStats {
     /// stop rule and the drift check; not written out.
     #[serde(skip)]
     pub runs: Vec<Split>,
+    /// Every sample's wall seconds with its block (group and round), for the
+    /// stop rule, which pairs runs of the same round; not written out.
+    #[serde(skip)]
+    pub times: Vec<RunTime>,
     /// Whether every sample has its steps phase (the drift check needs them).
     #[serde(skip)]
     pub runs_have_steps: bool,
 }
 
 impl OptionStats {
-    /// The option's name in a [`Call`](crate::report::decision::settle::Call): `no-cache` for the no-cache option (whose
+    /// The option's name in a verdict: `no-cache` for the no-cache option (whose
     /// strategy may also be one of the caches), else the strategy.
     pub fn id(&self) -> &str {
         if self.no_cache {
@@ -62,10 +68,19 @@ impl OptionStats {
             &self.strategy
         }
     }
-}
 
-/// The [`OptionStats::id`] of the no-cache option.
-pub const NO_CACHE_ID: &str = "no-cache";
+    /// The option as the one rule sees it.
+    pub fn contender(&self) -> Contender<'_> {
+        Contender {
+            id: self.id(),
+            state: &self.state,
+            no_cache: self.no_cache,
+            median_ms: self.median_ms,
+            times: &self.times,
+            splits: self.runs_have_steps.then_some(self.runs.as_slice()),
+        }
+    }
+}
 
 /// The cells of one strategy × builder × store × state, any change for `cold`.
 pub fn cells_of<'a>(
@@ -122,6 +137,7 @@ pub fn option(cells: &[&CellStats], no_cache: bool) -> Option<OptionStats> {
             steps: s.steps_ms.unwrap_or(0) as f64 / 1000.0,
         })
         .collect();
+    let times: Vec<RunTime> = cells.iter().flat_map(|c| c.times()).collect();
     let runs_have_steps = samples.clone().all(|s| s.steps_ms.is_some());
     Some(OptionStats {
         strategy: first.key.strategy.clone(),
@@ -139,6 +155,7 @@ pub fn option(cells: &[&CellStats], no_cache: bool) -> Option<OptionStats> {
         miss_ms: None,
         pays: None,
         runs,
+        times,
         runs_have_steps,
     })
 }
@@ -168,13 +185,4 @@ pub fn no_cache(a: &Analysis, builder: &str, store: &str) -> Option<OptionStats>
 /// The cold median of a strategy (a cache miss), any change.
 pub fn cold_median(a: &Analysis, strategy: &str, builder: &str, store: &str) -> Option<f64> {
     option(&cells_of(a, strategy, builder, store, "cold", ""), false).map(|o| o.median_ms)
-}
-
-/// How an option id reads in a sentence: `no cache` for the no-cache option.
-pub fn said(id: &str) -> &str {
-    if id == NO_CACHE_ID {
-        "no cache"
-    } else {
-        id
-    }
 }

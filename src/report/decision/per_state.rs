@@ -1,100 +1,62 @@
-//! The verdict of every image store × builder × state × change group by the
-//! Decision's rule ([`crate::report::decision::settle`]): a winner needs to be shown
-//! faster at the stated confidence, with too few runs the answer is leaning (and how
-//! many more runs would settle it), and a lead that lies only in the build steps is
-//! noise in the build, not the cache. The report's "Verdict per state" reads these.
+//! The verdict per state in words: each image store × builder × state × change
+//! group's [`Verdict`], settled by the one rule in the analysis
+//! ([`crate::report::judge`]), as the report's "Verdict per state" says it.
 
 use crate::report::analysis::{Analysis, Group};
-use crate::report::decision::options::said;
-use crate::report::decision::options::{option, OptionStats};
 use crate::report::decision::sentences::IMPRACTICAL_RUNS;
-use crate::report::decision::settle::{reading_rule, settle, steps_noise, Call};
 use crate::report::format::fmt_ratio;
-use serde::{Deserialize, Serialize};
-
-/// One group's verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StateVerdict {
-    pub image_store: String,
-    pub builder: String,
-    pub state: String,
-    pub change: String,
-    pub call: Call,
-    /// A lead that is noise in the build, with its numbers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// Strategies with successful runs.
-    pub compared: usize,
-}
-
-fn verdict(a: &Analysis, g: &Group) -> StateVerdict {
-    let mut options: Vec<OptionStats> = a
-        .cells
-        .iter()
-        .filter(|c| {
-            c.key.image_store == g.image_store
-                && c.key.builder == g.builder
-                && c.key.state == g.state
-                && c.key.change == g.change
-        })
-        .filter_map(|c| option(&[c], false))
-        .collect();
-    options.sort_by(|x, y| x.median_ms.total_cmp(&y.median_ms));
-    let call = settle(&options, &reading_rule(a));
-    let (call, notes) = match steps_noise(&call, &options) {
-        Some((noise, note)) => (noise, vec![note]),
-        None => (call, vec![]),
-    };
-    StateVerdict {
-        image_store: g.image_store.clone(),
-        builder: g.builder.clone(),
-        state: g.state.clone(),
-        change: g.change.clone(),
-        call,
-        notes,
-        compared: options.len(),
-    }
-}
-
-/// Every group's verdict, in the analysis' group order.
-pub fn per_state(a: &Analysis) -> Vec<StateVerdict> {
-    a.groups.iter().map(|g| verdict(a, g)).collect()
-}
+use crate::report::judge::said;
+use crate::stats::verdict::Verdict;
 
 /// One sentence (Markdown) for a group's verdict.
-pub fn sentence(v: &StateVerdict) -> String {
-    match &v.call {
-        Call::NoData => "no strategy has a successful run.".to_string(),
-        Call::Single { strategy } => {
-            format!("only **{strategy}** has successful runs; nothing to compare.")
+pub fn sentence(a: &Analysis, g: &Group) -> String {
+    let rule = a.reading_rule();
+    let ratio = |x: &str, y: &str| {
+        let med = |s: &str| {
+            a.cells_of(g)
+                .find(|c| c.key.strategy == s)
+                .and_then(|c| c.wall.as_ref())
+                .map(|w| w.median)
+        };
+        match (med(x), med(y)) {
+            (Some(x), Some(y)) if x > 0.0 => fmt_ratio(y / x),
+            _ => "–".to_string(),
         }
-        Call::Winner {
-            strategy,
-            runner_up,
-            ratio,
-            confidence,
-        } => format!(
-            "**{strategy}** wins: shown faster than every other strategy at {}% confidence; the next, {runner_up}, takes {} as long.",
-            (confidence * 1000.0).round() / 10.0,
-            fmt_ratio(*ratio)
+    };
+    let typical = a
+        .cells_of(g)
+        .filter_map(|c| c.wall.as_ref())
+        .map(|w| w.median / 1000.0)
+        .fold(f64::INFINITY, f64::min);
+    let compared = a.cells_of(g).filter(|c| c.wall.is_some()).count();
+    match &g.verdict {
+        Verdict::NoData => "no strategy has a successful run.".to_string(),
+        Verdict::Alone { option } => {
+            format!("only **{option}** has successful runs; nothing to compare.")
+        }
+        Verdict::Winner { option, runner_up } => format!(
+            "**{option}** wins: shown faster than every other strategy at {}% confidence; the next, {runner_up}, takes {} as long.",
+            (rule.confidence * 1000.0).round() / 10.0,
+            ratio(option, runner_up)
         ),
-        Call::Tie { strategies, margin } => format!(
-            "**tie** within ±{}% between {}{}.",
-            (margin * 1000.0).round() / 10.0,
-            strategies.join(", "),
-            if strategies.len() < v.compared {
+        Verdict::Tie { options } => format!(
+            "**tie**: {} are {}, so either will do{}.",
+            options.join(", "),
+            rule.margin_words(typical),
+            if options.len() < compared {
                 "; the others are slower"
             } else {
                 ""
             }
         ),
-        Call::Leaning {
-            strategy,
+        Verdict::Leaning {
+            option,
             runner_up,
             more_runs,
+            futile,
         } => format!(
-            "leaning to {}, not settled against {}: {}.",
-            said(strategy),
+            "leaning to {}, not settled against {}: {}{}.",
+            said(option),
             said(runner_up),
             match more_runs {
                 Some(n) if *n > IMPRACTICAL_RUNS => format!(
@@ -105,8 +67,9 @@ pub fn sentence(v: &StateVerdict) -> String {
                     if *n == 1 { "" } else { "s" }
                 ),
                 None => "more runs may not settle it (too few runs to estimate, or a difference of about 0 with too wide a spread for a tie)".to_string(),
-            }
+            },
+            if *futile { "; the run stopped it as futile" } else { "" }
         ),
-        Call::Noise { .. } => v.notes.join(" "),
+        Verdict::Noise { .. } => g.notes.join(" "),
     }
 }

@@ -1,31 +1,49 @@
-//! The Decision's sentences: the recommendation of each situation in one sentence
-//! (per change, builder and store when the answer depends on them, or once when
-//! every case picks the same cache), the qualifier of each call (settled, a tie,
-//! leaning with the runs that would settle it, noise in the build), and the plain
-//! sentence for a cache that does not pay for itself.
+//! The Decision's sentences: each situation's one answer per image store × builder
+//! (what to adopt, how settled, what it saves or costs on each change), the
+//! qualifier of a verdict (settled, a tie within the margin, leaning with the runs
+//! that would settle it, noise in the build, nothing to compare), intervals with
+//! their coverage where it is below the stated confidence, and the plain sentence
+//! for a cache that does not pay for itself.
 
 use crate::report::analysis::Analysis;
 use crate::report::decision::local::BestEffort;
-use crate::report::decision::options::said;
-use crate::report::decision::settle::Call;
-use crate::report::format::fmt_ms;
-use crate::report::format::fmt_range;
+use crate::report::decision::mix::Answer;
+use crate::report::decision::options::OptionStats;
+use crate::report::decision::SituationKind;
+use crate::report::format::{fmt_ms, fmt_range};
+use crate::report::judge::said;
 use crate::report::labels;
 use crate::stats::summary::MedianCi;
-use crate::{
-    report::decision::options::OptionStats,
-    report::decision::{Scope, SituationKind},
-};
+use crate::stats::verdict::Verdict;
 
-/// `8.45 s, interval 8.28–8.81 s` (for sentences: no nested parentheses).
-fn median_text(median: f64, ci: Option<MedianCi>) -> String {
+/// More runs per cell than a team would run to settle a verdict: beyond it, the
+/// options are as good as equal.
+pub const IMPRACTICAL_RUNS: u32 = 50;
+
+/// `8.45 s, interval 8.28–8.81 s`, with the interval's coverage when it is below
+/// `confidence` (`min–max of 2 runs, 50% coverage`).
+pub fn median_text(median: f64, ci: Option<MedianCi>, confidence: f64) -> String {
     match ci {
         Some(c) => format!(
-            "{}, interval {}",
+            "{}, interval {}{}",
             fmt_ms(median),
-            fmt_range(c.lo as f64, c.hi as f64)
+            fmt_range(c.lo as f64, c.hi as f64),
+            coverage_note(c, confidence)
         ),
         None => format!("{} from a single run", fmt_ms(median)),
+    }
+}
+
+/// ` (only 50% coverage, from 2 runs)` when an interval covers less than asked.
+pub fn coverage_note(c: MedianCi, confidence: f64) -> String {
+    if c.coverage + 1e-9 < confidence {
+        format!(
+            " (only {:.0}% coverage: too few runs for {:.0}%)",
+            c.coverage * 100.0,
+            confidence * 100.0
+        )
+    } else {
+        String::new()
     }
 }
 
@@ -62,62 +80,47 @@ pub fn does_not_pay(o: &OptionStats, no_cache_ms: f64) -> String {
     }
 }
 
-/// More runs per cell than a team would run to settle a verdict: beyond it, the
-/// options are as good as equal.
-pub const IMPRACTICAL_RUNS: u32 = 50;
-
-pub fn qualifier(call: &Call) -> String {
-    match call {
-        Call::NoData => String::new(),
-        Call::Single { .. } => "; the only option measured".to_string(),
-        Call::Winner { confidence, .. } => format!(
-            "; settled: shown faster than every other option at {}% confidence",
-            (confidence * 1000.0).round() / 10.0
-        ),
-        Call::Tie { strategies, margin } => format!(
-            "; a tie within ±{}% with {}: any of them will do",
-            (margin * 1000.0).round() / 10.0,
-            strategies[1..]
-                .iter()
-                .map(|s| said(s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Call::Leaning {
-            more_runs: Some(n),
-            runner_up,
-            ..
-        } if *n > IMPRACTICAL_RUNS => format!(
-            "; leaning, not settled against {}, and only about {n} more runs per cell would settle it, so treat them as equal",
-            said(runner_up)
-        ),
-        Call::Leaning {
-            more_runs: Some(n),
-            runner_up,
-            ..
-        } => format!(
-            "; leaning, not settled against {}: about {n} more run{} per cell would settle it",
-            said(runner_up),
+/// How settled a verdict is, after the option it recommends (`; settled: …`).
+pub fn qualifier(v: &Verdict<String>, confidence: f64, margin: &str) -> String {
+    let runs = |n: &Option<u32>| match n {
+        Some(n) if *n > IMPRACTICAL_RUNS => {
+            format!("only about {n} more runs per cell would settle it, so treat them as equal")
+        }
+        Some(n) => format!(
+            "about {n} more run{} per cell would settle it",
             if *n == 1 { "" } else { "s" }
         ),
-        Call::Leaning {
-            more_runs: None,
+        None => "more runs may not settle it".to_string(),
+    };
+    match v {
+        Verdict::NoData => String::new(),
+        Verdict::Alone { .. } => "; nothing to compare it with".to_string(),
+        Verdict::Winner { runner_up, .. } => format!(
+            "; settled: shown faster than {} and every other option at {}% confidence",
+            said(runner_up),
+            (confidence * 1000.0).round() / 10.0
+        ),
+        Verdict::Tie { options } => format!(
+            "; a tie: {} are {margin}, so either will do",
+            options.iter().map(|s| said(s)).collect::<Vec<_>>().join(", "),
+        ),
+        Verdict::Leaning {
             runner_up,
+            more_runs,
+            futile,
             ..
         } => format!(
-            "; leaning, not settled against {}, and more runs may not settle it (too few runs to estimate, or a difference of about 0 with too wide a spread for a tie)",
-            said(runner_up)
+            "; leaning, not settled against {}: {}{}",
+            said(runner_up),
+            runs(more_runs),
+            if *futile { " (the run stopped: more runs up to its maximum would very likely not)" } else { "" }
         ),
-        Call::Noise { runner_up, .. } => format!(
-            "; {} is as good: the lead lies in the build steps, noise in the build, not the cache",
+        Verdict::Noise { option, runner_up, .. } => format!(
+            "; {} and {} are as good: the lead lies in the build steps, noise in the build, not the cache",
+            said(option),
             said(runner_up)
         ),
     }
-}
-
-/// Scope name when the situation has several: `source`, `deps (docker-container)`.
-pub fn scope_label(a: &Analysis, s: &Scope) -> String {
-    change_words(a, &s.change, &s.builder, &s.image_store)
 }
 
 /// `source change`, or `source change on docker-container` when builders (or
@@ -129,106 +132,116 @@ pub fn change_words(a: &Analysis, change: &str, builder: &str, store: &str) -> S
     }
 }
 
-/// When every scope picks the same strategy: `use **X** whatever changed: source
-/// 8.45 s, deps 9.10 s; leaning, …`.
-fn same_everywhere(scopes: &[Scope], a: &Analysis) -> Option<String> {
-    let first = scopes.first()?.pick()?;
-    if scopes.len() < 2
-        || first.no_cache
-        || scopes
-            .iter()
-            .any(|s| s.pick().map(|o| &o.strategy) != Some(&first.strategy))
-    {
-        return None;
-    }
-    let each: Vec<String> = scopes
+/// What the pick saves or costs on one change: `saves 68% on source changes`,
+/// `costs 1.20 s (5%) on deps changes`.
+fn on_change_words(ans: &Answer) -> Vec<String> {
+    ans.on_change
         .iter()
-        .filter_map(|s| {
-            let o = s.pick()?;
-            let saving = match (o.saving_ms, o.saving_pct) {
-                (Some(sv), Some(p)) if sv >= 0.0 => {
-                    format!(", {} ({p:.0}%) less than with no cache", fmt_ms(sv))
-                }
-                (Some(sv), Some(p)) => {
-                    format!(", {} ({:.0}%) more than with no cache", fmt_ms(-sv), -p)
-                }
-                _ => String::new(),
-            };
-            Some(format!(
-                "{} {}{saving}",
-                scope_label(a, s),
-                fmt_ms(o.median_ms)
-            ))
+        .filter_map(|c| {
+            let (s, p) = (c.saving_ms?, c.saving_pct?);
+            Some(if s >= 0.0 {
+                format!("saves {} ({p:.0}%) on {} changes", fmt_ms(s), c.change)
+            } else {
+                format!("costs {} ({:.0}%) on {} changes", fmt_ms(-s), -p, c.change)
+            })
         })
-        .collect();
-    let mut quals: Vec<String> = scopes.iter().map(|s| qualifier(&s.call)).collect();
-    quals.dedup();
-    let qual = match quals.as_slice() {
-        [one] => one.clone(),
-        _ => "; not every case is settled (see the tables)".to_string(),
-    };
-    Some(format!(
-        "use **{}** in every case measured: {}{qual}",
-        first.strategy,
-        each.join("; ")
-    ))
+        .collect()
 }
 
-fn clause(s: &Scope) -> String {
-    let Some(o) = s.pick() else {
-        return "nothing measured".to_string();
-    };
-    let head = if o.no_cache {
-        format!(
-            "build with **no cache** ({}): {}",
-            o.strategy,
-            median_text(o.median_ms, o.ci)
-        )
+/// The clause of one answer.
+fn answer_clause(a: &Analysis, ans: &Answer, confidence: f64, margin: &str) -> String {
+    let head = if ans.pick == crate::report::judge::NO_CACHE_ID {
+        format!("build with **no cache** ({})", ans.strategy)
     } else {
-        let vs = match (s.no_cache_ms, o.saving_ms, o.saving_pct) {
-            (Some(n), Some(sv), Some(p)) if sv >= 0.0 => format!(
-                ", {} ({p:.0}%) less than with no cache ({})",
-                fmt_ms(sv),
-                fmt_ms(n)
-            ),
-            (Some(n), Some(sv), Some(p)) => format!(
-                ", {} ({:.0}%) more than with no cache ({})",
-                fmt_ms(-sv),
-                -p,
-                fmt_ms(n)
-            ),
-            _ => String::new(),
-        };
+        format!("use **{}**", ans.strategy)
+    };
+    let only_one = ans.expected.len() < 2;
+    let settledness = if only_one {
+        match ans.on_change.first() {
+            Some(c) => qualifier(&c.verdict, confidence, margin),
+            None => String::new(),
+        }
+    } else if ans.unanimous {
+        let mut quals: Vec<String> = ans
+            .on_change
+            .iter()
+            .map(|c| qualifier(&c.verdict, confidence, margin))
+            .collect();
+        quals.dedup();
+        match quals.as_slice() {
+            [one] if ans.on_change.len() == 1 => one.clone(),
+            [one] => format!("{one}, on every change measured"),
+            _ => "; every change picks it, not all of them settled (see the tables)".to_string(),
+        }
+    } else {
+        let disagree: Vec<String> = ans
+            .on_change
+            .iter()
+            .filter_map(|c| {
+                c.own_pick
+                    .as_ref()
+                    .map(|p| format!("{} changes alone would pick {}", c.change, said(p)))
+            })
+            .collect();
         format!(
-            "use **{}**: {}{vs}",
-            o.strategy,
-            median_text(o.median_ms, o.ci)
+            "; the lowest expected time over the changes weighed by the mix ({}), not settled: {}",
+            ans.expected
+                .iter()
+                .take(2)
+                .map(|(id, ms)| format!("{} {}", said(id), fmt_ms(*ms)))
+                .collect::<Vec<_>>()
+                .join(" against "),
+            disagree.join(", ")
         )
     };
-    format!("{head}{}", qualifier(&s.call))
+    let figures = on_change_words(ans);
+    let figures = if figures.is_empty() {
+        String::new()
+    } else {
+        format!(". It {}", figures.join(" and "))
+    };
+    let scope = labels::runs_on(a, &ans.builder, &ans.image_store)
+        .map(|on| format!(" on {on}"))
+        .unwrap_or_default();
+    if only_one && ans.pick != crate::report::judge::NO_CACHE_ID {
+        return format!(
+            "only **{}** was measured{scope}: there was nothing to compare it with but its own cold build",
+            ans.strategy
+        );
+    }
+    format!("{head}{scope}{settledness}{figures}")
 }
 
-fn best_effort_clause(b: &BestEffort) -> String {
+fn best_effort_clause(a: &Analysis, b: &BestEffort) -> String {
     let beats: Vec<String> = b
         .break_even
         .iter()
         .map(|e| match e.p_star {
-            Some(p) if p <= 0.0 => format!("{} always", e.strategy),
-            Some(p) => format!("{} above {:.0}%", e.strategy, p * 100.0),
-            None => format!("{} never (it is faster than a hit)", e.strategy),
+            Some(p) if p <= 0.0 => format!("{} at any hit rate", e.strategy),
+            Some(p) => format!(
+                "{} when it hits more than {:.0}% of the time",
+                e.strategy,
+                p * 100.0
+            ),
+            None => format!("{} never (it is faster than even a hit)", e.strategy),
         })
         .collect();
     let tail = if beats.is_empty() {
         String::new()
     } else {
+        format!("; on average it beats {}", beats.join(", "))
+    };
+    let stand_in = if b.strategy == "layer-cache" {
+        String::new()
+    } else {
         format!(
-            "; on average it beats a remote cache only at these hit rates: {}",
-            beats.join(", ")
+            " ({} warm-local stands in for the layer cache, which was not measured)",
+            b.strategy
         )
     };
     format!(
-        "**{}** takes {} on a hit and {} on a miss{tail}",
-        b.strategy,
+        "for a {}, the local layer cache{stand_in} takes {} on a hit and {} on a miss{tail}",
+        change_words(a, &b.change, &b.builder, &b.image_store),
         fmt_ms(b.warm_ms),
         fmt_ms(b.cold_ms),
     )
@@ -238,46 +251,57 @@ fn best_effort_clause(b: &BestEffort) -> String {
 pub fn recommendation(
     kind: SituationKind,
     a: &Analysis,
-    scopes: &[Scope],
+    answers: &[Answer],
     best_effort: &[BestEffort],
-    differs: bool,
 ) -> String {
     let lead = match kind {
         SituationKind::EphemeralRunner => "On an ephemeral runner",
         SituationKind::WarmHost => "On a warm host",
         SituationKind::BestEffortLocal => "With a best-effort local cache",
     };
-    let clauses: Vec<(String, String)> = if kind == SituationKind::BestEffortLocal {
+    let rule = a.reading_rule();
+    let margin = crate::report::decision::margin_words(a);
+    let margin = format!("within {margin} of each other");
+    let clauses: Vec<String> = if kind == SituationKind::BestEffortLocal {
         best_effort
             .iter()
-            .map(|b| {
-                let label = change_words(a, &b.change, &b.builder, &b.image_store);
-                (label, best_effort_clause(b))
-            })
+            .map(|b| best_effort_clause(a, b))
             .collect()
     } else {
-        scopes
+        answers
             .iter()
-            .map(|s| (scope_label(a, s), clause(s)))
+            .map(|ans| answer_clause(a, ans, rule.confidence, &margin))
             .collect()
     };
-    let depends = if differs {
-        " the answer depends on what changed:"
-    } else {
-        ""
-    };
-    if let Some(c) = same_everywhere(scopes, a) {
-        return format!("{lead}, {c}.");
-    }
     match clauses.as_slice() {
         [] => format!("{lead}: nothing was measured."),
-        [(label, c)] => format!("{lead} ({label}), {c}."),
-        many => {
-            let parts: Vec<String> = many
-                .iter()
-                .map(|(label, c)| format!("for a {label}, {c}"))
-                .collect();
-            format!("{lead},{depends} {}.", parts.join("; "))
-        }
+        many => format!("{lead}, {}.", many.join("; ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_below_the_confidence_is_said() {
+        let two = MedianCi {
+            lo: 9180,
+            hi: 9350,
+            coverage: 0.5,
+            nominal: false,
+        };
+        let t = median_text(9260.0, Some(two), 0.95);
+        assert!(
+            t.contains("interval 9.18–9.35 s (only 50% coverage: too few runs for 95%)"),
+            "{t}"
+        );
+        let ok = MedianCi {
+            lo: 9180,
+            hi: 9350,
+            coverage: 0.96,
+            nominal: true,
+        };
+        assert!(!median_text(9260.0, Some(ok), 0.95).contains("coverage"));
     }
 }

@@ -30,7 +30,7 @@ fn narrow_results(out: &mut String, a: &Analysis) {
                 Some(r) => format!(
                     "{}{}",
                     fmt_ratio(r.ratio.ratio),
-                    if r.tie_with_fastest { ", tie" } else { "" }
+                    crate::report::export::sections::standing_tag(&r.standing)
                 ),
                 None => "–".to_string(),
             };
@@ -38,7 +38,7 @@ fn narrow_results(out: &mut String, a: &Analysis) {
                 out,
                 "| {title} | {} | {} | {vs} |",
                 c.key.strategy,
-                median_interval(w.median, w.ci)
+                median_interval(w.median, w.ci, a.reading_rule().confidence)
             );
         }
     }

@@ -79,7 +79,7 @@ fn cell_row(out: &mut String, c: &CellStats) {
         Some(r) => format!(
             "{}{}",
             ratio_with_interval(&r.ratio),
-            if r.tie_with_fastest { ", tie" } else { "" }
+            standing_tag(&r.standing)
         ),
         None => "–".to_string(),
     };
@@ -141,19 +141,28 @@ pub fn decision(out: &mut String, a: &Analysis) {
     out.push_str(&crate::report::decision::markdown::render(a, &d));
 }
 
-/// `## Verdict per state`: one sentence per group, by the Decision's rule.
+/// `## Verdict per state`: one sentence per group, by the one rule.
 pub fn verdicts(out: &mut String, a: &Analysis) {
     out.push_str("## Verdict per state\n\n");
-    let per_state = crate::report::decision::per_state::per_state(a);
-    for (g, v) in a.groups.iter().zip(&per_state) {
+    for g in &a.groups {
         let _ = writeln!(
             out,
             "- **{}**: {}",
             labels::group_title(a, g),
-            crate::report::decision::per_state::sentence(v)
+            crate::report::decision::per_state::sentence(a, g)
         );
     }
     out.push('\n');
+}
+
+/// `, tie` after a ratio: how a cell stands in its group's verdict, for the
+/// Results tables (nothing for `slower` and `unsettled`, which the verdict beside
+/// the table says).
+pub fn standing_tag(standing: &str) -> String {
+    match standing {
+        "tie" | "noise" | "leaning" | "winner" => format!(", {standing}"),
+        _ => String::new(),
+    }
 }
 
 /// `## Warnings`, when there are any.

@@ -28,7 +28,7 @@ pub const SUMMARY_CSV_COLUMNS: &[&str] = &[
     "ratio_to_fastest",
     "ratio_lo",
     "ratio_hi",
-    "tie_with_fastest",
+    "standing",
     "outlier_reps",
     "slow_first_run",
     "ok",
@@ -72,7 +72,7 @@ fn row(c: &CellStats, metric: &str, s: Option<&Summary>, wall: bool) -> Vec<Stri
         opt(rel.map(|r| r.ratio.ratio)),
         opt(rel.and_then(|r| r.ratio.lo)),
         opt(rel.and_then(|r| r.ratio.hi)),
-        opt(rel.map(|r| r.tie_with_fastest)),
+        rel.map(|r| r.standing.clone()).unwrap_or_default(),
         if wall {
             c.outliers
                 .iter()

@@ -9,22 +9,48 @@ use crate::plan::cells::Cell;
 use crate::records::record::{RunKind, RunStatus};
 use crate::records::results_writer::RecordWriter;
 use crate::records::resume::Done;
-use crate::run::adaptive_reps::{AutoReps, Rule, Stopping, Verdict};
+use crate::records::stopping::Stopping;
+use crate::run::adaptive_reps::{AutoReps, Judge};
 use crate::run::executor::fake::{cell, no_signal, FakeExecutor, Step};
 use crate::run::scheduler::{run_matrix, MatrixOutcome, Schedule};
+use crate::stats::sequential::StopRule;
+use crate::stats::two_cells::RunTime;
+use crate::stats::verdict::Verdict;
 use std::sync::Arc;
 
-fn auto(min_reps: u32, max_reps: u32, rule: Rule) -> Schedule {
+fn auto(min_reps: u32, max_reps: u32, judge: Judge) -> Schedule {
     Schedule {
         seed: 11,
         chains: true,
         auto: Some(AutoReps {
-            min_reps,
-            max_reps,
-            confidence: 0.95,
-            margin: 0.03,
-            rule,
+            rule: StopRule {
+                min_reps,
+                max_reps,
+                ..StopRule::default()
+            },
+            judge,
         }),
+    }
+}
+
+/// What a scripted judge answers while open: leaning to `option`.
+fn leaning(option: usize, more_runs: Option<u32>) -> Verdict<usize> {
+    Verdict::Leaning {
+        option,
+        runner_up: 1 - option.min(1),
+        more_runs,
+        futile: false,
+    }
+}
+
+/// The rule the sequential tests were written for: ±3%, no floor.
+fn strict(min_reps: u32, max_reps: u32) -> StopRule {
+    StopRule {
+        margin: 0.03,
+        margin_floor_s: 0.0,
+        min_reps,
+        max_reps,
+        ..StopRule::default()
     }
 }
 
@@ -89,14 +115,14 @@ fn measured_of(o: &MatrixOutcome, strategy: &str) -> usize {
 async fn a_state_stops_as_soon_as_the_rule_settles_it() {
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
     // Settled once each cell has 4 samples: b wins.
-    let rule: Rule = Arc::new(|s: &[Vec<f64>]| {
+    let rule: Judge = Arc::new(|s: &[Vec<RunTime>]| {
         if s.iter().all(|v| v.len() >= 4) {
-            Verdict::Winner(1)
-        } else {
-            Verdict::Open {
-                leaning: Some(1),
-                more_runs: Some(1),
+            Verdict::Winner {
+                option: 1,
+                runner_up: 0,
             }
+        } else {
+            leaning(1, Some(1))
         }
     });
     let mut exec = FakeExecutor::new(0, 99);
@@ -117,12 +143,9 @@ async fn a_state_never_settled_runs_to_max_reps_and_says_where_it_leaned() {
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
     let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = asked.clone();
-    let rule: Rule = Arc::new(move |s: &[Vec<f64>]| {
+    let rule: Judge = Arc::new(move |s: &[Vec<RunTime>]| {
         seen.lock().unwrap().push(s[0].len());
-        Verdict::Open {
-            leaning: Some(0),
-            more_runs: Some(7),
-        }
+        leaning(0, Some(7))
     });
     let mut exec = FakeExecutor::new(1, 99);
     let o = drive_auto(&mut exec, &[a, b], &auto(3, 6, rule)).await;
@@ -141,17 +164,16 @@ async fn a_state_never_settled_runs_to_max_reps_and_says_where_it_leaned() {
 #[tokio::test]
 async fn a_futile_state_stops_unsettled_before_max_reps_and_says_where_it_leaned() {
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
-    let rule: Rule = Arc::new(|s: &[Vec<f64>]| {
+    let rule: Judge = Arc::new(|s: &[Vec<RunTime>]| {
         if s.iter().all(|v| v.len() >= 4) {
-            Verdict::Futile {
-                leaning: Some(1),
+            Verdict::Leaning {
+                option: 1,
+                runner_up: 0,
                 more_runs: Some(40),
+                futile: true,
             }
         } else {
-            Verdict::Open {
-                leaning: Some(1),
-                more_runs: Some(40),
-            }
+            leaning(1, Some(40))
         }
     });
     let mut exec = FakeExecutor::new(0, 99);
@@ -180,14 +202,13 @@ async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
             RunKind::Measured,
             Step::state_failed("3 of 5 steps cached", 9),
         );
-    let rule: Rule = Arc::new(|s: &[Vec<f64>]| {
+    let rule: Judge = Arc::new(|s: &[Vec<RunTime>]| {
         if s.iter().all(|v| v.len() >= 3) {
-            Verdict::Tie(vec![0, 1])
-        } else {
-            Verdict::Open {
-                leaning: None,
-                more_runs: None,
+            Verdict::Tie {
+                options: vec![0, 1],
             }
+        } else {
+            Verdict::NoData
         }
     });
     let o = drive_auto(&mut exec, &[a, b], &auto(3, 10, rule)).await;
@@ -207,16 +228,11 @@ async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
 
 #[tokio::test]
 async fn the_sequential_rule_settles_a_clear_winner_and_a_tie_early() {
-    let settings = crate::config::reps::AutoSettings {
-        min_reps: 3,
-        max_reps: 10,
-        confidence: 0.95,
-        margin: 0.03,
-    };
+    let settings = strict(3, 10);
     let schedule = Schedule {
         seed: 3,
         chains: true,
-        auto: Some(crate::run::adaptive_reps::sequential(&settings)),
+        auto: Some(crate::run::adaptive_reps::sequential(settings.clone())),
     };
     let (a, b, c) = (
         cell(Strategy::Buildkit),
@@ -254,16 +270,11 @@ async fn the_sequential_rule_settles_a_clear_winner_and_a_tie_early() {
 async fn the_sequential_rule_at_max_reps_says_where_the_open_state_leaned() {
     // One look (min = max = 3), no futility: the state stays open, and the stopping
     // carries the leaning and runs estimate the rule's verdict gives for the samples.
-    let settings = crate::config::reps::AutoSettings {
-        min_reps: 3,
-        max_reps: 3,
-        confidence: 0.95,
-        margin: 0.03,
-    };
+    let settings = strict(3, 3);
     let schedule = Schedule {
         seed: 5,
         chains: true,
-        auto: Some(crate::run::adaptive_reps::sequential(&settings)),
+        auto: Some(crate::run::adaptive_reps::sequential(settings.clone())),
     };
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
     let (wa, wb) = ([1000, 1100, 950], [1020, 980, 1090]);
@@ -275,22 +286,32 @@ async fn the_sequential_rule_at_max_reps_says_where_the_open_state_leaned() {
             .step(&b, rep, RunKind::Measured, Step::ok(wb[at]));
     }
     let o = drive_auto(&mut exec, &[a.clone(), b.clone()], &schedule).await;
-    let secs = |w: [u64; 3]| w.iter().map(|&ms| ms as f64 / 1000.0).collect::<Vec<_>>();
-    let rule = crate::stats::sequential::StopRule {
-        confidence: 0.95,
-        margin: 0.03,
-        min_reps: 3,
-        max_reps: 3,
+    // The rounds the runs ran in pair them, as the loop judged them.
+    let round_of = |cell: &Cell, rep: u32| {
+        o.records
+            .iter()
+            .find(|r| r.cell() == cell.key() && r.rep == rep && r.kind == RunKind::Measured)
+            .and_then(|r| r.round)
+            .map(u64::from)
     };
-    let crate::stats::sequential::Settled::Open { leaning, more_runs } =
-        rule.settle(&[secs(wa), secs(wb)])
+    let times = |c: &Cell, w: [u64; 3]| {
+        (1..=3)
+            .map(|rep| RunTime {
+                block: round_of(c, rep),
+                seconds: w[rep as usize - 1] as f64 / 1000.0,
+            })
+            .collect::<Vec<_>>()
+    };
+    let Verdict::Leaning {
+        option, more_runs, ..
+    } = settings.judge(&[times(&a, wa), times(&b, wb)])
     else {
         panic!("the data were chosen to stay open");
     };
     let keys = [a.key().to_string(), b.key().to_string()];
     let s = &o.stopping[0];
     assert_eq!(s.reason, "max_reps", "{s:#?}");
-    assert_eq!(s.leaning, leaning.map(|i| keys[i].clone()), "{s:#?}");
+    assert_eq!(s.leaning, Some(keys[option].clone()), "{s:#?}");
     assert!(s.leaning.is_some(), "{s:#?}");
     assert_eq!(s.more_runs, more_runs);
 }
@@ -301,17 +322,17 @@ async fn a_resumed_state_counts_the_runs_out_holds_and_stops_where_it_would_have
     let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = asked.clone();
     // Settled once each cell has 4 samples: b wins.
-    let rule: Rule = Arc::new(move |s: &[Vec<f64>]| {
+    let rule: Judge = Arc::new(move |s: &[Vec<RunTime>]| {
         seen.lock()
             .unwrap()
             .push(s.iter().map(Vec::len).collect::<Vec<_>>());
         if s.iter().all(|v| v.len() >= 4) {
-            Verdict::Winner(1)
-        } else {
-            Verdict::Open {
-                leaning: Some(1),
-                more_runs: Some(1),
+            Verdict::Winner {
+                option: 1,
+                runner_up: 0,
             }
+        } else {
+            leaning(1, Some(1))
         }
     });
     // Interrupted during the 5th run: rounds 1 and 2 are on disk.
@@ -334,16 +355,11 @@ async fn a_resumed_state_counts_the_runs_out_holds_and_stops_where_it_would_have
 
 #[tokio::test]
 async fn the_sequential_rule_resumed_stops_where_the_uninterrupted_run_did() {
-    let settings = crate::config::reps::AutoSettings {
-        min_reps: 3,
-        max_reps: 10,
-        confidence: 0.95,
-        margin: 0.03,
-    };
+    let settings = strict(3, 10);
     let schedule = Schedule {
         seed: 3,
         chains: true,
-        auto: Some(crate::run::adaptive_reps::sequential(&settings)),
+        auto: Some(crate::run::adaptive_reps::sequential(settings.clone())),
     };
     // Two cells alike but for ±1% noise: a tie after some rounds.
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));

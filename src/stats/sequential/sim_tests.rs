@@ -3,9 +3,20 @@
 //! futility costs little power where a verdict is within reach.
 
 use super::*;
+use crate::stats::two_cells::RunTime;
 
+/// ±3% with no floor (the medians here are 10 s: a 0.25 s floor would be 2.5%).
 fn rule() -> StopRule {
-    StopRule::default()
+    StopRule {
+        margin: 0.03,
+        margin_floor_s: 0.0,
+        ..StopRule::default()
+    }
+}
+
+fn stops(r: &StopRule, v: &Verdict<usize>, n: usize) -> bool {
+    (v.is_settled() && n >= r.effective_min() as usize)
+        || matches!(v, Verdict::Leaning { futile: true, .. })
 }
 
 /// xorshift64* and Box–Muller: reproducible normal deviates for the simulation.
@@ -24,20 +35,24 @@ impl Rng {
 }
 
 /// Runs the rule round by round from 1 to max_reps on simulated log-normal cells
-/// and returns the verdict it stopped with.
-fn simulate(r: &StopRule, rng: &mut Rng, medians: &[f64], cv: f64) -> Settled {
+/// and returns the verdict it stopped with, futility off (it stops only settled).
+fn simulate(r: &StopRule, rng: &mut Rng, medians: &[f64], cv: f64) -> Verdict<usize> {
     let mut s: Vec<Vec<f64>> = vec![vec![]; medians.len()];
-    let mut v = r.settle(&s);
-    for _ in 0..r.max_reps {
+    let mut v = r.judge_unblocked(&s);
+    for n in 1..=r.max_reps as usize {
         for (c, m) in s.iter_mut().zip(medians) {
             c.push(m * (cv * rng.normal()).exp());
         }
-        v = r.settle(&s);
-        if v.is_settled() {
+        v = r.judge_unblocked(&s);
+        if v.is_settled() && n >= r.effective_min() as usize {
             break;
         }
     }
     v
+}
+
+fn is_winner(v: &Verdict<usize>, cell: Option<usize>) -> bool {
+    matches!(v, Verdict::Winner { option, .. } if cell.is_none_or(|c| *option == c))
 }
 
 #[test]
@@ -48,12 +63,7 @@ fn repeated_looks_keep_the_false_winner_rate_below_alpha() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let trials = 1500;
     let false_winners = (0..trials)
-        .filter(|_| {
-            matches!(
-                simulate(&r, &mut rng, &[10.0, 10.0], 0.05),
-                Settled::Winner { .. }
-            )
-        })
+        .filter(|_| is_winner(&simulate(&r, &mut rng, &[10.0, 10.0], 0.05), None))
         .count();
     eprintln!("{false_winners} false winners in {trials}");
     assert!(
@@ -71,7 +81,12 @@ fn repeated_looks_keep_the_false_tie_rate_below_alpha() {
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     let trials = 1500;
     let false_ties = (0..trials)
-        .filter(|_| simulate(&r, &mut rng, &[10.0, 10.3], 0.01) == Settled::Tie)
+        .filter(|_| {
+            matches!(
+                simulate(&r, &mut rng, &[10.0, 10.3], 0.01),
+                Verdict::Tie { .. }
+            )
+        })
         .count();
     eprintln!("{false_ties} false ties in {trials}");
     assert!(
@@ -80,20 +95,20 @@ fn repeated_looks_keep_the_false_tie_rate_below_alpha() {
     );
 }
 
-/// Like [`simulate`], through `decide` (futility on); returns the last decision.
-fn simulate_decide(r: &StopRule, rng: &mut Rng, medians: &[f64], cv: f64) -> Decision {
+/// Like [`simulate`], with futility on, as `--reps auto` stops.
+fn simulate_decide(r: &StopRule, rng: &mut Rng, medians: &[f64], cv: f64) -> Verdict<usize> {
     let mut s: Vec<Vec<f64>> = vec![vec![]; medians.len()];
-    let mut d = Decision::Continue;
-    for _ in 0..r.max_reps {
+    let mut v = Verdict::NoData;
+    for n in 1..=r.max_reps as usize {
         for (c, m) in s.iter_mut().zip(medians) {
             c.push(m * (cv * rng.normal()).exp());
         }
-        d = r.decide(&s);
-        if d != Decision::Continue {
+        v = r.judge_unblocked(&s);
+        if stops(r, &v, n) {
             break;
         }
     }
-    d
+    v
 }
 
 #[test]
@@ -107,8 +122,8 @@ fn with_futility_on_false_winners_stay_below_alpha_over_repeated_looks() {
         let (mut wins, mut futile) = (0, 0);
         for _ in 0..trials {
             match simulate_decide(&r, &mut rng, &vec![10.0; k], cv) {
-                Decision::Settled(Settled::Winner { .. }) => wins += 1,
-                Decision::Futile { .. } => futile += 1,
+                Verdict::Winner { .. } => wins += 1,
+                Verdict::Leaning { futile: true, .. } => futile += 1,
                 _ => {}
             }
         }
@@ -134,14 +149,11 @@ fn futility_costs_little_power_where_a_verdict_is_within_reach() {
         let trials = 600;
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let without = (0..trials)
-            .filter(|_| simulate(&r, &mut rng, &medians, cv) == Settled::Winner { cell: 0 })
+            .filter(|_| is_winner(&simulate(&r, &mut rng, &medians, cv), Some(0)))
             .count();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let with = (0..trials)
-            .filter(|_| {
-                simulate_decide(&r, &mut rng, &medians, cv)
-                    == Decision::Settled(Settled::Winner { cell: 0 })
-            })
+            .filter(|_| is_winner(&simulate_decide(&r, &mut rng, &medians, cv), Some(0)))
             .count();
         eprintln!(
             "{medians:?} at {cv}: winner in {without} without futility, {with} with, of {trials}"
@@ -171,19 +183,19 @@ fn with_futility_on_a_false_tie_group_stays_below_alpha() {
     let (mut false_groups, mut ties) = (0, 0);
     for _ in 0..trials {
         let mut s: Vec<Vec<f64>> = vec![vec![]; medians.len()];
-        for _ in 0..r.max_reps {
+        for n in 1..=r.max_reps as usize {
             for (c, m) in s.iter_mut().zip(&medians) {
                 c.push(m * (0.02 * rng.normal()).exp());
             }
-            match r.decide(&s) {
-                Decision::Continue => continue,
-                Decision::Settled(Settled::Tie) => {
-                    ties += 1;
-                    if r.tied_group(&s).contains(&2) {
-                        false_groups += 1;
-                    }
+            let v = r.judge_unblocked(&s);
+            if !stops(&r, &v, n) {
+                continue;
+            }
+            if let Verdict::Tie { options } = &v {
+                ties += 1;
+                if options.contains(&2) {
+                    false_groups += 1;
                 }
-                _ => {}
             }
             break;
         }
@@ -196,5 +208,38 @@ fn with_futility_on_a_false_tie_group_stays_below_alpha() {
     assert!(
         f64::from(false_groups) / f64::from(trials) <= 1.0 - r.confidence,
         "{false_groups} false tie groups in {trials}"
+    );
+}
+
+#[test]
+fn pairing_by_round_keeps_the_false_winner_rate_below_alpha() {
+    // Three identical cells whose runs share a round effect (±15% from round to
+    // round) and 4% noise of their own, paired by round and checked after every
+    // round with futility on: any winner is false.
+    let r = rule();
+    let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+    let trials = 1000;
+    let mut wins = 0;
+    for _ in 0..trials {
+        let mut s: Vec<Vec<RunTime>> = vec![vec![]; 3];
+        for n in 1..=r.max_reps as usize {
+            let round = 0.15 * rng.normal();
+            for c in s.iter_mut() {
+                c.push(RunTime {
+                    block: Some(n as u64),
+                    seconds: 10.0 * (round + 0.04 * rng.normal()).exp(),
+                });
+            }
+            let v = r.judge(&s);
+            if stops(&r, &v, n) {
+                wins += usize::from(matches!(v, Verdict::Winner { .. }));
+                break;
+            }
+        }
+    }
+    eprintln!("{wins} false winners in {trials} (paired)");
+    assert!(
+        (wins as f64) / (trials as f64) <= 1.0 - r.confidence,
+        "{wins} false winners in {trials}"
     );
 }

@@ -1,0 +1,96 @@
+//! `OUT/report-settings.json`: how the report reads the records of a run, as the
+//! run was asked (flags and scenario keys): the rule a fixed number of runs is read
+//! with once (confidence and the practical margin; a `--reps auto` run's own rule,
+//! in stopping.json, comes first), and the change mix the Decision weighs its
+//! changes by ([`crate::config::change_mix`]). `cachebench report` may override both
+//! for one rendering.
+
+use crate::error::{Error, Result};
+use crate::stats::sequential::StopRule;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The file in OUT.
+pub const REPORT_SETTINGS_JSON: &str = "report-settings.json";
+
+/// How the report reads a run's records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportSettings {
+    /// The rule of a reading (confidence, margin, its floor); runs stopped by
+    /// `--reps auto` are read with their own rule instead.
+    pub rule: StopRule,
+    /// Weight of each change (`none`, `source`, `deps`) in the Decision's one
+    /// answer per situation; weights are shares of the changes measured.
+    pub change_mix: BTreeMap<String, f64>,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            rule: StopRule::default(),
+            change_mix: crate::config::change_mix::default_mix(),
+        }
+    }
+}
+
+/// `source 80%, deps 20%`: a mix in words, as shares of its total.
+pub fn mix_words(mix: &BTreeMap<String, f64>) -> String {
+    let total: f64 = mix.values().sum();
+    let mut parts: Vec<(&String, f64)> = mix.iter().map(|(k, v)| (k, *v / total)).collect();
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    parts
+        .iter()
+        .filter(|(_, w)| *w > 0.0)
+        .map(|(k, w)| format!("{k} {:.0}%", w * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the settings into `out`.
+pub fn write(out: &Path, s: &ReportSettings) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(s).map_err(std::io::Error::other)?;
+    std::fs::write(out.join(REPORT_SETTINGS_JSON), text)
+}
+
+/// The settings a run recorded; `None` when the file is absent (a folder written
+/// before it existed: the defaults apply).
+pub fn read(out: &Path) -> Result<Option<ReportSettings>> {
+    let path = out.join(REPORT_SETTINGS_JSON);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::usage(format!(
+                "{}: not a report-settings.json cachebench wrote: {e}",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Internal(
+            anyhow::Error::new(e).context(format!("reading {}", path.display())),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixes_read_in_words_as_shares_of_their_total() {
+        let m = crate::config::change_mix::parse_mix("source=80, deps=20", "--change-mix").unwrap();
+        assert_eq!(mix_words(&m), "source 80%, deps 20%");
+        assert_eq!(
+            mix_words(&crate::config::change_mix::default_mix()),
+            "source 80%, deps 20%"
+        );
+    }
+
+    #[test]
+    fn settings_round_trip_and_a_missing_file_is_none() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(read(d.path()).unwrap(), None);
+        let s = ReportSettings::default();
+        write(d.path(), &s).unwrap();
+        assert_eq!(read(d.path()).unwrap(), Some(s));
+    }
+}
