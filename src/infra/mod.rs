@@ -11,6 +11,7 @@ pub mod buildkit_image;
 pub mod engine;
 pub mod http;
 pub mod leftovers;
+pub mod link;
 pub mod network;
 pub mod pipe;
 pub mod process;
