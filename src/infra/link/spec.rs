@@ -115,7 +115,7 @@ pub enum LinkSpec {
 }
 
 impl LinkSpec {
-    /// The shape to start a link with; `None` for `none`, where the
+    /// The shape to start a [`super::Link`] with; `None` for `none`, where the
     /// caller puts no proxy in the path and uses each cache's own address.
     pub fn shape(&self) -> Option<Shape> {
         match self {
