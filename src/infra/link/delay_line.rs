@@ -60,16 +60,15 @@ where
     };
     let write = async {
         while let Some((arrived, buf)) = rx.recv().await {
-            line.timer
-                .sleep_until(arrived.max(line.gate) + line.delay)
-                .await;
+            let due = arrived.max(line.gate) + line.delay;
+            line.timer.sleep_until(due).await;
             if buf.is_empty() {
                 to.shutdown().await?;
                 break;
             }
             if let Some(bucket) = line.bucket {
-                let at = bucket.reserve(buf.len(), Instant::now());
-                line.timer.sleep_until(at).await;
+                // Scheduled from when the chunk was due, not from this wake-up.
+                line.timer.sleep_until(bucket.reserve(buf.len(), due)).await;
             }
             to.write_all(&buf).await?;
             line.moved.fetch_add(buf.len() as u64, Ordering::Relaxed);

@@ -22,15 +22,11 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 
-/// How long a bucket may let bytes through early: what a waiter woken late (timer
-/// slack, a descheduled thread on a busy machine) can catch up without the link
-/// losing the time. tbf's rule: at least rate ÷ timer frequency.
-const BURST: Duration = Duration::from_millis(2);
 /// The most one read of a shaped direction takes, and the least.
 const CHUNK_MAX: usize = 64 * 1024;
 const CHUNK_MIN: usize = 4 * 1024;
-/// A shaped direction's chunks are at most this long on the link, so a chunk, which
-/// leaves the bucket at once, is no burst of its own.
+/// A shaped direction's chunks are at most this long on the link: a chunk is
+/// delivered whole, so its bytes arrive together rather than spread over this.
 const CHUNK_TIME: Duration = Duration::from_millis(1);
 /// Time beyond the one-way delay the queue covers at the rate, for late wake-ups.
 const ROOM_SLACK: Duration = Duration::from_millis(20);
@@ -71,7 +67,7 @@ impl Link {
             .enable_time()
             .build()?;
         let (timer, timer_thread) = Timer::start()?;
-        let bucket = |r: Option<Rate>| r.map(|r| Bucket::new(r.bytes_per_sec(), BURST));
+        let bucket = |r: Option<Rate>| r.map(|r| Bucket::new(r.bytes_per_sec()));
         let inner = Arc::new(Inner {
             shape,
             up: bucket(shape.up),
