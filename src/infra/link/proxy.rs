@@ -237,7 +237,7 @@ async fn direction(
 
 /// A shaped direction's chunk and queue: the queue holds the bandwidth-delay
 /// product twice over (or the line could carry no more than room ÷ delay).
-pub(super) fn sizes(rate: Option<Rate>, delay: Duration) -> (usize, usize) {
+fn sizes(rate: Option<Rate>, delay: Duration) -> (usize, usize) {
     let Some(rate) = rate else {
         return (CHUNK_MAX, ROOM_UNLIMITED);
     };
