@@ -14,6 +14,7 @@ pub mod egress_probe;
 pub mod engine;
 pub mod http;
 pub mod leftovers;
+pub mod link;
 pub mod network;
 pub mod process;
 pub mod registry;
