@@ -9,6 +9,7 @@
 pub mod builder;
 pub mod buildkit_image;
 pub mod engine;
+pub mod gha_cache;
 pub mod http;
 pub mod leftovers;
 pub mod network;
