@@ -18,11 +18,10 @@
 //!   `twirp/github.actions.results.api.v1.CacheService/` `CreateCacheEntry`,
 //!   `FinalizeCacheEntryUpload`, `GetCacheEntryDownloadURL`; the bytes go to and
 //!   come from signed URLs through the Azure SDK's `blockblob` client
-//!   (`UploadStream`, `DownloadStream`), which [`blob`] answers as Azure would
-//!   (`vendor/github.com/Azure/azure-sdk-for-go/sdk/storage/azblob`, v1.5.0 in
-//!   BuildKit's vendor tree: `blockblob/chunkwriting.go`,
-//!   `internal/generated/zz_blockblob_client.go`, `zz_blob_client.go`).
-//!   BuildKit v0.20 and later.
+//!   (`UploadStream`, `DownloadStream`; azblob v1.5.0 in BuildKit's vendor tree:
+//!   `blockblob/chunkwriting.go`, `internal/generated/zz_blockblob_client.go`,
+//!   `zz_blob_client.go`), which [`blob_upload`] and [`blob`] answer as an Azure
+//!   block blob would ([`azure`]). BuildKit v0.20 and later.
 //!
 //! gha.go reads the attributes `url` (v1), `url_v2` (v2), `version` (`1`/`2`;
 //! `url_v2` wins unless `version=1`), `token`, `scope` (default `buildkit`); buildx
@@ -42,9 +41,12 @@
 //! ([`counters`]: flags a run past GitHub's 200 new entries per minute), and
 //! [`GhaCacheServer::stop`].
 
+pub mod azure;
 pub mod blob;
+pub mod blob_upload;
 pub mod counters;
 pub mod server;
+pub mod signing;
 pub mod store;
 pub mod token;
 pub mod v1;

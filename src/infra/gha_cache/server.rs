@@ -4,12 +4,14 @@
 //!
 //! Routes: `/_apis/artifactcache/…` (v1, [`super::v1`]),
 //! `/twirp/github.actions.results.api.v1.CacheService/…` (v2, [`super::v2`]),
-//! `/blobs/ID` (downloads for both, Azure-style uploads for v2, [`super::blob`]).
+//! `/blobs/ID` (downloads for both, [`super::blob`]; Azure-style uploads for v2,
+//! [`super::blob_upload`]).
 //! Every request is counted before routing.
 
 use super::counters::{Counters, Limiter, Snapshot};
+use super::signing::Signer;
 use super::store::Store;
-use super::{blob, v1, v2};
+use super::{blob, blob_upload, v1, v2};
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -58,6 +60,7 @@ pub enum ApiVersion {
 #[derive(Debug)]
 pub struct Shared {
     pub store: Store,
+    pub signer: Signer,
     pub counters: Counters,
     pub limiter: Limiter,
     /// `http://127.0.0.1:PORT/`, the prefix of every URL handed out.
@@ -90,6 +93,7 @@ impl GhaCacheServer {
             .context("failed to read the listening address")?;
         let shared = Arc::new(Shared {
             store,
+            signer: Signer::default(),
             counters: Counters::default(),
             limiter: Limiter::new(config.entry_limit_per_minute),
             base_url: format!("http://{addr}/"),
@@ -201,7 +205,7 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/blobs/{id}",
-            get(blob::get).head(blob::head).put(blob::put),
+            get(blob::get).head(blob::head).put(blob_upload::put),
         )
         .fallback(not_found)
         // Upload bodies are streamed to disk; small ones are read with their own cap.

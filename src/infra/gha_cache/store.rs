@@ -10,10 +10,6 @@
 //! scope in the token's order, and in it each key: an exact match, else the newest
 //! entry whose key starts with it. go-actions-cache relies on the prefix rule: its
 //! `SaveMutable` looks up `KEY#` to find the newest `KEY#N`.
-//!
-//! Signed URLs carry `sig`, a digest of a per-process secret, the entry and the
-//! access: enough that a URL for one entry or access does not work for another, no
-//! security boundary (everything listens on loopback).
 
 use super::counters::Protocol;
 use axum::body::Body;
@@ -21,7 +17,6 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use md5::{Digest as _, Md5};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -40,13 +35,6 @@ pub struct Entry {
     pub committed_at: Option<DateTime<Utc>>,
     /// The size given at commit (checked against the bytes held).
     pub size: Option<u64>,
-}
-
-/// Which way a signed URL lets its holder go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Read,
-    Write,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +81,6 @@ struct Inner {
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
-    secret: [u8; 32],
     inner: Mutex<Inner>,
     persist: tokio::sync::Mutex<()>,
 }
@@ -127,7 +114,6 @@ impl Store {
         }
         Ok(Store {
             dir: dir.to_path_buf(),
-            secret: process_secret(),
             inner: Mutex::new(inner),
             persist: tokio::sync::Mutex::new(()),
         })
@@ -295,19 +281,6 @@ impl Store {
             .map_err(io(format!("failed to replace {}", index.display())))
     }
 
-    /// The `sig` query value for entry `id` and `access`.
-    pub fn sign(&self, id: u64, access: Access) -> String {
-        let mut h = Sha256::new();
-        h.update(self.secret);
-        h.update(id.to_le_bytes());
-        h.update(if access == Access::Read { b"r" } else { b"w" });
-        hex(&h.finalize()[..16])
-    }
-
-    pub fn verify(&self, id: u64, access: Access, sig: Option<&str>) -> bool {
-        sig == Some(self.sign(id, access).as_str())
-    }
-
     /// Streams `body` into `path`, from `offset` when given (a v1 chunk; the file is
     /// kept) or into a fresh file otherwise.
     pub async fn write_body(
@@ -347,24 +320,6 @@ impl Store {
             md5: md5.finalize().into(),
         })
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// 32 bytes no other process has: std's randomly keyed hasher, the time, the pid.
-fn process_secret() -> [u8; 32] {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = Sha256::new();
-    for i in 0..4u8 {
-        let mut s = std::collections::hash_map::RandomState::new().build_hasher();
-        s.write_u8(i);
-        h.update(s.finish().to_le_bytes());
-    }
-    h.update(Utc::now().timestamp_nanos_opt().unwrap_or(0).to_le_bytes());
-    h.update(std::process::id().to_le_bytes());
-    h.finalize().into()
 }
 
 #[cfg(test)]
@@ -418,7 +373,5 @@ mod tests {
             Some(b.id)
         );
         assert!(again.reserve("main", "new", "v", Protocol::V2).unwrap().id > b.id);
-        assert!(s.verify(a.id, Access::Read, Some(&s.sign(a.id, Access::Read))));
-        assert!(!s.verify(a.id, Access::Write, Some(&s.sign(a.id, Access::Read))));
     }
 }

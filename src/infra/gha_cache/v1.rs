@@ -20,7 +20,8 @@
 
 use super::counters::{EventKind, Protocol};
 use super::server::{json, small_body, Shared};
-use super::store::{Access, Store, StoreError};
+use super::signing::Access;
+use super::store::{Store, StoreError};
 use super::token::{self, Claims};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -120,7 +121,7 @@ pub async fn lookup(
                 "{}blobs/{}?sig={}",
                 s.base_url,
                 e.id,
-                s.store.sign(e.id, Access::Read)
+                s.signer.sign(e.id, Access::Read)
             );
             json(
                 StatusCode::OK,

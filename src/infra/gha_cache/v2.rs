@@ -20,7 +20,8 @@
 
 use super::counters::{EventKind, Protocol};
 use super::server::{json, small_body, Shared};
-use super::store::{Access, StoreError};
+use super::signing::Access;
+use super::store::StoreError;
 use super::token::{self, Claims};
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -177,7 +178,7 @@ async fn create(s: &Shared, c: &Claims, body: Body) -> Result<Response, Response
         "{}blobs/{}?sp=cw&sig={}",
         s.base_url,
         e.id,
-        s.store.sign(e.id, Access::Write)
+        s.signer.sign(e.id, Access::Write)
     );
     Ok(json(
         StatusCode::OK,
@@ -224,7 +225,7 @@ async fn download_url(s: &Shared, c: &Claims, body: Body) -> Result<Response, Re
                 "{}blobs/{}?sp=r&sig={}",
                 s.base_url,
                 e.id,
-                s.store.sign(e.id, Access::Read)
+                s.signer.sign(e.id, Access::Read)
             );
             Ok(json(
                 StatusCode::OK,
