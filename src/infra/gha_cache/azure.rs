@@ -45,6 +45,29 @@ pub fn with(mut r: Response, headers: HeaderMap) -> Response {
     r
 }
 
+/// An Azure error not yet answered: [`AzureError::answer`] needs the request's
+/// headers (to echo them).
+#[derive(Debug)]
+pub struct AzureError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+pub fn fail(status: StatusCode, code: &'static str, message: impl std::fmt::Display) -> AzureError {
+    AzureError {
+        status,
+        code,
+        message: message.to_string(),
+    }
+}
+
+impl AzureError {
+    pub fn answer(self, req: &HeaderMap) -> Response {
+        error(req, self.status, self.code, self.message)
+    }
+}
+
 /// Azure's error answer.
 pub fn error(
     req: &HeaderMap,

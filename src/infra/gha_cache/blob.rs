@@ -6,7 +6,7 @@
 //! GetProperties. Uploads are [`super::blob_upload`]; headers and errors follow
 //! [`super::azure`].
 
-use super::azure::{error, etag, http_date, ms_headers, with};
+use super::azure::{error, etag, fail, http_date, ms_headers, with, AzureError};
 use super::counters::EventKind;
 use super::server::Shared;
 use super::signing::Access;
@@ -29,22 +29,19 @@ pub struct BlobQuery {
 /// The entry behind a signed URL, if `sig` grants `access`.
 pub fn signed_entry(
     s: &Shared,
-    req: &HeaderMap,
     id: u64,
     sig: Option<&str>,
     access: Access,
-) -> Result<Entry, Response> {
+) -> Result<Entry, AzureError> {
     let e = s.store.get(id);
     match e {
         Some(e) if s.signer.verify(id, access, sig) => Ok(e),
-        Some(_) => Err(error(
-            req,
+        Some(_) => Err(fail(
             StatusCode::FORBIDDEN,
             "AuthenticationFailed",
             format!("signature does not grant {access:?} on blob {id}"),
         )),
-        None => Err(error(
-            req,
+        None => Err(fail(
             StatusCode::NOT_FOUND,
             "BlobNotFound",
             format!("no blob {id}"),
@@ -87,17 +84,11 @@ fn blob_headers(req: &HeaderMap, e: &Entry) -> HeaderMap {
     h
 }
 
-fn committed(
-    s: &Shared,
-    req: &HeaderMap,
-    id: u64,
-    sig: Option<&str>,
-) -> Result<(Entry, u64), Response> {
-    let e = signed_entry(s, req, id, sig, Access::Read)?;
+fn committed(s: &Shared, id: u64, sig: Option<&str>) -> Result<(Entry, u64), AzureError> {
+    let e = signed_entry(s, id, sig, Access::Read)?;
     match (e.committed_at, e.size) {
         (Some(_), Some(size)) => Ok((e, size)),
-        _ => Err(error(
-            req,
+        _ => Err(fail(
             StatusCode::NOT_FOUND,
             "BlobNotFound",
             format!("blob {id} is not committed"),
@@ -111,9 +102,9 @@ pub async fn head(
     Query(q): Query<BlobQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let (e, size) = match committed(&s, &headers, id, q.sig.as_deref()) {
+    let (e, size) = match committed(&s, id, q.sig.as_deref()) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(e) => return e.answer(&headers),
     };
     let mut h = blob_headers(&headers, &e);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
@@ -126,9 +117,9 @@ pub async fn get(
     Query(q): Query<BlobQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let (e, size) = match committed(&s, &headers, id, q.sig.as_deref()) {
+    let (e, size) = match committed(&s, id, q.sig.as_deref()) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(e) => return e.answer(&headers),
     };
     let spec = headers
         .get("x-ms-range")

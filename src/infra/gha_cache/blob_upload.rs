@@ -62,9 +62,9 @@ pub async fn put(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let e = match signed_entry(&s, &headers, id, q.sig.as_deref(), Access::Write) {
+    let e = match signed_entry(&s, id, q.sig.as_deref(), Access::Write) {
         Ok(e) => e,
-        Err(r) => return r,
+        Err(e) => return e.answer(&headers),
     };
     if e.committed_at.is_some() {
         return error(

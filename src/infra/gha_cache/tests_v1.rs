@@ -197,7 +197,7 @@ async fn v1_token_scopes_decide_what_is_read_and_where_entries_go() {
     assert_eq!(r.status, 401);
     let expired = mint_at(&[Scope::read_write("refs/heads/main")], 0, 10);
     assert_eq!(lookup(&s, &expired, "from-main").await.status, 401);
-    assert_eq!(lookup(&s, &"x.y.z", "from-main").await.status, 401);
+    assert_eq!(lookup(&s, "x.y.z", "from-main").await.status, 401);
 
     // A download URL with another signature is refused.
     let loc = lookup(&s, &main, "from-main").await.json()["archiveLocation"]

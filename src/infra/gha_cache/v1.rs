@@ -21,7 +21,7 @@
 use super::counters::{EventKind, Protocol};
 use super::server::{json, small_body, Shared};
 use super::signing::Access;
-use super::store::{Store, StoreError};
+use super::store::{Entry, Store, StoreError};
 use super::token::{self, Claims};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -31,57 +31,96 @@ use serde::Deserialize;
 use serde_json::json as j;
 use std::sync::Arc;
 
-/// GitHub's v1 error body.
-fn error(status: StatusCode, type_key: &str, message: impl std::fmt::Display) -> Response {
-    json(
-        status,
-        &j!({
-            "$id": "1",
-            "innerException": null,
-            "message": message.to_string(),
-            "typeName": format!("GitHub.Services.Cache.{type_key}, GitHub.Services.Cache"),
-            "typeKey": type_key,
-            "errorCode": 0,
-            "eventId": 3000,
-        }),
-    )
+/// A v1 error: GitHub's JSON body (`message`, `typeKey`), and `Retry-After` on 429.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    type_key: &'static str,
+    message: String,
+    retry_after: Option<u64>,
 }
 
-fn claims(headers: &HeaderMap) -> Result<Claims, Response> {
+fn err(status: StatusCode, type_key: &'static str, message: impl std::fmt::Display) -> ApiError {
+    ApiError {
+        status,
+        type_key,
+        message: message.to_string(),
+        retry_after: None,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let key = self.type_key;
+        let mut r = json(
+            self.status,
+            &j!({
+                "$id": "1",
+                "innerException": null,
+                "message": self.message,
+                "typeName": format!("GitHub.Services.Cache.{key}, GitHub.Services.Cache"),
+                "typeKey": key,
+                "errorCode": 0,
+                "eventId": 3000,
+            }),
+        );
+        if let Some(wait) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
+        r
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        let (status, key) = match &e {
+            StoreError::Exists { .. } => (
+                StatusCode::CONFLICT,
+                "ArtifactCacheItemAlreadyExistsException",
+            ),
+            StoreError::NotFound(_) => (StatusCode::NOT_FOUND, "ArtifactCacheNotFoundException"),
+            StoreError::Committed(_) => (
+                StatusCode::CONFLICT,
+                "ArtifactCacheItemAlreadyCommittedException",
+            ),
+            StoreError::NotUploaded(_) | StoreError::SizeMismatch { .. } => {
+                (StatusCode::BAD_REQUEST, "InvalidCacheSizeException")
+            }
+            StoreError::Io { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
+        };
+        err(status, key, e)
+    }
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn claims(headers: &HeaderMap) -> Result<Claims, ApiError> {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     token::from_authorization(auth)
-        .map_err(|e| error(StatusCode::UNAUTHORIZED, "UnauthorizedException", e))
+        .map_err(|e| err(StatusCode::UNAUTHORIZED, "UnauthorizedException", e))
 }
 
-fn writable(c: &Claims) -> Result<String, Response> {
-    c.writable().map(str::to_string).ok_or_else(|| {
-        error(
-            StatusCode::FORBIDDEN,
-            "AccessDeniedException",
-            "the runtime token has no scope with write permission",
-        )
-    })
+/// The scope the request's token writes to.
+fn writable(headers: &HeaderMap) -> Result<String, ApiError> {
+    claims(headers)?
+        .writable()
+        .map(str::to_string)
+        .ok_or_else(|| {
+            err(
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                "the runtime token has no scope with write permission",
+            )
+        })
 }
 
-fn store_error(e: StoreError) -> Response {
-    let (status, key) = match &e {
-        StoreError::Exists { .. } => (
-            StatusCode::CONFLICT,
-            "ArtifactCacheItemAlreadyExistsException",
-        ),
-        StoreError::NotFound(_) => (StatusCode::NOT_FOUND, "ArtifactCacheNotFoundException"),
-        StoreError::Committed(_) => (
-            StatusCode::CONFLICT,
-            "ArtifactCacheItemAlreadyCommittedException",
-        ),
-        StoreError::NotUploaded(_) | StoreError::SizeMismatch { .. } => {
-            (StatusCode::BAD_REQUEST, "InvalidCacheSizeException")
-        }
-        StoreError::Io { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
-    };
-    error(status, key, e)
+async fn json_body<T: serde::de::DeserializeOwned>(body: Body, what: &str) -> Result<T, ApiError> {
+    let bad = |m: String| err(StatusCode::BAD_REQUEST, "ArgumentException", m);
+    let bytes = small_body(body, 64 * 1024).await.map_err(bad)?;
+    serde_json::from_slice(&bytes).map_err(|e| bad(format!("bad {what} body: {e}")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,11 +133,8 @@ pub async fn lookup(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
     Query(q): Query<LookupQuery>,
-) -> Response {
-    let c = match claims(&headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let c = claims(&headers)?;
     let keys: Vec<String> = q
         .keys
         .unwrap_or_default()
@@ -108,37 +144,33 @@ pub async fn lookup(
         .map(str::to_string)
         .collect();
     let (Some(first), Some(version)) = (keys.first().cloned(), q.version) else {
-        return error(
+        return Err(err(
             StatusCode::BAD_REQUEST,
             "ArgumentException",
             "cache look-up needs keys and version",
-        );
+        ));
     };
-    match s.store.lookup(&c.readable(), &keys, &version) {
-        Some(e) => {
-            s.counters.event(EventKind::Hit, Protocol::V1, &first, 0);
-            let location = format!(
-                "{}blobs/{}?sig={}",
-                s.base_url,
-                e.id,
-                s.signer.sign(e.id, Access::Read)
-            );
-            json(
-                StatusCode::OK,
-                &j!({
-                    "scope": e.scope,
-                    "cacheKey": e.key,
-                    "cacheVersion": e.version,
-                    "creationTime": e.committed_at,
-                    "archiveLocation": location,
-                }),
-            )
-        }
-        None => {
-            s.counters.event(EventKind::Miss, Protocol::V1, &first, 0);
-            StatusCode::NO_CONTENT.into_response()
-        }
-    }
+    let Some(e) = s.store.lookup(&c.readable(), &keys, &version) else {
+        s.counters.event(EventKind::Miss, Protocol::V1, &first, 0);
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    s.counters.event(EventKind::Hit, Protocol::V1, &first, 0);
+    let location = format!(
+        "{}blobs/{}?sig={}",
+        s.base_url,
+        e.id,
+        s.signer.sign(e.id, Access::Read)
+    );
+    Ok(json(
+        StatusCode::OK,
+        &j!({
+            "scope": e.scope,
+            "cacheKey": e.key,
+            "cacheVersion": e.version,
+            "creationTime": e.committed_at,
+            "archiveLocation": location,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,45 +179,31 @@ struct ReserveBody {
     version: String,
 }
 
-pub async fn reserve(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
-    let scope = match claims(&headers).and_then(|c| writable(&c)) {
-        Ok(scope) => scope,
-        Err(r) => return r,
-    };
-    let req: ReserveBody = match small_body(body, 64 * 1024)
-        .await
-        .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("bad reserve body: {e}")))
-    {
-        Ok(r) => r,
-        Err(m) => return error(StatusCode::BAD_REQUEST, "ArgumentException", m),
-    };
+pub async fn reserve(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Answer {
+    let scope = writable(&headers)?;
+    let req: ReserveBody = json_body(body, "reserve").await?;
     if let Err(wait) = s.limiter.admit() {
         s.counters
             .event(EventKind::RateLimited, Protocol::V1, &req.key, 0);
-        let mut r = error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RateLimitExceededException",
-            format!("cache entry upload rate limit exceeded; retry after {wait}s"),
-        );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return r;
+        return Err(ApiError {
+            retry_after: Some(wait),
+            ..err(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RateLimitExceededException",
+                format!("cache entry upload rate limit exceeded; retry after {wait}s"),
+            )
+        });
     }
-    match s
+    let e = s
         .store
         .reserve(&scope, &req.key, &req.version, Protocol::V1)
-    {
-        Ok(e) => {
+        .inspect_err(|_| {
             s.counters
-                .event(EventKind::Reserved, Protocol::V1, &e.key, 0);
-            json(StatusCode::CREATED, &j!({ "cacheId": e.id }))
-        }
-        Err(e) => {
-            s.counters
-                .event(EventKind::Conflict, Protocol::V1, &req.key, 0);
-            store_error(e)
-        }
-    }
+                .event(EventKind::Conflict, Protocol::V1, &req.key, 0)
+        })?;
+    s.counters
+        .event(EventKind::Reserved, Protocol::V1, &e.key, 0);
+    Ok(json(StatusCode::CREATED, &j!({ "cacheId": e.id })))
 }
 
 /// `bytes S-E/*` (or `/TOTAL`) → (S, E).
@@ -197,22 +215,19 @@ fn content_range(headers: &HeaderMap) -> Option<(u64, u64)> {
     (s <= e).then_some((s, e))
 }
 
-/// The uncommitted v1 entry `id`, if the token may write its scope.
-fn own_entry(s: &Shared, headers: &HeaderMap, id: u64) -> Result<super::store::Entry, Response> {
-    let scope = claims(headers).and_then(|c| writable(&c))?;
-    let e = s
-        .store
-        .get(id)
-        .ok_or_else(|| store_error(StoreError::NotFound(id)))?;
+/// The uncommitted entry `id`, if the request's token writes its scope.
+fn own_entry(s: &Shared, headers: &HeaderMap, id: u64) -> Result<Entry, ApiError> {
+    let scope = writable(headers)?;
+    let e = s.store.get(id).ok_or(StoreError::NotFound(id))?;
     if e.scope != scope {
-        return Err(error(
+        return Err(err(
             StatusCode::FORBIDDEN,
             "AccessDeniedException",
             format!("cache entry {id} belongs to scope {}, not {scope}", e.scope),
         ));
     }
     if e.committed_at.is_some() {
-        return Err(store_error(StoreError::Committed(id)));
+        return Err(StoreError::Committed(id).into());
     }
     Ok(e)
 }
@@ -222,35 +237,29 @@ pub async fn upload(
     Path(id): Path<u64>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let e = match own_entry(&s, &headers, id) {
-        Ok(e) => e,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let e = own_entry(&s, &headers, id)?;
     let Some((start, end)) = content_range(&headers) else {
-        return error(
+        return Err(err(
             StatusCode::BAD_REQUEST,
             "ArgumentException",
             "chunk upload needs content-range: bytes START-END/*",
-        );
+        ));
     };
-    let written = match Store::write_body(&s.store.data_path(id), Some(start), body).await {
-        Ok(w) => w,
-        Err(e) => return store_error(e),
-    };
+    let written = Store::write_body(&s.store.data_path(id), Some(start), body).await?;
     s.counters
         .event(EventKind::Upload, Protocol::V1, &e.key, written.bytes);
     if written.bytes != end - start + 1 {
-        return error(
+        return Err(err(
             StatusCode::BAD_REQUEST,
             "ArgumentException",
             format!(
                 "chunk {start}-{end} of cache entry {id} carried {} bytes",
                 written.bytes
             ),
-        );
+        ));
     }
-    StatusCode::NO_CONTENT.into_response()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,26 +272,13 @@ pub async fn commit(
     Path(id): Path<u64>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let e = match own_entry(&s, &headers, id) {
-        Ok(e) => e,
-        Err(r) => return r,
-    };
-    let req: CommitBody = match small_body(body, 64 * 1024)
-        .await
-        .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("bad commit body: {e}")))
-    {
-        Ok(r) => r,
-        Err(m) => return error(StatusCode::BAD_REQUEST, "ArgumentException", m),
-    };
-    match s.store.commit(id, req.size).await {
-        Ok(_) => {
-            s.counters
-                .event(EventKind::Committed, Protocol::V1, &e.key, req.size);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => store_error(e),
-    }
+) -> Answer {
+    let e = own_entry(&s, &headers, id)?;
+    let req: CommitBody = json_body(body, "commit").await?;
+    s.store.commit(id, req.size).await?;
+    s.counters
+        .event(EventKind::Committed, Protocol::V1, &e.key, req.size);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[cfg(test)]

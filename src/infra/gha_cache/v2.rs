@@ -26,38 +26,63 @@ use super::token::{self, Claims};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer};
 use serde_json::json as j;
 use std::sync::Arc;
 
-/// A Twirp error: its code fixes the HTTP status.
-fn twirp(code: &str, msg: impl std::fmt::Display) -> Response {
-    let status = match code {
-        "invalid_argument" | "malformed" | "failed_precondition" | "out_of_range" => {
-            StatusCode::BAD_REQUEST
-        }
-        "unauthenticated" => StatusCode::UNAUTHORIZED,
-        "permission_denied" => StatusCode::FORBIDDEN,
-        "not_found" | "bad_route" => StatusCode::NOT_FOUND,
-        "already_exists" | "aborted" => StatusCode::CONFLICT,
-        "resource_exhausted" => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    json(status, &j!({ "code": code, "msg": msg.to_string() }))
+/// A Twirp error (`{"code","msg"}`): its code fixes the HTTP status.
+#[derive(Debug)]
+pub struct TwirpError {
+    code: &'static str,
+    msg: String,
+    retry_after: Option<u64>,
 }
 
-fn store_error(e: StoreError) -> Response {
-    let code = match &e {
-        StoreError::Exists { .. } => "already_exists",
-        StoreError::NotFound(_) => "not_found",
-        StoreError::Committed(_) => "already_exists",
-        StoreError::NotUploaded(_) => "failed_precondition",
-        StoreError::SizeMismatch { .. } => "invalid_argument",
-        StoreError::Io { .. } => "internal",
-    };
-    twirp(code, e)
+fn twirp(code: &'static str, msg: impl std::fmt::Display) -> TwirpError {
+    TwirpError {
+        code,
+        msg: msg.to_string(),
+        retry_after: None,
+    }
 }
+
+impl IntoResponse for TwirpError {
+    fn into_response(self) -> Response {
+        let status = match self.code {
+            "invalid_argument" | "malformed" | "failed_precondition" | "out_of_range" => {
+                StatusCode::BAD_REQUEST
+            }
+            "unauthenticated" => StatusCode::UNAUTHORIZED,
+            "permission_denied" => StatusCode::FORBIDDEN,
+            "not_found" | "bad_route" => StatusCode::NOT_FOUND,
+            "already_exists" | "aborted" => StatusCode::CONFLICT,
+            "resource_exhausted" => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut r = json(status, &j!({ "code": self.code, "msg": self.msg }));
+        if let Some(wait) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
+        r
+    }
+}
+
+impl From<StoreError> for TwirpError {
+    fn from(e: StoreError) -> TwirpError {
+        let code = match &e {
+            StoreError::Exists { .. } | StoreError::Committed(_) => "already_exists",
+            StoreError::NotFound(_) => "not_found",
+            StoreError::NotUploaded(_) => "failed_precondition",
+            StoreError::SizeMismatch { .. } => "invalid_argument",
+            StoreError::Io { .. } => "internal",
+        };
+        twirp(code, e)
+    }
+}
+
+type Answer = Result<Response, TwirpError>;
 
 fn int64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     #[derive(Deserialize)]
@@ -94,14 +119,14 @@ struct DownloadReq {
     version: String,
 }
 
-fn claims(headers: &HeaderMap) -> Result<Claims, Response> {
+fn claims(headers: &HeaderMap) -> Result<Claims, TwirpError> {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     token::from_authorization(auth).map_err(|e| twirp("unauthenticated", e))
 }
 
-fn writable(c: &Claims) -> Result<String, Response> {
+fn writable(c: &Claims) -> Result<String, TwirpError> {
     c.writable().map(str::to_string).ok_or_else(|| {
         twirp(
             "permission_denied",
@@ -110,7 +135,7 @@ fn writable(c: &Claims) -> Result<String, Response> {
     })
 }
 
-async fn parse<T: serde::de::DeserializeOwned>(body: Body, method: &str) -> Result<T, Response> {
+async fn parse<T: serde::de::DeserializeOwned>(body: Body, method: &str) -> Result<T, TwirpError> {
     let bytes = small_body(body, 1024 * 1024)
         .await
         .map_err(|m| twirp("malformed", m))?;
@@ -123,22 +148,19 @@ pub async fn call(
     Path(method): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> Answer {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !ct.starts_with("application/json") {
-        return twirp(
+        return Err(twirp(
             "bad_route",
             format!("unsupported content-type {ct:?}: this stand-in speaks twirp json only"),
-        );
+        ));
     }
-    let c = match claims(&headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let result = match method.as_str() {
+    let c = claims(&headers)?;
+    match method.as_str() {
         "CreateCacheEntry" => create(&s, &c, body).await,
         "FinalizeCacheEntryUpload" => finalize(&s, &c, body).await,
         "GetCacheEntryDownloadURL" => download_url(&s, &c, body).await,
@@ -146,31 +168,29 @@ pub async fn call(
             "bad_route",
             format!("no method {other} in this stand-in's CacheService"),
         )),
-    };
-    result.unwrap_or_else(|r| r)
+    }
 }
 
-async fn create(s: &Shared, c: &Claims, body: Body) -> Result<Response, Response> {
+async fn create(s: &Shared, c: &Claims, body: Body) -> Answer {
     let scope = writable(c)?;
     let req: CreateReq = parse(body, "CreateCacheEntry").await?;
     if let Err(wait) = s.limiter.admit() {
         s.counters
             .event(EventKind::RateLimited, Protocol::V2, &req.key, 0);
-        let mut r = twirp(
-            "resource_exhausted",
-            format!("cache entry upload rate limit exceeded; retry after {wait}s"),
-        );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Err(r);
+        return Err(TwirpError {
+            retry_after: Some(wait),
+            ..twirp(
+                "resource_exhausted",
+                format!("cache entry upload rate limit exceeded; retry after {wait}s"),
+            )
+        });
     }
     let e = s
         .store
         .reserve(&scope, &req.key, &req.version, Protocol::V2)
-        .map_err(|e| {
+        .inspect_err(|_| {
             s.counters
-                .event(EventKind::Conflict, Protocol::V2, &req.key, 0);
-            store_error(e)
+                .event(EventKind::Conflict, Protocol::V2, &req.key, 0)
         })?;
     s.counters
         .event(EventKind::Reserved, Protocol::V2, &e.key, 0);
@@ -186,7 +206,7 @@ async fn create(s: &Shared, c: &Claims, body: Body) -> Result<Response, Response
     ))
 }
 
-async fn finalize(s: &Shared, c: &Claims, body: Body) -> Result<Response, Response> {
+async fn finalize(s: &Shared, c: &Claims, body: Body) -> Answer {
     let scope = writable(c)?;
     let req: FinalizeReq = parse(body, "FinalizeCacheEntryUpload").await?;
     let e = s
@@ -201,11 +221,7 @@ async fn finalize(s: &Shared, c: &Claims, body: Body) -> Result<Response, Respon
                 ),
             )
         })?;
-    let e = s
-        .store
-        .commit(e.id, req.size_bytes)
-        .await
-        .map_err(store_error)?;
+    let e = s.store.commit(e.id, req.size_bytes).await?;
     s.counters
         .event(EventKind::Committed, Protocol::V2, &e.key, req.size_bytes);
     Ok(json(
@@ -214,7 +230,7 @@ async fn finalize(s: &Shared, c: &Claims, body: Body) -> Result<Response, Respon
     ))
 }
 
-async fn download_url(s: &Shared, c: &Claims, body: Body) -> Result<Response, Response> {
+async fn download_url(s: &Shared, c: &Claims, body: Body) -> Answer {
     let req: DownloadReq = parse(body, "GetCacheEntryDownloadURL").await?;
     let mut keys = vec![req.key.clone()];
     keys.extend(req.restore_keys.into_iter().filter(|k| *k != req.key));
