@@ -9,7 +9,8 @@
 //! An entry upload is counted when it is *reserved* (v1 `POST caches`, v2
 //! `CreateCacheEntry`): that is where a new entry starts, and where the optional
 //! limit ([`Limiter`]) answers 429. A reservation refused because the key exists
-//! is a conflict, not an upload.
+//! is a conflict, not an upload (it still takes its slot in the limiter's window,
+//! which is checked first).
 //!
 //! [`Counters::reset`] starts a new count (between runs); the limiter's window is
 //! the service's, not the run's, and is not reset.
