@@ -34,6 +34,13 @@
 //! (`SaveMutable`: looks up the prefix `…#`, reserves `#N+1`). The token's scopes
 //! ([`token`]) decide where entries go and what a look-up sees ([`store`]).
 //!
+//! Checked against: v1 with real builds on BuildKit v0.13.2 (`--cache-to` then,
+//! after a prune, `--cache-from`: the RUN steps CACHED, their layers served from
+//! here); v1 and v2 with go-actions-cache, azblob and azcore exactly as vendored in
+//! BuildKit v0.20.0, driven by a throwaway Go program (save over blocks and a
+//! single PUT, `os.ErrExist` on a second save, `SaveMutable` twice, load by
+//! prefix, full and ranged download, a miss). Not yet with a v0.20+ buildkitd.
+//!
 //! Use ([`server`]): [`GhaCacheServer::start`] with a [`Config`] (folder, port 0,
 //! optional per-minute entry limit that answers 429), mint a token with
 //! [`token::mint`], hand BuildKit [`GhaCacheServer::cache_attrs`], read
