@@ -27,7 +27,10 @@
 //! `url_v2` wins unless `version=1`), `token`, `scope` (default `buildkit`); buildx
 //! passes them through from `--cache-to/--cache-from type=gha,…` and fills `url`
 //! and `token` from `ACTIONS_CACHE_URL` / `ACTIONS_RUNTIME_TOKEN` when absent
-//! (docs.docker.com, "GitHub Actions cache" backend page).
+//! (docs.docker.com, "GitHub Actions cache" backend page). buildx v0.13.1 (this
+//! machine's) then drops, without a word, a `gha` entry that lacks `url` or
+//! `token` (`util/buildflags/cache.go`, `addGithubToken`; v0.29 accepts `url_v2`
+//! alone), so v2 attributes carry `url` too.
 //!
 //! What BuildKit stores: a layer blob per `buildkit-blob-1-sha256:…` key (looked up
 //! first, uploaded only on a miss), and an index `index-SCOPE-1-HASH#N` per export
@@ -39,7 +42,8 @@
 //! here); v1 and v2 with go-actions-cache, azblob and azcore exactly as vendored in
 //! BuildKit v0.20.0, driven by a throwaway Go program (save over blocks and a
 //! single PUT, `os.ErrExist` on a second save, `SaveMutable` twice, load by
-//! prefix, full and ranged download, a miss). Not yet with a v0.20+ buildkitd.
+//! prefix, full and ranged download, a miss); v2 with real builds on BuildKit
+//! v0.25.2 (built from Debian's sources here), driven by buildx v0.13.1.
 //!
 //! Use ([`server`]): [`GhaCacheServer::start`] with a [`Config`] (folder, port 0,
 //! optional per-minute entry limit that answers 429), mint a token with

@@ -52,7 +52,8 @@ impl Config {
 pub enum ApiVersion {
     /// `url=…`: every BuildKit with the gha backend (v0.13.2 knows only this).
     V1,
-    /// `url_v2=…,version=2`: BuildKit v0.20 and later.
+    /// `url_v2=…,version=2` (and `url=`, see [`GhaCacheServer::cache_attrs`]):
+    /// BuildKit v0.20 and later.
     V2,
 }
 
@@ -137,6 +138,12 @@ impl GhaCacheServer {
 
     /// `type=gha,…` naming this server, `token` and `scope`, for `--cache-from`; add
     /// `,mode=max` for `--cache-to`. The token and URL hold no comma or quote.
+    ///
+    /// v2 also carries `url=`: buildx before v0.20 (v0.13.1 here,
+    /// `util/buildflags/cache.go`, `addGithubToken`) silently drops a `gha` entry
+    /// without `url`, whatever `url_v2` says; BuildKit then takes `url_v2` because
+    /// of `version=2` (gha.go, `getConfig`). BuildKit v0.13.2 ignores `version`
+    /// and `url_v2` and speaks v1.
     pub fn cache_attrs(&self, version: ApiVersion, token: &str, scope: &str) -> String {
         match version {
             ApiVersion::V1 => format!(
@@ -144,7 +151,8 @@ impl GhaCacheServer {
                 self.url_v1()
             ),
             ApiVersion::V2 => format!(
-                "type=gha,url_v2={},version=2,token={token},scope={scope}",
+                "type=gha,url={},url_v2={},version=2,token={token},scope={scope}",
+                self.url_v1(),
                 self.url_v2()
             ),
         }
@@ -249,4 +257,28 @@ pub async fn small_body(body: axum::body::Body, limit: usize) -> Result<axum::bo
     axum::body::to_bytes(body, limit)
         .await
         .map_err(|e| format!("failed to read a request body of at most {limit} bytes: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn attrs_name_the_server_and_v2_keeps_url_for_old_buildx() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = GhaCacheServer::start(Config::new(dir.path()))
+            .await
+            .unwrap();
+        let base = s.base_url().to_string();
+        assert!(base.starts_with("http://127.0.0.1:") && base.ends_with('/'));
+        assert_eq!(
+            s.cache_attrs(ApiVersion::V1, "T", "x"),
+            format!("type=gha,url={base},version=1,token=T,scope=x")
+        );
+        assert_eq!(
+            s.cache_attrs(ApiVersion::V2, "T", "x"),
+            format!("type=gha,url={base},url_v2={base},version=2,token=T,scope=x")
+        );
+        s.stop().await.unwrap();
+    }
 }
