@@ -42,8 +42,9 @@
 //! here); v1 and v2 with go-actions-cache, azblob and azcore exactly as vendored in
 //! BuildKit v0.20.0, driven by a throwaway Go program (save over blocks and a
 //! single PUT, `os.ErrExist` on a second save, `SaveMutable` twice, load by
-//! prefix, full and ranged download, a miss); v2 with real builds on BuildKit
-//! v0.25.2 (built from Debian's sources here), driven by buildx v0.13.1.
+//! prefix, full and ranged download, a miss); v2 and v1 with real builds on
+//! BuildKit v0.25.2 (built from Debian's sources here), driven by buildx v0.13.1
+//! with the attributes [`GhaCacheServer::cache_attrs`] gives.
 //!
 //! Use ([`server`]): [`GhaCacheServer::start`] with a [`Config`] (folder, port 0,
 //! optional per-minute entry limit that answers 429), mint a token with
