@@ -7,7 +7,8 @@
 //! ```sh
 //! cargo run --example gha_cache_server -- /tmp/gha [PORT] [ENTRY_LIMIT_PER_MINUTE]
 //! ```
-use cachebench::infra::gha_cache::{mint, ApiVersion, Config, GhaCacheServer, Scope};
+use cachebench::infra::gha_cache::server::{ApiVersion, Config, GhaCacheServer};
+use cachebench::infra::gha_cache::token::{mint, Scope};
 use std::time::Duration;
 
 #[tokio::main(flavor = "current_thread")]

@@ -8,8 +8,8 @@
 
 use super::azure::{error, etag, fail, http_date, ms_headers, with, AzureError};
 use super::counters::EventKind;
-use super::server::Shared;
 use super::signing::Access;
+use super::state::Shared;
 use super::store::Entry;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};

@@ -11,8 +11,8 @@
 use super::azure::{error, etag, http_date, ms_headers, with, xml_unescape};
 use super::blob::{signed_entry, BlobQuery};
 use super::counters::{EventKind, Protocol};
-use super::server::{small_body, Shared};
 use super::signing::{hex, Access};
+use super::state::{small_body, Shared};
 use super::store::{Entry, Store};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};

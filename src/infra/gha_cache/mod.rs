@@ -44,14 +44,14 @@
 //! single PUT, `os.ErrExist` on a second save, `SaveMutable` twice, load by
 //! prefix, full and ranged download, a miss); v2 and v1 with real builds on
 //! BuildKit v0.25.2 (built from Debian's sources here), driven by buildx v0.13.1
-//! with the attributes [`GhaCacheServer::cache_attrs`] gives.
+//! with the attributes [`server::GhaCacheServer::cache_attrs`] gives.
 //!
-//! Use ([`server`]): [`GhaCacheServer::start`] with a [`Config`] (folder, port 0,
-//! optional per-minute entry limit that answers 429), mint a token with
-//! [`token::mint`], hand BuildKit [`GhaCacheServer::cache_attrs`], read
-//! [`GhaCacheServer::counters`] or [`GhaCacheServer::reset_counters`] between runs
-//! ([`counters`]: flags a run past GitHub's 200 new entries per minute), and
-//! [`GhaCacheServer::stop`].
+//! Use: [`server::GhaCacheServer::start`] with a [`server::Config`] (folder,
+//! port 0, optional per-minute entry limit that answers 429), mint a token with
+//! [`token::mint`], hand BuildKit [`server::GhaCacheServer::cache_attrs`], read
+//! `counters()` or `reset_counters()` between runs ([`counters`]: flags a run past
+//! GitHub's 200 new entries per minute), and `stop()`. The handlers share
+//! [`state`]; nothing imports [`server`] but its users.
 
 pub mod azure;
 pub mod blob;
@@ -59,6 +59,7 @@ pub mod blob_upload;
 pub mod counters;
 pub mod server;
 pub mod signing;
+pub mod state;
 pub mod store;
 pub mod token;
 pub mod v1;
@@ -70,7 +71,3 @@ mod tests_client;
 mod tests_v1;
 #[cfg(test)]
 mod tests_v2;
-
-pub use counters::{Snapshot, GITHUB_ENTRY_UPLOADS_PER_MINUTE};
-pub use server::{ApiVersion, Config, GhaCacheServer};
-pub use token::{mint, Scope};

@@ -5,16 +5,17 @@
 //! Routes: `/_apis/artifactcache/…` (v1, [`super::v1`]),
 //! `/twirp/github.actions.results.api.v1.CacheService/…` (v2, [`super::v2`]),
 //! `/blobs/ID` (downloads for both, [`super::blob`]; Azure-style uploads for v2,
-//! [`super::blob_upload`]).
-//! Every request is counted before routing.
+//! [`super::blob_upload`]); the handlers share [`super::state`]. Every request is
+//! counted before routing.
 
 use super::counters::{Counters, Limiter, Snapshot};
 use super::signing::Signer;
+use super::state::Shared;
 use super::store::Store;
 use super::{blob, blob_upload, v1, v2};
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -55,17 +56,6 @@ pub enum ApiVersion {
     /// `url_v2=…,version=2` (and `url=`, see [`GhaCacheServer::cache_attrs`]):
     /// BuildKit v0.20 and later.
     V2,
-}
-
-/// What the handlers share.
-#[derive(Debug)]
-pub struct Shared {
-    pub store: Store,
-    pub signer: Signer,
-    pub counters: Counters,
-    pub limiter: Limiter,
-    /// `http://127.0.0.1:PORT/`, the prefix of every URL handed out.
-    pub base_url: String,
 }
 
 /// A running stand-in. Dropping it stops the server too (without waiting).
@@ -228,7 +218,7 @@ async fn count(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
 }
 
 async fn not_found(req: Request) -> Response {
-    text(
+    (
         StatusCode::NOT_FOUND,
         format!(
             "gha cache stand-in: no route for {} {}",
@@ -236,27 +226,7 @@ async fn not_found(req: Request) -> Response {
             req.uri().path()
         ),
     )
-}
-
-/// A JSON response.
-pub fn json(status: StatusCode, body: &serde_json::Value) -> Response {
-    let mut r = (status, body.to_string()).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
-pub fn text(status: StatusCode, body: String) -> Response {
-    (status, body).into_response()
-}
-
-/// A small request body (JSON, a block list), at most `limit` bytes.
-pub async fn small_body(body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes, String> {
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|e| format!("failed to read a request body of at most {limit} bytes: {e}"))
+        .into_response()
 }
 
 #[cfg(test)]

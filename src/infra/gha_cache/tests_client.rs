@@ -3,7 +3,7 @@
 //! `infra::http` client sends no request bodies), plus the helpers both
 //! protocols' tests share.
 
-use super::{Config, GhaCacheServer};
+use super::server::{Config, GhaCacheServer};
 use axum::http::{header, HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;

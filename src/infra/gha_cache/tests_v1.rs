@@ -2,9 +2,10 @@
 //! go-actions-cache's cache.go sends it: look-up, reserve, chunks, commit,
 //! download; scopes, conflicts, the optional 429, the counters.
 
+use super::counters::GITHUB_ENTRY_UPLOADS_PER_MINUTE;
+use super::server::GhaCacheServer;
 use super::tests_client::{data, escape, send, start, Resp};
 use super::token::{mint, mint_at, Scope};
-use super::{GhaCacheServer, GITHUB_ENTRY_UPLOADS_PER_MINUTE};
 use std::time::Duration;
 
 const ACCEPT: (&str, &str) = ("accept", "application/json;api-version=6.0-preview.1");

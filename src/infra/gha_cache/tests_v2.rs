@@ -2,9 +2,9 @@
 //! Azure SDK's block-blob client send it: Twirp JSON calls, block uploads and a
 //! block list (or one PUT), ranged GETs with `x-ms-range`; scopes, the 429.
 
+use super::server::GhaCacheServer;
 use super::tests_client::{data, escape, send, start, Resp};
 use super::token::{mint, Scope};
-use super::GhaCacheServer;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use md5::Digest as _;

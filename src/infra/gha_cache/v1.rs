@@ -19,8 +19,8 @@
 //! (`message`, `typeKey`); a 429 makes the client back off and retry.
 
 use super::counters::{EventKind, Protocol};
-use super::server::{json, small_body, Shared};
 use super::signing::Access;
+use super::state::{json, small_body, Shared};
 use super::store::{Entry, Store, StoreError};
 use super::token::{self, Claims};
 use axum::body::Body;

@@ -19,8 +19,8 @@
 //! client maps to `os.ErrExist`; `resource_exhausted` is 429 with `Retry-After`.
 
 use super::counters::{EventKind, Protocol};
-use super::server::{json, small_body, Shared};
 use super::signing::Access;
+use super::state::{json, small_body, Shared};
 use super::store::StoreError;
 use super::token::{self, Claims};
 use axum::body::Body;
