@@ -12,6 +12,7 @@ pub mod builder;
 pub mod buildkit_image;
 pub mod egress_probe;
 pub mod engine;
+pub mod gha_cache;
 pub mod http;
 pub mod leftovers;
 pub mod link;
