@@ -12,8 +12,12 @@
 # Environment:
 #   CACHEBENCH_SKIP_INSTALL=1   never run apt-get (report what is missing and fail)
 #   CACHEBENCH_BASE_IMAGE       tag for the imported base image (default local/busybox:latest)
-#   CACHEBENCH_SKIP_BUILDKIT=1  do not build the BuildKit image for docker-container builders
+#   CACHEBENCH_SKIP_BUILDKIT=1  do not build the BuildKit images for docker-container builders
 #                               (scripts/build-buildkit-image.sh; ~minutes the first time)
+#   CACHEBENCH_SKIP_BUILDKIT_FORKY=1
+#                               build only BuildKit v0.13.2 (trixie), not the v0.20-or-later
+#                               one from Debian forky that speaks the GitHub Actions cache
+#                               API v2 (~9 min the first time on 2 cores)
 #   CACHEBENCH_MERMAID_CLI      where mermaid-cli 11 and 10 are installed for the render
 #                               check (tests/github_render.rs) [default /opt/cachebench]
 set -euo pipefail
@@ -30,6 +34,7 @@ fi
 
 have() { command -v "$1" >/dev/null 2>&1; }
 # debian_mirror: the Debian archive this machine's apt uses.
+# shellcheck disable=SC1091 # scripts/lib/apt-mirror.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/apt-mirror.sh"
 buildx_present() { docker buildx version >/dev/null 2>&1; }
 registry_present() { have docker-registry || have registry; }
@@ -43,6 +48,7 @@ apt_update() {
 }
 
 add_trixie_source() {
+  # shellcheck source=/dev/null
   . /etc/os-release
   if [ "${VERSION_CODENAME:-}" = trixie ] || [ "${VERSION_CODENAME:-}" = forky ] || [ "${VERSION_CODENAME:-}" = sid ]; then
     return 0 # the packages are in the release itself
@@ -93,6 +99,7 @@ install_missing() {
   add_trixie_source
   apt_update
   local pkgs=()
+  # shellcheck source=/dev/null
   . /etc/os-release
   for p in "${want[@]}"; do
     case "$p" in
@@ -173,26 +180,37 @@ import_base_image() {
 }
 
 # docker-container builders run a BuildKit image. moby/buildkit comes from Docker Hub,
-# which machines without its access cannot pull: build one offline from Debian's
-# packages when neither it nor an earlier cachebench/buildkit:* image is present.
+# which machines without its access cannot pull: build them offline from Debian's
+# packages (scripts/build-buildkit-image.sh), one per suite, each only when missing:
+#   trixie: BuildKit v0.13.2 (GitHub Actions cache API v1), skipped when the engine has
+#           moby/buildkit:buildx-stable-1, as before;
+#   forky:  BuildKit v0.20 or later (v0.25.2 today; cache API v2 too). forky is Debian
+#           testing and moves: a failed build warns and setup goes on.
 build_buildkit_image() {
   if [ "${CACHEBENCH_SKIP_BUILDKIT:-0}" = 1 ]; then
-    log "CACHEBENCH_SKIP_BUILDKIT=1: not building the BuildKit image; docker-container cells are skipped unless one is present"
+    log "CACHEBENCH_SKIP_BUILDKIT=1: not building the BuildKit images; docker-container cells are skipped unless one is present"
     return 0
   fi
+  local script existing
+  script="$(dirname "${BASH_SOURCE[0]}")/build-buildkit-image.sh"
   if docker image inspect moby/buildkit:buildx-stable-1 >/dev/null 2>&1; then
     log "BuildKit image moby/buildkit:buildx-stable-1 present"
-    return 0
+  elif existing=$(bash "$script" --check trixie); then
+    log "BuildKit image $existing present (trixie)"
+  else
+    log "building BuildKit v0.13 from Debian trixie with scripts/build-buildkit-image.sh (CACHEBENCH_SKIP_BUILDKIT=1 skips this)"
+    bash "$script" trixie >&2 \
+      || die "scripts/build-buildkit-image.sh failed (see above); rerun it, or set CACHEBENCH_SKIP_BUILDKIT=1 to skip docker-container builders"
   fi
-  local existing
-  existing=$(docker image ls --format '{{.Repository}}:{{.Tag}}' cachebench/buildkit 2>/dev/null | grep -v ':<none>$' | head -n1 || true)
-  if [ -n "$existing" ]; then
-    log "BuildKit image $existing present"
-    return 0
+  if [ "${CACHEBENCH_SKIP_BUILDKIT_FORKY:-0}" = 1 ]; then
+    log "CACHEBENCH_SKIP_BUILDKIT_FORKY=1: not building BuildKit v0.20+ (GitHub Actions cache API v2) from Debian forky"
+  elif existing=$(bash "$script" --check forky); then
+    log "BuildKit image $existing present (forky; GitHub Actions cache API v2)"
+  else
+    log "building BuildKit v0.20+ (GitHub Actions cache API v2) from Debian forky with scripts/build-buildkit-image.sh forky (~9 min on 2 cores; CACHEBENCH_SKIP_BUILDKIT_FORKY=1 skips this)"
+    bash "$script" forky >&2 \
+      || log "warning: scripts/build-buildkit-image.sh forky failed (see above); BuildKit v0.20+ is missing, the rest of setup goes on (rerun it, or set CACHEBENCH_SKIP_BUILDKIT_FORKY=1)"
   fi
-  log "building the BuildKit image with scripts/build-buildkit-image.sh (CACHEBENCH_SKIP_BUILDKIT=1 skips this)"
-  bash "$(dirname "${BASH_SOURCE[0]}")/build-buildkit-image.sh" >&2 \
-    || die "scripts/build-buildkit-image.sh failed (see above); rerun it, or set CACHEBENCH_SKIP_BUILDKIT=1 to skip docker-container builders"
 }
 
 # The render check of the job-summary / PR-comment form (tests/github_render.rs):
