@@ -9,7 +9,9 @@
 //! The endpoints are plain threads with blocking sockets, in this process: the
 //! proxy competes with them for the CPU, as it would with a build.
 
-use cachebench::infra::link::{Link, LinkSpec, Shape};
+use cachebench::infra::link::proxy::Link;
+use cachebench::infra::link::shape::Shape;
+use cachebench::infra::link::spec::LinkSpec;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

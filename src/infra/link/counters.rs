@@ -1,8 +1,7 @@
 //! What went through a link: connections and bytes each way, per route (one
 //! upstream) and in total, as a serde snapshot a run can record.
 
-use super::proxy::Route;
-use super::spec::Shape;
+use super::shape::Shape;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,6 +88,13 @@ impl LinkSnapshot {
             routes,
         }
     }
+}
+
+/// One listener and the upstream it forwards to.
+pub(super) struct Route {
+    pub listen: SocketAddr,
+    pub upstream: SocketAddr,
+    pub counts: Counts,
 }
 
 impl Route {

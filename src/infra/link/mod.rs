@@ -83,19 +83,10 @@
 //!   the handshake's round trip is over; HTTP, what caches speak, is not one.
 
 mod bucket;
-mod counters;
+pub mod counters;
 mod delay_line;
-mod presets;
-mod proxy;
-mod spec;
+pub mod presets;
+pub mod proxy;
+pub mod shape;
+pub mod spec;
 mod timer;
-
-#[cfg(test)]
-mod proxy_tests;
-#[cfg(test)]
-mod spec_tests;
-
-pub use counters::{Counters, LinkSnapshot, RouteSnapshot};
-pub use presets::{Preset, PRESETS};
-pub use proxy::Link;
-pub use spec::{LinkSpec, Rate, Shape, SpecError};

@@ -2,7 +2,7 @@
 //! from. Figures are rounded to what the sources support: a link here is an order
 //! of magnitude a team can recognise, not a measurement of their network.
 
-use super::spec::{Rate, Shape};
+use super::shape::{Rate, Shape};
 use std::time::Duration;
 
 /// A named link.

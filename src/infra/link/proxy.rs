@@ -11,9 +11,9 @@
 //! with neither rate nor delay is copied as is (the pass-through path).
 
 use super::bucket::Bucket;
-use super::counters::{Counts, LinkSnapshot, Open};
+use super::counters::{Counts, LinkSnapshot, Open, Route};
 use super::delay_line::{carry, copy, Line};
-use super::spec::{Rate, Shape};
+use super::shape::{Rate, Shape};
 use super::timer::Timer;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,13 +49,6 @@ struct Inner {
     down: Option<Bucket>,
     timer: Timer,
     routes: Mutex<Vec<Arc<Route>>>,
-}
-
-/// One listener and the upstream it forwards to.
-pub(super) struct Route {
-    pub listen: SocketAddr,
-    pub upstream: SocketAddr,
-    pub counts: Counts,
 }
 
 impl Link {
@@ -247,3 +240,6 @@ fn sizes(rate: Option<Rate>, delay: Duration) -> (usize, usize) {
     let room = ((2.0 * bdp) as usize).max(8 * chunk);
     (chunk, room)
 }
+
+#[cfg(test)]
+mod tests;

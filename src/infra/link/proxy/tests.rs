@@ -2,7 +2,10 @@
 //! shaping only ever slows things down (lower bounds on time only: a shaped
 //! transfer has a floor; its ceiling depends on the machine), counts, and stop.
 
-use super::{Link, LinkSnapshot, LinkSpec, Shape};
+use crate::infra::link::counters::LinkSnapshot;
+use crate::infra::link::proxy::Link;
+use crate::infra::link::shape::Shape;
+use crate::infra::link::spec::LinkSpec;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;

@@ -1,7 +1,9 @@
 //! `--link` parsing: the accepted forms, their canonical strings, the errors, the
 //! presets.
 
-use super::{LinkSpec, Rate, Shape, PRESETS};
+use crate::infra::link::presets::PRESETS;
+use crate::infra::link::shape::{Rate, Shape};
+use crate::infra::link::spec::LinkSpec;
 use proptest::prelude::*;
 use std::time::Duration;
 
