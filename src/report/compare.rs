@@ -1,14 +1,22 @@
 //! `cachebench compare BASE NEW`: the change of each cell's median wall time between
-//! two results folders, with its interval. A change is a regression (or an
-//! improvement) only when it exceeds the threshold AND the two median intervals do
-//! not overlap; cells present on one side only are listed, never failed.
+//! two results folders, with its interval, judged by the one rule
+//! ([`crate::stats::sequential`], looked at once): a change is a regression (or an
+//! improvement) only when the rule shows one side faster at its confidence AND the
+//! change exceeds the threshold; within the threshold (the rule's margin here) it is
+//! no change; with fewer than 3 runs on a side, or a difference the rule cannot
+//! settle, compare says it cannot tell, never "no change". Cells present on one side
+//! only are listed, never failed.
 
 use crate::error::{Error, Result};
 use crate::records::record::CellKey;
 use crate::report::analysis::Analysis;
+use crate::report::cell_stats::CellStats;
 use crate::report::format::fmt_ms;
+use crate::stats::sequential::StopRule;
+use crate::stats::summary::ratio_of_medians;
+use crate::stats::two_cells::RunTime;
+use crate::stats::verdict::Verdict;
 use crate::{records::environment::load_env, records::results_reader::load_runs};
-use crate::{stats::summary::is_tie, stats::summary::ratio_of_medians};
 use serde::Serialize;
 use std::fmt::Write;
 use std::path::Path;
@@ -19,8 +27,10 @@ use std::path::Path;
 pub enum Change {
     Regression,
     Improvement,
-    /// Within the threshold, or the intervals overlap.
+    /// Shown within the threshold (or faster/slower by less than it).
     NoChange,
+    /// Too few runs on a side, or the difference is not settled by the rule.
+    CannotTell,
     OnlyInBase,
     OnlyInNew,
     /// A side has no successful run.
@@ -126,16 +136,7 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64, force: bool) -> Resu
                         row.change_pct = Some(pct(r.ratio));
                         row.change_lo_pct = r.lo.map(pct);
                         row.change_hi_pct = r.hi.map(pct);
-                        let beyond = (pct(r.ratio)).abs() > threshold_pct;
-                        row.change = if beyond && !is_tie(wb, wn) {
-                            if r.ratio > 1.0 {
-                                Change::Regression
-                            } else {
-                                Change::Improvement
-                            }
-                        } else {
-                            Change::NoChange
-                        };
+                        row.change = judge(cb, cn, r.ratio, threshold_pct);
                     }
                 }
             }
@@ -153,12 +154,42 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64, force: bool) -> Resu
     })
 }
 
+/// The rule compare reads two sides with: looked at once, 3 runs a side at the
+/// least, the threshold as its margin (no floor: the threshold is the user's).
+pub fn compare_rule(threshold_pct: f64) -> StopRule {
+    StopRule {
+        margin: (threshold_pct / 100.0).clamp(1e-6, 0.999),
+        margin_floor_s: 0.0,
+        min_reps: 3,
+        max_reps: 3,
+        ..StopRule::default()
+    }
+}
+
+/// How one cell changed, by the rule: base's and new's samples are different runs,
+/// never paired.
+fn judge(base: &CellStats, new: &CellStats, ratio: f64, threshold_pct: f64) -> Change {
+    let times = |c: &CellStats| -> Vec<RunTime> {
+        c.samples
+            .iter()
+            .map(|s| RunTime::unblocked(s.wall_ms as f64 / 1000.0))
+            .collect()
+    };
+    let beyond = pct(ratio).abs() > threshold_pct;
+    match compare_rule(threshold_pct).judge(&[times(base), times(new)]) {
+        Verdict::Winner { option: 0, .. } if beyond => Change::Regression,
+        Verdict::Winner { option: 1, .. } if beyond => Change::Improvement,
+        Verdict::Winner { .. } | Verdict::Tie { .. } => Change::NoChange,
+        _ => Change::CannotTell,
+    }
+}
+
 fn compare_markdown(rows: &[CompareRow], threshold: f64, warnings: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## cachebench compare\n");
     let _ = writeln!(
         out,
-        "Change of the median wall time per cell; a change beyond ±{threshold}% whose median intervals do not overlap is a regression or an improvement.\n"
+        "Change of the median wall time per cell. A regression or an improvement is a change beyond ±{threshold}% with one side shown faster at 95% confidence (Welch's t on log wall times, read once); within ±{threshold}% it is no change; with fewer than 3 runs on a side, or a difference that is not settled, compare cannot tell.\n"
     );
     out.push_str("| cell | base median | new median | change | interval of change | verdict |\n");
     out.push_str("|---|--:|--:|--:|--:|---|\n");
@@ -173,7 +204,8 @@ fn compare_markdown(rows: &[CompareRow], threshold: f64, warnings: &[String]) ->
         let verdict = match r.change {
             Change::Regression => "**regression**",
             Change::Improvement => "improvement",
-            Change::NoChange => "no significant change",
+            Change::NoChange => "no change beyond the threshold",
+            Change::CannotTell => "cannot tell (too few runs, or not settled)",
             Change::OnlyInBase => "only in base",
             Change::OnlyInNew => "only in new",
             Change::NoData => "no successful run on a side",
