@@ -14,7 +14,7 @@ use crate::report::analysis::Analysis;
 use crate::report::charts::ChartRef;
 
 /// Version of `summary.json` / `summary.csv` (see `docs/summary-schema.md`).
-pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+pub const SUMMARY_SCHEMA_VERSION: u32 = 2;
 
 /// What an exporter renders from.
 #[derive(Debug, Clone, Copy)]
