@@ -1,6 +1,8 @@
-//! Report rendering on the hand-made fixture (tests/fixtures/report, made by
-//! make_fixture.py): snapshots of every exporter, chart structure, determinism,
-//! and compare.
+//! Report rendering on a real run's records (tests/fixtures/report: a fixed 3-rep
+//! run of the synthetic workload on cachebench's own engine, every strategy that
+//! runs here, three states, source and deps changes; its env.json's mirror redacted
+//! to mirror.example): snapshots of every exporter, the Decision in every situation,
+//! chart structure, determinism, and compare.
 
 use cachebench::records::record::{RunKind, RunStatus};
 use cachebench::{
@@ -56,7 +58,7 @@ fn snapshot_summary_csv() {
 fn snapshot_summary_json() {
     let text = export("summary.json");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     insta::assert_snapshot!(text);
 }
 
@@ -102,37 +104,69 @@ fn verdicts_on_fixture() {
             .verdict
             .clone()
     };
+    use cachebench::stats::verdict::Verdict;
+    // Five groups: cold (any change: the matrix runs cold once per strategy), and
+    // warm-local and warm-remote per change.
+    assert_eq!(a.groups.len(), 5, "{:#?}", a.groups);
+    // Three noisy runs a cell on a busy machine: no group is settled, and a lead in
+    // warm-remote lies in the build steps (noise).
     assert!(
-        matches!(v("cold", "none"), cachebench::stats::verdict::Verdict::Winner { ref option, .. } if option == "local"),
+        matches!(v("cold", "source"), Verdict::Leaning { .. }),
         "{:?}",
-        v("cold", "none")
+        v("cold", "source")
     );
     assert!(
-        matches!(
-            v("warm", "none"),
-            cachebench::stats::verdict::Verdict::Tie { .. }
-        ),
+        matches!(v("warm-remote", "source"), Verdict::Noise { .. }),
         "{:?}",
-        v("warm", "none")
+        v("warm-remote", "source")
     );
+    // Every row's standing is its group's verdict read for that cell.
+    for c in &a.cells {
+        let Some(rel) = &c.relative else { continue };
+        let g = a
+            .groups
+            .iter()
+            .find(|g| g.state == c.key.state && g.change == c.key.change)
+            .unwrap();
+        assert_eq!(
+            rel.standing,
+            cachebench::report::judge::standing(&g.verdict, &c.key.strategy),
+            "{}",
+            c.key
+        );
+    }
     let slow: Vec<String> = a
         .cells
         .iter()
         .filter(|c| c.slow_first_run)
         .map(|c| c.key.to_string())
         .collect();
-    assert_eq!(slow, vec!["registry/default/cold/src"]);
-    let n1 = a
+    assert_eq!(
+        slow,
+        [
+            "buildkit/docker/warm-local/source",
+            "layer-cache/docker/warm-local/source",
+            "inline-cache/docker/warm-local/deps"
+        ]
+    );
+    let gha = a
         .cells
         .iter()
-        .find(|c| c.key.to_string() == "local/default/warm/none")
+        .find(|c| c.key.strategy == "gha-cache")
         .unwrap();
-    let w = n1.wall.as_ref().unwrap();
-    assert_eq!((w.n, w.stddev, w.ci), (1, None, None));
-    assert_eq!((n1.counts.failed, n1.counts.timeout), (1, 1));
-    let gha = a.cells.iter().find(|c| c.key.strategy == "gha").unwrap();
     assert!(gha.wall.is_none());
-    assert_eq!(gha.counts.skipped, 2);
+    assert_eq!(gha.counts.skipped, 1);
+    // Strategies that cannot be warm-remote are skipped with their reason.
+    let bk = a
+        .cells
+        .iter()
+        .find(|c| c.key.to_string() == "buildkit/docker/warm-remote/source")
+        .unwrap();
+    assert!(
+        bk.reasons[0].contains("imports no remote cache"),
+        "{:?}",
+        bk.reasons
+    );
 }
 
 /// The fixture's runs once per image store (the classic copy 20% slower): every
@@ -183,18 +217,24 @@ fn two_image_stores_are_told_apart() {
         .to_string();
     insta::assert_snapshot!(verdicts);
     assert!(
-        md.contains("### cold × none (containerd image store)"),
+        md.contains("### cold × source (containerd image store)"),
         "{md}"
     );
-    assert!(md.contains("### cold × none (classic image store)"), "{md}");
     assert!(
-        md.contains("- registry/default/cold/src/classic: the first measured run"),
+        md.contains("### cold × source (classic image store)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- buildkit/docker/warm-local/source/classic: the first measured run"),
         "{md}"
     );
     let bench = out("benchmark.json");
-    assert!(bench.contains("\"local [default] cold / none\""), "{bench}");
     assert!(
-        bench.contains("\"local [default, classic] cold / none\""),
+        bench.contains("\"local-cache [docker] cold / source\""),
+        "{bench}"
+    );
+    assert!(
+        bench.contains("\"local-cache [docker, classic] cold / source\""),
         "{bench}"
     );
     let csv = out("summary.csv");
@@ -205,7 +245,7 @@ fn two_image_stores_are_told_apart() {
         .ends_with(",warmup,state_failed,image_store"));
     assert!(csv
         .lines()
-        .any(|l| l.starts_with("1,local,") && l.ends_with(",classic")));
+        .any(|l| l.starts_with("2,local-cache,") && l.ends_with(",classic")));
 }
 
 fn png_size(path: &Path) -> (u32, u32) {
@@ -246,11 +286,11 @@ fn render_writes_everything_and_charts_are_sound() {
         "the job summary gets the self-contained form"
     );
     assert!(!gh.contains("]("), "no links or images in github.md: {gh}");
-    // 12 cells with runs: one row per cell in every chart.
+    // 21 cells with runs: one row per cell in every chart.
     for (stem, h) in [
-        ("median-wall", 120 + 34 * 12),
-        ("runs", 120 + 34 * 12),
-        ("phases", 120 + 34 * 12),
+        ("median-wall", 120 + 34 * 21),
+        ("runs", 120 + 34 * 21),
+        ("phases", 120 + 34 * 21),
     ] {
         let svg = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
         assert!(
@@ -258,7 +298,7 @@ fn render_writes_everything_and_charts_are_sound() {
             "{stem}"
         );
         assert!(
-            svg.contains("Dockerfile@sha256:3f1c9a0d on Docker engine 26.1.5+dfsg1"),
+            svg.contains("synthetic/Dockerfile@b200b22c553a on Docker engine 26.1.5+dfsg1"),
             "{stem} title"
         );
         assert!(
@@ -273,9 +313,9 @@ fn render_writes_everything_and_charts_are_sound() {
     }
     let median = std::fs::read_to_string(out.join("charts/median-wall.svg")).unwrap();
     for label in [
-        "cold · none · inline",
-        "cold · none · registry",
-        "warm · src · local",
+        "cold · source · inline-cache",
+        "cold · source · registry-cache",
+        "warm-local · deps · local-cache",
         "wall time (s)",
         "#1F6FC5",
     ] {
@@ -283,9 +323,12 @@ fn render_writes_everything_and_charts_are_sound() {
     }
     let phases = std::fs::read_to_string(out.join("charts/phases.svg")).unwrap();
     assert!(phases.contains("cache export") && phases.contains("build steps"));
+    // The records measured what each run left in the registry: the footprint chart
+    // is drawn from them, one row per strategy that left something.
+    let fp = std::fs::read_to_string(out.join("charts/footprint.svg")).unwrap();
     assert!(
-        !out.join("charts/footprint.svg").exists(),
-        "no footprint data: no chart"
+        fp.contains("registry-cache") && fp.contains("inline-cache"),
+        "{fp}"
     );
 }
 
@@ -346,6 +389,13 @@ fn no_phase_data_skips_phase_chart() {
         .map(|l| {
             let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
             for p in [
+                "prepare_ms",
+                "builder_create_ms",
+                "load_ms",
+                "client_start_ms",
+                "client_end_ms",
+                "builder_pull_ms",
+                "builder_boot_ms",
                 "context_ms",
                 "base_pull_ms",
                 "cache_import_ms",
@@ -380,11 +430,11 @@ fn write_variant(dir: &Path, scale_local: f64, workload: &str, engine: &str) {
     let text = std::fs::read_to_string(fixture_dir().join("runs.jsonl")).unwrap();
     let lines: Vec<String> = text
         .lines()
-        .filter(|l| !l.contains("\"strategy\": \"gha\""))
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["strategy"] != "gha-cache")
+        .map(|mut v| {
             v["workload"] = workload.into();
-            if v["strategy"] == "local" {
+            if v["strategy"] == "local-cache" {
                 if let Some(w) = v["wall_ms"].as_u64() {
                     v["wall_ms"] = ((w as f64 * scale_local) as u64).into();
                 }
@@ -400,6 +450,27 @@ fn write_variant(dir: &Path, scale_local: f64, workload: &str, engine: &str) {
     std::fs::write(dir.join("env.json"), env.to_string()).unwrap();
 }
 
+/// Keeps only the first measured run of one cell in the folder's runs.jsonl.
+fn keep_one_run(dir: &Path, cell: &str) {
+    let text = std::fs::read_to_string(dir.join("runs.jsonl")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let key = format!(
+                "{}/{}/{}/{}",
+                v["strategy"].as_str().unwrap(),
+                v["builder"].as_str().unwrap(),
+                v["state"].as_str().unwrap(),
+                v["change"].as_str().unwrap()
+            );
+            key != cell || v["rep"] == 1
+        })
+        .map(String::from)
+        .collect();
+    std::fs::write(dir.join("runs.jsonl"), lines.join("\n") + "\n").unwrap();
+}
+
 #[test]
 fn compare_finds_regressions_and_lists_one_sided_cells() {
     let d = tempfile::tempdir().unwrap();
@@ -408,21 +479,40 @@ fn compare_finds_regressions_and_lists_one_sided_cells() {
     for f in ["runs.jsonl", "env.json"] {
         std::fs::copy(fixture_dir().join(f), base.join(f)).unwrap();
     }
-    write_variant(&new, 1.5, "Dockerfile@sha256:3f1c9a0d", "27.0.0");
+    let workload = "synthetic/Dockerfile@b200b22c553a";
+    write_variant(&new, 3.0, workload, "27.0.0");
+    for dir in [&base, &new] {
+        keep_one_run(dir, "layer-cache/docker/warm-local/source");
+    }
     let o = compare(&base, &new, 10.0, false).unwrap();
     assert!(o.regression);
-    let row = |k: &str| {
+    let row = |o: &cachebench::report::compare::CompareOutcome, k: &str| {
         o.rows
             .iter()
             .find(|r| r.key.to_string() == k)
             .unwrap()
             .change
     };
-    assert_eq!(row("local/default/cold/none"), Change::Regression);
-    assert_eq!(row("inline/default/cold/none"), Change::NoChange);
-    assert_eq!(row("gha/default/cold/none"), Change::OnlyInBase);
-    // n = 1 on both sides: no interval, so never a regression.
-    assert_eq!(row("local/default/warm/none"), Change::NoChange);
+    // Three times slower: shown at 95% with 3 runs a side.
+    assert_eq!(
+        row(&o, "local-cache/docker/cold/source"),
+        Change::Regression
+    );
+    assert_eq!(
+        row(&o, "local-cache/docker/warm-local/deps"),
+        Change::Regression
+    );
+    // The same 3 noisy runs on both sides: not shown equal within ±10% either.
+    assert_eq!(
+        row(&o, "inline-cache/docker/cold/source"),
+        Change::CannotTell
+    );
+    assert_eq!(row(&o, "gha-cache/docker/cold/source"), Change::OnlyInBase);
+    // One run a side: compare cannot tell, never "no change".
+    assert_eq!(
+        row(&o, "layer-cache/docker/warm-local/source"),
+        Change::CannotTell
+    );
     assert!(o
         .warnings
         .iter()
@@ -434,13 +524,13 @@ fn compare_finds_regressions_and_lists_one_sided_cells() {
     let faster = compare(&new, &base, 10.0, false).unwrap();
     assert!(!faster.regression);
     assert_eq!(
-        faster
-            .rows
-            .iter()
-            .find(|r| r.key.to_string() == "local/default/cold/none")
-            .unwrap()
-            .change,
+        row(&faster, "local-cache/docker/cold/source"),
         Change::Improvement
+    );
+    // Steady runs (1.5% apart) on both sides: shown within ±10%, no change.
+    assert_eq!(
+        row(&same, "inline-cache/docker/warm-remote/source"),
+        Change::NoChange
     );
 }
 

@@ -179,6 +179,7 @@ impl Decision {
                     kind,
                     a,
                     &answers,
+                    &scopes,
                     &[],
                 ),
                 answers,
@@ -193,6 +194,7 @@ impl Decision {
                 recommendation: crate::report::decision::sentences::recommendation(
                     SituationKind::BestEffortLocal,
                     a,
+                    &[],
                     &[],
                     &be,
                 ),

@@ -90,7 +90,7 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation, confidence: f64) {
         if low_coverage {
             let _ = writeln!(
                 out,
-                "\\* an interval from too few runs to cover the median at {:.0}%: with 2 runs it is their min–max, which covers it half the time.\n",
+                "\\* an interval from too few runs to cover the median at {:.0}%: with 2 to 5 runs it is their min–max, which covers the median 50% (2 runs) to 94% (5 runs) of the time.\n",
                 confidence * 100.0
             );
         }

@@ -9,7 +9,7 @@ use crate::report::analysis::Analysis;
 use crate::report::decision::local::BestEffort;
 use crate::report::decision::mix::Answer;
 use crate::report::decision::options::OptionStats;
-use crate::report::decision::SituationKind;
+use crate::report::decision::{Scope, SituationKind};
 use crate::report::format::{fmt_ms, fmt_range};
 use crate::report::judge::said;
 use crate::report::labels;
@@ -133,11 +133,22 @@ pub fn change_words(a: &Analysis, change: &str, builder: &str, store: &str) -> S
 }
 
 /// What the pick saves or costs on one change: `saves 68% on source changes`,
-/// `costs 1.20 s (5%) on deps changes`.
-fn on_change_words(ans: &Answer) -> Vec<String> {
+/// `costs 1.20 s (5%) on deps changes`; for no cache, what the fastest cache took.
+fn on_change_words(ans: &Answer, scopes: &[&Scope]) -> Vec<String> {
     ans.on_change
         .iter()
         .filter_map(|c| {
+            if ans.pick == crate::report::judge::NO_CACHE_ID {
+                let sc = scopes.iter().find(|s| s.change == c.change)?;
+                let best = sc.options.iter().find(|o| !o.no_cache)?;
+                return Some(format!(
+                    "on {} changes the fastest cache, {}, took {} against {} with no cache",
+                    c.change,
+                    best.strategy,
+                    fmt_ms(best.median_ms),
+                    fmt_ms(c.median_ms)
+                ));
+            }
             let (s, p) = (c.saving_ms?, c.saving_pct?);
             Some(if s >= 0.0 {
                 format!("saves {} ({p:.0}%) on {} changes", fmt_ms(s), c.change)
@@ -148,31 +159,59 @@ fn on_change_words(ans: &Answer) -> Vec<String> {
         .collect()
 }
 
+/// How settled a verdict is, in a few words for one change among several.
+fn settledness(v: &Verdict<String>) -> String {
+    match v {
+        Verdict::Winner { .. } => "settled".to_string(),
+        Verdict::Tie { .. } => "a tie within the margin".to_string(),
+        Verdict::Alone { .. } => "nothing to compare".to_string(),
+        Verdict::Noise { .. } => "noise in the build, not the cache".to_string(),
+        Verdict::NoData => "no data".to_string(),
+        Verdict::Leaning {
+            runner_up,
+            more_runs,
+            ..
+        } => format!(
+            "leaning, not settled against {}{}",
+            said(runner_up),
+            match more_runs {
+                Some(n) if *n > IMPRACTICAL_RUNS => " (treat them as equal)".to_string(),
+                Some(n) => format!(
+                    " (about {n} more run{} per cell)",
+                    if *n == 1 { "" } else { "s" }
+                ),
+                None => String::new(),
+            }
+        ),
+    }
+}
+
 /// The clause of one answer.
-fn answer_clause(a: &Analysis, ans: &Answer, confidence: f64, margin: &str) -> String {
+fn answer_clause(
+    a: &Analysis,
+    ans: &Answer,
+    scopes: &[&Scope],
+    confidence: f64,
+    margin: &str,
+) -> String {
     let head = if ans.pick == crate::report::judge::NO_CACHE_ID {
         format!("build with **no cache** ({})", ans.strategy)
     } else {
         format!("use **{}**", ans.strategy)
     };
     let only_one = ans.expected.len() < 2;
-    let settledness = if only_one {
+    let settledness = if only_one || (ans.unanimous && ans.on_change.len() == 1) {
         match ans.on_change.first() {
             Some(c) => qualifier(&c.verdict, confidence, margin),
             None => String::new(),
         }
     } else if ans.unanimous {
-        let mut quals: Vec<String> = ans
+        let each: Vec<String> = ans
             .on_change
             .iter()
-            .map(|c| qualifier(&c.verdict, confidence, margin))
+            .map(|c| format!("{} on {} changes", settledness(&c.verdict), c.change))
             .collect();
-        quals.dedup();
-        match quals.as_slice() {
-            [one] if ans.on_change.len() == 1 => one.clone(),
-            [one] => format!("{one}, on every change measured"),
-            _ => "; every change picks it, not all of them settled (see the tables)".to_string(),
-        }
+        format!("; every change picks it: {}", each.join("; "))
     } else {
         let disagree: Vec<String> = ans
             .on_change
@@ -194,9 +233,11 @@ fn answer_clause(a: &Analysis, ans: &Answer, confidence: f64, margin: &str) -> S
             disagree.join(", ")
         )
     };
-    let figures = on_change_words(ans);
+    let figures = on_change_words(ans, scopes);
     let figures = if figures.is_empty() {
         String::new()
+    } else if ans.pick == crate::report::judge::NO_CACHE_ID {
+        format!(". {}", capitalised(&figures.join("; ")))
     } else {
         format!(". It {}", figures.join(" and "))
     };
@@ -210,6 +251,14 @@ fn answer_clause(a: &Analysis, ans: &Answer, confidence: f64, margin: &str) -> S
         );
     }
     format!("{head}{scope}{settledness}{figures}")
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
 }
 
 fn best_effort_clause(a: &Analysis, b: &BestEffort) -> String {
@@ -252,6 +301,7 @@ pub fn recommendation(
     kind: SituationKind,
     a: &Analysis,
     answers: &[Answer],
+    scopes: &[Scope],
     best_effort: &[BestEffort],
 ) -> String {
     let lead = match kind {
@@ -270,7 +320,13 @@ pub fn recommendation(
     } else {
         answers
             .iter()
-            .map(|ans| answer_clause(a, ans, rule.confidence, &margin))
+            .map(|ans| {
+                let these: Vec<&Scope> = scopes
+                    .iter()
+                    .filter(|s| s.image_store == ans.image_store && s.builder == ans.builder)
+                    .collect();
+                answer_clause(a, ans, &these, rule.confidence, &margin)
+            })
             .collect()
     };
     match clauses.as_slice() {
