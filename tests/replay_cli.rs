@@ -136,7 +136,7 @@ fn the_report_fixture_replays() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("3..5 runs per cell (3 looks)"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
-    assert_eq!(json["max_reps"], 5);
+    assert_eq!(json["rule"]["max_reps"], 5);
 }
 
 #[test]
