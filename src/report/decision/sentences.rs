@@ -206,12 +206,18 @@ fn answer_clause(
             None => String::new(),
         }
     } else if ans.unanimous {
-        let each: Vec<String> = ans
-            .on_change
-            .iter()
-            .map(|c| format!("{} on {} changes", settledness(&c.verdict), c.change))
-            .collect();
-        format!("; every change picks it: {}", each.join("; "))
+        let words: Vec<String> = ans.on_change.iter().map(|c| settledness(&c.verdict)).collect();
+        if words.windows(2).all(|w| w[0] == w[1]) {
+            format!("; every change picks it, {} on each", words[0])
+        } else {
+            let each: Vec<String> = ans
+                .on_change
+                .iter()
+                .zip(&words)
+                .map(|(c, w)| format!("{w} on {} changes", c.change))
+                .collect();
+            format!("; every change picks it: {}", each.join("; "))
+        }
     } else {
         let disagree: Vec<String> = ans
             .on_change

@@ -290,7 +290,7 @@ pub fn methods(out: &mut String, a: &Analysis) {
     let _ = writeln!(out, "- Percentiles: {METHOD_PERCENTILES}.");
     let _ = writeln!(out, "- Confidence interval: {METHOD_CI}.");
     let _ = writeln!(out, "- Outliers: {METHOD_OUTLIERS}.");
-    out.push_str("- Vs fastest (Results tables, `summary.json` groups): a ratio whose interval overlaps the fastest's is marked tie.\n");
+    out.push_str("- Vs fastest (Results tables): each median over the fastest's in its group, with the interval from the two median intervals; the tag after it is the cell's standing in its group's verdict (winner, tie, leaning, noise), the same verdict the Verdict per state gives.\n");
     let _ = writeln!(
         out,
         "- Decision and verdict per state: {}.\n",

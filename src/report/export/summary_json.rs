@@ -26,7 +26,7 @@ pub(crate) const METHOD_PERCENTILES: &str =
     "nearest rank: the observed run time of rank ceil(q*n) in the sorted runs (exact, no histogram)";
 pub(crate) const METHOD_CI: &str = "distribution-free interval of the median by order statistics (binomial, p = 1/2): the narrowest symmetric [x(j), x(n-j+1)] with coverage >= 95%; for n = 2..5 none exists and [min, max] is given with its actual coverage (50%, 75%, 87.5%, 93.75%); none for n = 1";
 pub(crate) const METHOD_OUTLIERS: &str = "modified Z-score 0.6745*(x - median)/MAD, |z| > 3.5 (MAD = 0: (x - median)/(1.253314*mean absolute deviation)); flagged, never dropped";
-pub(crate) const METHOD_RELATIVE: &str = "ratio of medians to the fastest strategy of the same image store x builder x state x change, interval [lo/fastest_hi, hi/fastest_lo] from the median intervals; overlapping intervals (or n = 1) are a tie";
+pub(crate) const METHOD_RELATIVE: &str = "ratio of medians to the fastest strategy of the same image store x builder x state x change, interval [lo/fastest_hi, hi/fastest_lo] from the median intervals; standing is the cell's place in its group's verdict by the stop rule (winner, tie, slower, leaning, unsettled, noise, alone)";
 
 #[derive(Serialize)]
 struct SummaryFile<'a> {
