@@ -15,7 +15,8 @@
 //!   cell of a group once in shuffled order, a randomized block design, and what
 //!   slows a whole round cancels. Otherwise (no shared rounds, e.g. a cold cell
 //!   against a warm-remote one) Welch's t ([`crate::stats::two_cells`]).
-//! - The **leader** is the cell with the lowest mean log time. Every other cell is
+//! - The **leader** is the cell with the lowest median time (the report's tables
+//!   order cells by median; then by mean log time). Every other cell is
 //!   classified against it: **slower** (a one-sided test shows the leader faster) or
 //!   **equivalent** (two one-sided tests, TOST (Schuirmann 1987), put the ratio within
 //!   `[1/(1+m), 1+m]`). The state is settled when every cell is classified: a
@@ -367,8 +368,7 @@ impl<'a> Look<'a> {
             .enumerate()
             .filter_map(|(i, xs)| Cell::of(xs).map(|c| (i, c, xs.as_slice())))
             .collect();
-        let leader =
-            (0..cells.len()).min_by(|&x, &y| cells[x].1.mean.total_cmp(&cells[y].1.mean))?;
+        let leader = (0..cells.len()).min_by(|&x, &y| order(&cells[x].1, &cells[y].1))?;
         let fewest = cells.iter().map(|(_, c, _)| c.n).min().unwrap_or(0);
         Some(Look {
             cells,
@@ -377,12 +377,21 @@ impl<'a> Look<'a> {
         })
     }
 
-    /// Positions in `cells`, fastest mean first (ties keep sample order).
+    /// Positions in `cells`, fastest first (ties keep sample order).
     fn by_mean(&self) -> Vec<usize> {
         let mut v: Vec<usize> = (0..self.cells.len()).collect();
-        v.sort_by(|&x, &y| self.cells[x].1.mean.total_cmp(&self.cells[y].1.mean));
+        v.sort_by(|&x, &y| order(&self.cells[x].1, &self.cells[y].1));
         v
     }
+}
+
+/// Fastest first: by median log time, as every table of the report orders cells,
+/// then by mean. The error control holds whichever cell leads (it covers every
+/// candidate leader).
+fn order(a: &Cell, b: &Cell) -> std::cmp::Ordering {
+    a.median
+        .total_cmp(&b.median)
+        .then(a.mean.total_cmp(&b.mean))
 }
 
 #[cfg(test)]

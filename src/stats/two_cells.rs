@@ -62,12 +62,15 @@ fn mean_var(xs: &[f64]) -> (f64, f64) {
     (mean, var)
 }
 
-/// Mean and sample variance of the log wall times of one cell.
+/// Mean, sample variance and median of the log wall times of one cell.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cell {
     pub n: usize,
     pub mean: f64,
     pub var: f64,
+    /// The median log time: the stop rule's leader is the cell with the lowest,
+    /// the statistic every table of the report sorts and names cells by.
+    pub median: f64,
 }
 
 impl Cell {
@@ -78,10 +81,19 @@ impl Cell {
             return None;
         }
         let (mean, var) = mean_var(&l);
+        let mut sorted = l.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mid = sorted.len() / 2;
+        let median = if sorted.len() % 2 == 1 {
+            sorted[mid]
+        } else {
+            (sorted[mid - 1] + sorted[mid]) / 2.0
+        };
         Some(Cell {
             n: l.len(),
             mean,
             var,
+            median,
         })
     }
 }
