@@ -206,7 +206,11 @@ fn answer_clause(
             None => String::new(),
         }
     } else if ans.unanimous {
-        let words: Vec<String> = ans.on_change.iter().map(|c| settledness(&c.verdict)).collect();
+        let words: Vec<String> = ans
+            .on_change
+            .iter()
+            .map(|c| settledness(&c.verdict))
+            .collect();
         if words.windows(2).all(|w| w[0] == w[1]) {
             format!("; every change picks it, {} on each", words[0])
         } else {
