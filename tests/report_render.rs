@@ -116,9 +116,14 @@ fn verdicts_on_fixture() {
         v("cold", "source")
     );
     assert!(
-        matches!(v("warm-remote", "source"), Verdict::Noise { .. }),
+        matches!(v("warm-remote", "source"), Verdict::Leaning { .. }),
         "{:?}",
         v("warm-remote", "source")
+    );
+    assert!(
+        matches!(v("warm-remote", "deps"), Verdict::Noise { .. }),
+        "{:?}",
+        v("warm-remote", "deps")
     );
     // Every row's standing is its group's verdict read for that cell.
     for c in &a.cells {
