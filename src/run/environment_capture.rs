@@ -329,6 +329,24 @@ mod tests {
         assert_eq!(env.schema_version, ENV_SCHEMA_VERSION);
         assert_eq!(env.registry_kind.as_deref(), Some("distribution"));
         assert!(env.cachebench_version.is_some());
+        // Everything a docker command would have told is `None`.
+        let from_docker = [
+            ("docker_cli_version", &env.docker_cli_version),
+            ("engine_version", &env.engine_version),
+            ("buildx_version", &env.buildx_version),
+            ("buildkit_version", &env.buildkit_version),
+            ("containerd_version", &env.containerd_version),
+            ("driver", &env.driver),
+            ("image_store", &env.image_store),
+        ];
+        for (field, value) in from_docker {
+            assert_eq!(*value, None, "{field}");
+        }
+        // So is what nobody gave: no scenario file, no egress.
+        assert_eq!(env.scenario_sha256, None);
+        assert_eq!((env.egress, env.egress_probe_ok), (None, None));
+        // What the machine tells without docker is still read.
+        assert!(env.cpu_cores.is_some_and(|n| n > 0));
     }
 
     /// A docker that never answers (a stand-in script first on PATH): each command
