@@ -18,7 +18,12 @@ mod state;
 mod stores;
 
 use cachebench::records::record::{RunKind, RunRecord, RunStatus};
-use common::*;
+use common::{
+    leftovers::{assert_no_leftovers, links, processes_mentioning},
+    records::records,
+    runs::{assert_usage_error, cachebench, repo, run, run_env, text, tiny_args},
+    scratch::{nonce, scratch},
+};
 
 fn step<'a>(r: &'a RunRecord, needle: &str) -> &'a cachebench::records::record::StepRecord {
     r.step_details

@@ -3,7 +3,12 @@
 //! sources at test time) during a RUN step. With the docker driver that step runs
 //! on cachebench's bridge, which reaches out only through cachebench's egress rules.
 
-use super::common::*;
+use super::common::{
+    leftovers::{assert_no_leftovers, firewall_rules_of},
+    records::records,
+    runs::{assert_usage_error, cachebench, repo, run_env, small_args, text},
+    scratch::{context_with, scratch},
+};
 use cachebench::records::record::RunStatus;
 use std::process::Command;
 
