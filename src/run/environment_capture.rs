@@ -231,7 +231,8 @@ async fn run_capture(
 }
 
 /// Records in `env.json` whether builds had egress, for which subnet, and what
-/// the probe found.
+/// the probe found; the machine's apt mirror is named
+/// [`crate::infra::egress_probe::APT_MIRROR`], not written out.
 pub fn record_egress(
     env: &mut crate::records::environment::EnvInfo,
     engine: &crate::infra::engine::Engine,
@@ -247,9 +248,12 @@ pub fn record_egress(
         };
         env.egress_nameservers = Some(crate::infra::network::egress_env::container_nameservers());
     }
-    env.egress_probe_url = probe.url.clone();
+    // The machine's apt mirror is recorded by that name, not its URL.
+    let mirror = crate::infra::network::apt::debian_mirror();
+    let recorded = |t: &str| crate::infra::egress_probe::recorded(t, mirror.as_deref());
+    env.egress_probe_url = probe.url.as_deref().map(recorded);
     env.egress_probe_ok = probe.ok;
-    env.egress_probe_detail = Some(probe.detail.clone()).filter(|d| !d.is_empty());
+    env.egress_probe_detail = Some(recorded(&probe.detail)).filter(|d| !d.is_empty());
 }
 
 #[cfg(test)]
