@@ -2,9 +2,9 @@
 //! `docker-registry serve`, or `registry serve`, on a free loopback port with its
 //! storage in a temporary folder) or an existing one given with `--registry`.
 //!
-//! Every run writes only under tags unique to it (see [`Registry::tag`]); on an
-//! existing registry nothing else is touched. What a run left in a registry (its
-//! footprint) is measured in `registry_footprint.rs`.
+//! Every run writes only under tags unique to it (`REPOSITORY:<run>-<cell>-<n>`,
+//! see [`crate::plan::target`]); on an existing registry nothing else is touched.
+//! What a run left in a registry (its footprint) is measured in [`footprint`].
 
 use crate::infra::http;
 use crate::util::which;
