@@ -21,7 +21,9 @@ fn main() {
         println!("{:>9.1} {:>9.1} {}", s, e, i.phase);
     }
     let b = compute_phases(t0, t.last_event.unwrap(), std::slice::from_ref(&t), &[]);
-    for s in b.shares() {
-        println!("{:<16} {:>6} {:5.1}%", s.name, s.ms, s.share * 100.0);
+    let wall = b.wall_ms.max(1) as f64;
+    for (name, ms) in b.phases.named() {
+        let ms = ms.unwrap_or(0);
+        println!("{name:<16} {ms:>6} {:5.1}%", ms as f64 / wall * 100.0);
     }
 }

@@ -15,6 +15,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// cachebench itself failed while running (engine or registry died, I/O error).
     pub const INTERNAL: i32 = 3;
+    /// `clean` could not remove something it found (each named on stderr).
+    pub const CLEAN_INCOMPLETE: i32 = 4;
     /// Interrupted by SIGINT (128 + 2); SIGTERM gives 143.
     pub const INTERRUPTED: i32 = 130;
 }

@@ -8,7 +8,8 @@
 //! The tools are `cmark-gfm` and `chromium` on PATH and mermaid-cli 11 and 10 in
 //! `/opt/cachebench/mermaid-cli` and `/opt/cachebench/mermaid-cli-10` (where
 //! `scripts/setup.sh` installs them), or one `mmdc` named by `$CACHEBENCH_MMDC`. A
-//! missing tool fails the test and names the fix.
+//! missing tool fails the test and names the fix. Built only with the
+//! `engine-tests` feature, which `scripts/test.sh` turns on.
 
 use cachebench::report::colours::{Meaning, PhaseGroup};
 use cachebench::{report::render::render_with, report::render::RenderOptions};

@@ -3,7 +3,8 @@
 //! local/busybox:latest timeout 2 wget -q -O /dev/null URL`), against the Debian
 //! archive of the machine's apt sources or the URL given with `--egress-probe`
 //! (`none` turns it off). A failure is a one-line warning, never an abort: many
-//! workloads need no network. The result goes to `env.json`.
+//! workloads need no network. The result goes to `env.json`, where the machine's
+//! own apt mirror is named [`APT_MIRROR`], never written out ([`recorded`]).
 
 use crate::infra::engine::Engine;
 use crate::infra::process::{self, Spec};
@@ -121,6 +122,41 @@ async fn probe(engine: &Engine, url: &str) -> ProbeResult {
     r
 }
 
+/// What `env.json` says instead of the machine's apt mirror: results get committed
+/// and shared, and a mirror's host can name a company or its proxy.
+pub const APT_MIRROR: &str = "the machine's apt mirror";
+
+/// `text` (the probe's URL, or its detail) as `env.json` records it: the Debian
+/// archive of the machine's apt sources (`mirror`, as [`target`] derives it),
+/// and its host, read [`APT_MIRROR`]; a URL given with `--egress-probe` that is
+/// not that mirror is kept as given.
+pub fn recorded(text: &str, mirror: Option<&str>) -> String {
+    let Some(mirror) = mirror
+        .map(|m| m.trim_end_matches('/'))
+        .filter(|m| !m.is_empty())
+    else {
+        return text.to_string();
+    };
+    if text.trim_end_matches('/') == mirror {
+        return APT_MIRROR.to_string();
+    }
+    let host = mirror
+        .split_once("://")
+        .map_or(mirror, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let mut out = text.replace(mirror, APT_MIRROR);
+    if !host.is_empty() {
+        out = out.replace(host, APT_MIRROR);
+        // `host:port` was replaced whole; the bare name too (wget names it alone).
+        if let Some((name, _port)) = host.split_once(':') {
+            out = out.replace(name, APT_MIRROR);
+        }
+    }
+    out
+}
+
 /// Reads a failed probe's error: an HTTP error still proves the network works.
 fn judge(text: &str) -> (bool, String) {
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -156,10 +192,47 @@ mod tests {
     }
 
     #[test]
+    fn the_machines_apt_mirror_is_recorded_by_that_name_only() {
+        let mirror = Some("http://deb.mirror.example/debian");
+        for url in [
+            "http://deb.mirror.example/debian/",
+            "http://deb.mirror.example/debian",
+        ] {
+            assert_eq!(recorded(url, mirror), APT_MIRROR);
+        }
+        assert_eq!(
+            recorded("wget: bad address 'deb.mirror.example'", mirror),
+            "wget: bad address 'the machine's apt mirror'"
+        );
+        // A proxy's port and path go too; the upstream host in its path with them.
+        let proxy = Some("http://apt-proxy.example:3142/deb.mirror.example/debian");
+        assert_eq!(
+            recorded(
+                "http://apt-proxy.example:3142/deb.mirror.example/debian/",
+                proxy
+            ),
+            APT_MIRROR
+        );
+        let detail = "wget: can't connect to remote host apt-proxy.example";
+        assert_eq!(
+            recorded(detail, proxy),
+            "wget: can't connect to remote host the machine's apt mirror"
+        );
+        // Any other URL is kept, and nothing is hidden when no mirror was found.
+        for url in ["http://127.0.0.1:1/", "https://other.example/debian/"] {
+            assert_eq!(recorded(url, mirror), url);
+        }
+        assert_eq!(
+            recorded("http://deb.mirror.example/debian/", None),
+            "http://deb.mirror.example/debian/"
+        );
+    }
+
+    #[test]
     fn failures_are_read() {
-        let (ok, d) = judge("`docker run …` exit status: 1\n---- output ----\nwget: bad address 'deb.debian.org'\n-------");
+        let (ok, d) = judge("`docker run …` exit status: 1\n---- output ----\nwget: bad address 'deb.mirror.example'\n-------");
         assert!(!ok);
-        assert_eq!(d, "wget: bad address 'deb.debian.org'");
+        assert_eq!(d, "wget: bad address 'deb.mirror.example'");
         let (ok, _) = judge(
             "`docker run …` exit status: 1\nwget: server returned error: HTTP/1.1 404 Not Found",
         );

@@ -345,22 +345,4 @@ impl Engine {
             self.remove_tagged().await;
         }
     }
-
-    /// Stops at once: no waiting beyond a short grace.
-    pub async fn kill_now(&mut self) {
-        if let Some(o) = self.owned.as_mut() {
-            if let Some(p) = o.process.as_mut() {
-                p.stop(Duration::from_secs(2)).await;
-            }
-            o.close().await;
-        }
-    }
-
-    /// The dockerd process id (fault tests).
-    pub fn pid(&self) -> Option<u32> {
-        self.owned
-            .as_ref()
-            .and_then(|o| o.process.as_ref())
-            .and_then(|p| p.pid())
-    }
 }

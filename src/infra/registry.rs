@@ -2,9 +2,9 @@
 //! `docker-registry serve`, or `registry serve`, on a free loopback port with its
 //! storage in a temporary folder) or an existing one given with `--registry`.
 //!
-//! Every run writes only under tags unique to it (see [`Registry::tag`]); on an
-//! existing registry nothing else is touched. What a run left in a registry (its
-//! footprint) is measured in `registry_footprint.rs`.
+//! Every run writes only under tags unique to it (`REPOSITORY:<run>-<cell>-<n>`,
+//! see [`crate::plan::target`]); on an existing registry nothing else is touched.
+//! What a run left in a registry (its footprint) is measured in [`footprint`].
 
 use crate::infra::http;
 use crate::util::which;
@@ -18,9 +18,6 @@ pub mod footprint;
 #[derive(Debug)]
 pub struct OwnedRegistry {
     pub process: Background,
-    pub dir: PathBuf,
-    pub port: u16,
-    pub config: PathBuf,
 }
 
 #[derive(Debug)]
@@ -76,12 +73,7 @@ impl Registry {
                     return Ok(Registry {
                         repository: format!("{host}/cachebench"),
                         host,
-                        owned: Some(OwnedRegistry {
-                            process,
-                            dir: dir.to_path_buf(),
-                            port,
-                            config,
-                        }),
+                        owned: Some(OwnedRegistry { process }),
                     })
                 }
                 Err(e) => {
@@ -110,24 +102,10 @@ impl Registry {
         }
     }
 
-    /// `REPOSITORY:TAG`.
-    pub fn tag(&self, tag: &str) -> String {
-        format!("{}:{tag}", self.repository)
-    }
-
     /// True when the registry speaks plain HTTP on loopback (cachebench's own, or a
     /// local one), which BuildKit must be told about.
     pub fn is_loopback(&self) -> bool {
         self.host.starts_with("127.") || self.host.starts_with("localhost")
-    }
-
-    /// Answers `GET /v2/` with 200 or 401.
-    pub async fn ping(&self) -> bool {
-        self.is_loopback()
-            && http::tcp("GET", &self.host, "/v2/", &[], Duration::from_secs(2))
-                .await
-                .map(|r| r.status == 200 || r.status == 401)
-                .unwrap_or(false)
     }
 
     /// The repository name inside the registry (`cachebench`, or the PREFIX of
@@ -326,7 +304,7 @@ mod tests {
     fn external_address_forms() {
         let r = Registry::external("ghcr.io/acme/app");
         assert_eq!(r.host, "ghcr.io");
-        assert_eq!(r.tag("x"), "ghcr.io/acme/app:x");
+        assert_eq!(r.repository, "ghcr.io/acme/app");
         let r = Registry::external("127.0.0.1:5000");
         assert_eq!(r.repository, "127.0.0.1:5000/cachebench");
         assert!(r.is_loopback());

@@ -1,6 +1,6 @@
 //! Turns timelines and the run's wall window into [`Phases`] that add up exactly
-//! to the wall time, plus the run totals (steps, bytes, error) and share helpers
-//! for a console table.
+//! to the wall time, plus the run totals (steps, bytes, error), and the share of
+//! unattributed time (`other`) above which the console marks a cell.
 
 use super::interval::{attribute, Ns};
 use super::phase::Phase;
@@ -35,16 +35,6 @@ pub struct PhaseBreakdown {
     pub error_vertex: Option<String>,
     /// Names of vertices no rule matched (their time is in `other`), deduplicated.
     pub unclassified: Vec<String>,
-}
-
-/// One row of a share table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhaseShare {
-    /// Report name (`steps`, `push`, …, `other`).
-    pub name: &'static str,
-    pub ms: u64,
-    /// `ms / wall_ms`, 0 when the wall time is 0.
-    pub share: f64,
 }
 
 /// Splits `[wall_start, wall_end)` into phases.
@@ -177,54 +167,6 @@ fn round_to_total(ns: &[Ns; SLOTS], total: u64) -> [u64; SLOTS] {
 }
 
 impl PhaseBreakdown {
-    /// Every phase and `other` with its share of the wall time, biggest first
-    /// (ties in report order). Zero phases are included at the end.
-    pub fn shares(&self) -> Vec<PhaseShare> {
-        let wall = self.wall_ms;
-        let mut v: Vec<PhaseShare> = self
-            .phases
-            .named()
-            .iter()
-            .map(|(name, ms)| {
-                let ms = ms.unwrap_or(0);
-                PhaseShare {
-                    name,
-                    ms,
-                    share: if wall == 0 {
-                        0.0
-                    } else {
-                        ms as f64 / wall as f64
-                    },
-                }
-            })
-            .collect();
-        v.sort_by_key(|s| std::cmp::Reverse(s.ms));
-        v
-    }
-
-    /// The `n` biggest non-zero shares.
-    pub fn top(&self, n: usize) -> Vec<PhaseShare> {
-        self.shares()
-            .into_iter()
-            .filter(|s| s.ms > 0)
-            .take(n)
-            .collect()
-    }
-
-    /// Share of the wall time nothing was attributed to.
-    pub fn other_share(&self) -> f64 {
-        if self.wall_ms == 0 {
-            0.0
-        } else {
-            self.phases.other_ms.unwrap_or(0) as f64 / self.wall_ms as f64
-        }
-    }
-
-    /// Whether `other` exceeds [`OTHER_WARN_SHARE`] (5 %) of the wall time.
-    pub fn other_too_big(&self) -> bool {
-        self.other_share() > OTHER_WARN_SHARE
-    }
-
     /// Sum of the phases including `other` (equals `wall_ms`).
     pub fn sum_ms(&self) -> u64 {
         self.phases
@@ -305,17 +247,12 @@ mod tests {
         assert_eq!(b.phases.push_ms, Some(2000)); // 1 s inside + 1 s of the clipped extra
         assert_eq!(b.phases.other_ms, Some(1000));
         assert_eq!(b.sum_ms(), 10_000);
-        assert!((b.other_share() - 0.1).abs() < 1e-9);
-        assert!(b.other_too_big());
-        let top = b.top(2);
-        assert_eq!((top[0].name, top[0].ms), ("steps", 5000));
-        assert_eq!(top.len(), 2);
     }
 
     #[test]
     fn empty_and_inverted_windows() {
         let b = compute_phases(at(5), at(5), &[], &[]);
-        assert_eq!((b.wall_ms, b.sum_ms(), b.other_share()), (0, 0, 0.0));
+        assert_eq!((b.wall_ms, b.sum_ms(), b.phases.other_ms), (0, 0, Some(0)));
         let b = compute_phases(at(10), at(5), &[tl(&[(Phase::Steps, 0, 20)])], &[]);
         assert_eq!(b.sum_ms(), 0);
         let b = compute_phases(at(0), at(3_000), &[], &[]);

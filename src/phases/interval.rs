@@ -21,7 +21,9 @@ pub fn union(mut spans: Vec<(Ns, Ns)>) -> Vec<(Ns, Ns)> {
     out
 }
 
-/// Total length of a union of intervals.
+/// Total length of a union of intervals (for [`super::timeline::Timeline::phase_ms`],
+/// in tests).
+#[cfg(test)]
 pub fn union_len(spans: Vec<(Ns, Ns)>) -> Ns {
     union(spans).iter().map(|(s, e)| e - s).sum()
 }

@@ -125,9 +125,17 @@ mod tests {
 
     #[test]
     fn names_match_record_columns() {
-        let named = crate::records::record::Phases::default().named();
-        for (p, (n, _)) in Phase::ALL.iter().zip(named.iter()) {
-            assert_eq!(p.name(), *n);
+        use crate::records::record::{Phases, CSV_COLUMNS};
+        let named: Vec<&str> = Phases::default().named().iter().map(|(n, _)| *n).collect();
+        let mut want: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
+        want.push("other");
+        assert_eq!(named, want, "every phase, in order, then `other`");
+        for n in named {
+            let column = format!("{n}_ms");
+            assert!(
+                CSV_COLUMNS.contains(&column.as_str()),
+                "runs.csv has no column `{column}`"
+            );
         }
     }
 }

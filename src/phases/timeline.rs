@@ -39,7 +39,7 @@ impl PhaseInterval {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
     /// Intervals per phase, each phase's intervals merged (disjoint, sorted);
-    /// phases can still overlap each other ([`super::compute_phases`] resolves that).
+    /// phases can still overlap each other ([`super::compute::compute_phases`] resolves that).
     pub intervals: Vec<PhaseInterval>,
     /// Dockerfile steps other than `FROM`, in start order. `duration_ms` is the
     /// union of the step's intervals (a restarted vertex is not counted twice).
@@ -73,7 +73,8 @@ pub struct Timeline {
 
 impl Timeline {
     /// Union length in ms of this timeline's intervals of one phase (overlaps with
-    /// other phases not removed).
+    /// other phases not removed): what the parsers' tests check.
+    #[cfg(test)]
     pub fn phase_ms(&self, phase: Phase) -> u64 {
         let spans = self
             .intervals

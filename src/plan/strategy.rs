@@ -4,7 +4,7 @@
 //! plan` prints what [`commands`] returns, so the two can be checked against each
 //! other.
 
-use crate::config::matrix::{BuilderKind, CacheOutput, Strategy};
+use crate::config::matrix::{CacheOutput, Strategy};
 use std::path::PathBuf;
 
 /// What a command is for; decides how its time is attributed.
@@ -97,7 +97,6 @@ pub struct RunTarget {
     pub gha_scope: String,
     /// Builder to use with `--builder` (buildx), absent for the engine's default.
     pub builder: Option<String>,
-    pub builder_kind: BuilderKind,
     pub registry_cache_output: CacheOutput,
 }
 
@@ -217,7 +216,6 @@ mod tests {
             cache_dir: "/tmp/cache/d".into(),
             gha_scope: "cachebench-r1".into(),
             builder: None,
-            builder_kind: BuilderKind::Docker,
             registry_cache_output: CacheOutput::Load,
         }
     }

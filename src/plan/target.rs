@@ -78,7 +78,6 @@ pub fn run_target(
         gha_scope: format!("cachebench-{tag_base}"),
         builder: (cell.builder == BuilderKind::DockerContainer)
             .then(|| format!("cachebench-{}-{}-{id}", names.run_id, cell.slug())),
-        builder_kind: cell.builder,
         registry_cache_output: o.registry_cache_output,
     }
 }

@@ -55,7 +55,9 @@ pub struct EnvInfo {
     pub egress_detail: Option<String>,
     /// Nameservers containers on that bridge get (the host's non-loopback ones).
     pub egress_nameservers: Option<Vec<String>>,
-    /// URL of the egress probe run before the matrix (`None`: not run).
+    /// URL of the egress probe run before the matrix (`None`: not run); `the
+    /// machine's apt mirror` when it was the Debian archive of the machine's apt
+    /// sources (the default), whose address is not recorded.
     pub egress_probe_url: Option<String>,
     /// Whether the probe reached its URL from a container on the engine's network.
     pub egress_probe_ok: Option<bool>,

@@ -1,6 +1,7 @@
 //! What cachebench prints while and after it runs: one line per finished run, and
 //! the end-of-run table of median, min and max wall time per cell.
 
+use crate::phases::compute::OTHER_WARN_SHARE;
 use crate::records::record::{RunKind, RunRecord, RunStatus};
 use std::collections::BTreeMap;
 
@@ -94,7 +95,7 @@ pub fn summary_table(records: &[RunRecord]) -> String {
 
 /// The three biggest phases of a cell as shares of wall time (sums of each phase
 /// over the runs divided by the summed wall time), e.g. `steps 61%, load 14%,
-/// other 9%`; an `other` above 5% is marked with `!`.
+/// other 9%`; an `other` above [`OTHER_WARN_SHARE`] (5%) is marked with `!`.
 pub fn phase_shares(runs: &[&RunRecord]) -> String {
     let wall: u64 = runs.iter().filter_map(|r| r.wall_ms).sum();
     if wall == 0 || runs.iter().all(|r| r.phases.other_ms.is_none()) {
@@ -117,7 +118,7 @@ pub fn phase_shares(runs: &[&RunRecord]) -> String {
         .filter(|(_, v)| *v > 0)
         .map(|(n, v)| {
             let share = *v as f64 / wall as f64;
-            let flag = if *n == "other" && share > 0.05 {
+            let flag = if *n == "other" && share > OTHER_WARN_SHARE {
                 "!"
             } else {
                 ""

@@ -231,7 +231,8 @@ async fn run_capture(
 }
 
 /// Records in `env.json` whether builds had egress, for which subnet, and what
-/// the probe found.
+/// the probe found; the machine's apt mirror is named
+/// [`crate::infra::egress_probe::APT_MIRROR`], not written out.
 pub fn record_egress(
     env: &mut crate::records::environment::EnvInfo,
     engine: &crate::infra::engine::Engine,
@@ -247,9 +248,12 @@ pub fn record_egress(
         };
         env.egress_nameservers = Some(crate::infra::network::egress_env::container_nameservers());
     }
-    env.egress_probe_url = probe.url.clone();
+    // The machine's apt mirror is recorded by that name, not its URL.
+    let mirror = crate::infra::network::apt::debian_mirror();
+    let recorded = |t: &str| crate::infra::egress_probe::recorded(t, mirror.as_deref());
+    env.egress_probe_url = probe.url.as_deref().map(recorded);
     env.egress_probe_ok = probe.ok;
-    env.egress_probe_detail = Some(probe.detail.clone()).filter(|d| !d.is_empty());
+    env.egress_probe_detail = Some(recorded(&probe.detail)).filter(|d| !d.is_empty());
 }
 
 #[cfg(test)]
@@ -329,6 +333,24 @@ mod tests {
         assert_eq!(env.schema_version, ENV_SCHEMA_VERSION);
         assert_eq!(env.registry_kind.as_deref(), Some("distribution"));
         assert!(env.cachebench_version.is_some());
+        // Everything a docker command would have told is `None`.
+        let from_docker = [
+            ("docker_cli_version", &env.docker_cli_version),
+            ("engine_version", &env.engine_version),
+            ("buildx_version", &env.buildx_version),
+            ("buildkit_version", &env.buildkit_version),
+            ("containerd_version", &env.containerd_version),
+            ("driver", &env.driver),
+            ("image_store", &env.image_store),
+        ];
+        for (field, value) in from_docker {
+            assert_eq!(*value, None, "{field}");
+        }
+        // So is what nobody gave: no scenario file, no egress.
+        assert_eq!(env.scenario_sha256, None);
+        assert_eq!((env.egress, env.egress_probe_ok), (None, None));
+        // What the machine tells without docker is still read.
+        assert!(env.cpu_cores.is_some_and(|n| n > 0));
     }
 
     /// A docker that never answers (a stand-in script first on PATH): each command

@@ -123,46 +123,57 @@ mod tests {
     use super::*;
     use crate::config::matrix::{Change, Strategy};
 
-    fn cell(strategy: Strategy, builder: BuilderKind, state: State, skip: bool) -> Cell {
+    fn cell(
+        store: ImageStore,
+        strategy: Strategy,
+        builder: BuilderKind,
+        state: State,
+        skip: bool,
+    ) -> Cell {
         Cell {
             strategy,
             builder,
             state,
             change: Change::Source,
-            image_store: ImageStore::Containerd,
+            image_store: store,
             skip: skip.then(|| "n/a".into()),
             stands_for: vec![],
         }
     }
 
+    /// Two stores, two builders and every state, in a scrambled plan order: one
+    /// group per store × builder × state; stores and builders in the order they
+    /// first appear, and within each, cold, warm-remote, warm-local.
     #[test]
     fn cells_group_by_store_builder_and_state_cold_warm_remote_warm_local() {
         use BuilderKind::*;
+        use ImageStore::*;
+        use State::*;
+        use Strategy::{Buildkit, RegistryCache};
         let cells = [
-            cell(Strategy::Buildkit, Docker, State::Cold, false),
-            cell(Strategy::Buildkit, Docker, State::WarmLocal, false),
-            cell(Strategy::Buildkit, Docker, State::WarmRemote, true),
-            cell(Strategy::RegistryCache, Docker, State::Cold, false),
-            cell(
-                Strategy::RegistryCache,
-                DockerContainer,
-                State::WarmLocal,
-                false,
-            ),
-            cell(Strategy::RegistryCache, Docker, State::WarmLocal, false),
+            cell(Containerd, Buildkit, Docker, WarmLocal, false),
+            cell(Classic, Buildkit, Docker, Cold, false),
+            cell(Containerd, Buildkit, Docker, Cold, false),
+            cell(Containerd, RegistryCache, DockerContainer, WarmLocal, false),
+            cell(Classic, RegistryCache, Docker, WarmRemote, false),
+            cell(Containerd, Buildkit, Docker, WarmRemote, true),
+            cell(Classic, RegistryCache, Docker, WarmLocal, false),
+            cell(Containerd, RegistryCache, Docker, Cold, false),
         ];
-        let g = groups(&cells);
-        let shape: Vec<(State, BuilderKind, Vec<usize>, Vec<usize>)> = g
-            .iter()
-            .map(|g| (g.state, g.builder, g.run.clone(), g.skipped.clone()))
+        let shape: Vec<_> = groups(&cells)
+            .into_iter()
+            .map(|g| (g.store, g.builder, g.state, g.run, g.skipped))
             .collect();
         assert_eq!(
             shape,
             [
-                (State::Cold, Docker, vec![0, 3], vec![]),
-                (State::WarmRemote, Docker, vec![], vec![2]),
-                (State::WarmLocal, Docker, vec![1, 5], vec![]),
-                (State::WarmLocal, DockerContainer, vec![4], vec![]),
+                (Containerd, Docker, Cold, vec![2, 7], vec![]),
+                (Containerd, Docker, WarmRemote, vec![], vec![5]),
+                (Containerd, Docker, WarmLocal, vec![0], vec![]),
+                (Classic, Docker, Cold, vec![1], vec![]),
+                (Classic, Docker, WarmRemote, vec![4], vec![]),
+                (Classic, Docker, WarmLocal, vec![6], vec![]),
+                (Containerd, DockerContainer, WarmLocal, vec![3], vec![]),
             ]
         );
     }

@@ -4,7 +4,11 @@
 //! runs are emptied without a daemon restart and still find nothing cached; rounds
 //! of `--reps auto` stop by the rule, also when resumed.
 
-use super::common::*;
+use super::common::{
+    records::{jsonl_lines, ok_runs_allowing_the_engine_race, records},
+    runs::{run_env, spawn, text, tiny_run_args, wait_child, wait_until},
+    scratch::scratch,
+};
 use cachebench::records::record::{RunKind, RunRecord, RunStatus};
 use std::time::Duration;
 

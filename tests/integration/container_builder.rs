@@ -5,7 +5,11 @@
 //! state: cold built everything and pulled the BuildKit image, warm states reused
 //! the dependency layer, warm-remote imported the remote cache.
 
-use crate::common::*;
+use crate::common::{
+    host::{host_docker_ok, host_lock},
+    records::records,
+    runs::{run, text, tiny_args},
+};
 use cachebench::records::record::{RunRecord, RunStatus};
 use std::path::Path;
 

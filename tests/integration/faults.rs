@@ -2,7 +2,14 @@
 //! refuses connections or answers 500, an engine killed mid-matrix, a full cache
 //! folder. Each run is recorded with a clear cause and the matrix goes on.
 
-use super::common::*;
+use super::common::{
+    leftovers::{assert_no_leftovers, bridge_of_engine, engine_pid, work_folders},
+    proxy::FaultProxy,
+    records::{jsonl_lines, logs_containing, records},
+    registry::{free_port, TestRegistry},
+    runs::{run_env, small_args, spawn, text, tiny_args, wait_child, wait_until},
+    scratch::{context_with, scratch},
+};
 use cachebench::records::record::RunStatus;
 use std::time::{Duration, Instant};
 

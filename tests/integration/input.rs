@@ -2,7 +2,11 @@
 //! nothing run or created; build args passed verbatim (argv, never a shell); and a
 //! property test that the scenario parser and the options merge never panic.
 
-use super::common::*;
+use super::common::{
+    records::records,
+    runs::{assert_usage_error, cachebench, run_env, small_args, text},
+    scratch::{context_with, nonce, scratch},
+};
 use cachebench::records::record::RunStatus;
 use proptest::prelude::*;
 

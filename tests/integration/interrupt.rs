@@ -2,7 +2,16 @@
 //! `run --resume OUT` alone or with the first run's flags (including after a crash
 //! left a truncated last line).
 
-use super::common::*;
+use super::common::{
+    host::{host_docker, host_docker_ok, host_lock},
+    leftovers::{assert_no_leftovers, bridge_of_engine, firewall_rules_of, processes_mentioning},
+    records::{jsonl_lines, logs_containing, records, records_lenient},
+    runs::{
+        assert_usage_error, bin, cachebench, run_env, small_args, spawn, text, wait_child,
+        wait_until,
+    },
+    scratch::{context_with, nonce, scratch},
+};
 use cachebench::records::record::RunStatus;
 use std::time::{Duration, Instant};
 

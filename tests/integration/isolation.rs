@@ -2,7 +2,16 @@
 //! not own (`--docker-host`), on the host engine while it uses its own, and on a
 //! registry it does not own (`--registry`).
 
-use super::common::*;
+use super::common::{
+    host::{host_docker, host_docker_ok, host_lock},
+    leftovers::{assert_no_leftovers, bridge_of_engine},
+    records::records,
+    registry::{block_on, TestRegistry},
+    runs::{
+        assert_usage_error, run_env, small_args, spawn, text, tiny_args, wait_child, wait_until,
+    },
+    scratch::{context_with, nonce, scratch},
+};
 use cachebench::records::record::RunStatus;
 
 /// `REPOSITORY:TAG IMAGE-ID` of every image on the host engine, sorted.

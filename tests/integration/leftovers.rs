@@ -2,7 +2,14 @@
 //! job does): `cachebench clean` removes its dockerd, bridge, firewall rules and
 //! work folder, and never touches a live run's.
 
-use super::common::*;
+use super::common::{
+    leftovers::{
+        assert_no_leftovers, bridge_of_engine, engine_pid, firewall_rules_of, links, work_folders,
+    },
+    records::{logs_containing, records, records_lenient},
+    runs::{run_env, small_args, spawn, text, wait_child, wait_until},
+    scratch::{context_with, scratch},
+};
 use cachebench::records::record::RunStatus;
 use std::time::Duration;
 

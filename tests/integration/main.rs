@@ -1,7 +1,9 @@
 //! Integration tests: drive the real `cachebench` binary against a real dockerd
 //! (cachebench's own, started by the binary) and a real registry, on tiny
-//! workloads. `scripts/setup.sh` (run by `.ci/run`) installs and starts what they
-//! need; when it is missing these tests fail, they do not pass silently.
+//! workloads. Built only with the `engine-tests` feature (`cargo test --features
+//! engine-tests`, as `scripts/test.sh` and `.ci/run` do; root). `scripts/setup.sh`
+//! installs and starts what they need; when it is missing these tests fail, they
+//! do not pass silently.
 mod chains;
 mod common;
 mod container_builder;
@@ -16,7 +18,12 @@ mod state;
 mod stores;
 
 use cachebench::records::record::{RunKind, RunRecord, RunStatus};
-use common::*;
+use common::{
+    leftovers::{assert_no_leftovers, links, processes_mentioning},
+    records::records,
+    runs::{assert_usage_error, cachebench, repo, run, run_env, text, tiny_args},
+    scratch::{nonce, scratch},
+};
 
 fn step<'a>(r: &'a RunRecord, needle: &str) -> &'a cachebench::records::record::StepRecord {
     r.step_details

@@ -2,7 +2,11 @@
 //! cachebench writes (logs, records, scenario.toml, env.json, reports), even when
 //! a build echoes one.
 
-use super::common::*;
+use super::common::{
+    records::{logs_containing, records},
+    runs::{bin, run_env, small_args, text},
+    scratch::{context_with, nonce, scratch},
+};
 use cachebench::records::record::RunStatus;
 use std::path::Path;
 

@@ -2,7 +2,12 @@
 //! never repeated within an invocation, warm-remote really downloads its cache, and
 //! a change the build never reads is flagged.
 
-use super::common::*;
+use super::common::{
+    host::host_lock,
+    records::{ok_runs_allowing_the_engine_race, records},
+    runs::{run_env, text, tiny_args, tiny_run_args},
+    scratch::scratch,
+};
 use cachebench::records::record::{RunKind, RunRecord, RunStatus};
 
 const HOST: &str = "unix:///var/run/docker.sock";

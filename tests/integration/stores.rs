@@ -3,7 +3,13 @@
 //! the real error, the registry footprint per store × builder, and an engine
 //! cachebench does not own kept on its own store.
 
-use super::common::*;
+use super::common::{
+    host::{host_docker, host_docker_ok},
+    leftovers::assert_no_leftovers,
+    records::records,
+    runs::{run_env, text, tiny_args},
+    scratch::scratch,
+};
 use cachebench::plan::image_store::{CLASSIC_CACHE_EXPORT_ERROR, UNSUPPORTED_CELLS_ENV};
 use cachebench::records::record::{RunRecord, RunStatus};
 

@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn deb822_and_one_line_sources() {
-        let deb822 = "Types: deb\n# http://snapshot.debian.org/archive/debian/x\nURIs: http://mirror.example/debian/\nSuites: bookworm\n";
+        let deb822 = "Types: deb\n# http://snapshot.mirror.example/archive/debian/x\nURIs: http://mirror.example/debian/\nSuites: bookworm\n";
         assert_eq!(
             first_debian_uri([deb822]).as_deref(),
             Some("http://mirror.example/debian")

@@ -12,7 +12,7 @@
 //! last bridge of cachebench goes). The rules are removed with the bridge (end of
 //! the matrix, drop of the engine, a second Ctrl-C through [`crate::infra::process`]'s
 //! leftovers) and, for a run killed outright, by the next invocation's
-//! [`sweep_stale`]: tagged rules whose bridge no longer exists.
+//! [`firewall::sweep_stale`]: tagged rules whose bridge no longer exists.
 //!
 //! A link-local subnet is forwarded and masqueraded by Linux like any other (checked
 //! for real: a namespace on such a bridge reaches the Debian mirror with these three
@@ -21,7 +21,7 @@
 //! metadata address.
 //!
 //! Everything that knows the bridge's name and subnet lives here, so a later link
-//! shaper (e.g. `tc` on the bridge, remote-cache realism) hooks into [`Bridge`].
+//! shaper (e.g. `tc` on the bridge, remote-cache realism) hooks into [`bridge::Bridge`].
 //!
 //! The files: `bridge.rs` (the bridge), `firewall.rs` (the tagged rules and
 //! `ip_forward`), `probe.rs` (the egress probe), `diagnose.rs` (why a build's

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Limit of one `iptables`/`ip` command (the xtables lock wait included).
-pub(crate) const CMD_LIMIT: Duration = Duration::from_secs(10);
+pub const CMD_LIMIT: Duration = Duration::from_secs(10);
 
 pub(crate) fn quick_out(program: &str, args: &[&str]) -> String {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();

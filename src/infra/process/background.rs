@@ -20,7 +20,6 @@ const REAP_LIMIT: Duration = Duration::from_secs(5);
 pub struct Background {
     child: Option<tokio::process::Child>,
     pgid: i32,
-    pub what: String,
     pub log: std::path::PathBuf,
 }
 
@@ -49,7 +48,6 @@ impl Background {
         Ok(Background {
             child: Some(child),
             pgid,
-            what: what.to_string(),
             log: log.to_path_buf(),
         })
     }
