@@ -9,6 +9,7 @@
 //!   and `infra/network`, `report/decision/settle` and `…/options`) must not import
 //!   each other in a cycle; test-only modules (`#[cfg(test)]`) are left out.
 //! - **Folders, not names.** No `#[path]` attribute; a `mod.rs` only declares.
+//! - **One path per item.** No `pub use` re-exports anywhere under `src/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -369,6 +370,27 @@ fn cycles(graph: &BTreeMap<String, BTreeMap<String, String>>) -> Vec<Vec<String>
     out
 }
 
+/// A `pub use` (or `pub(crate) use`): a second path to an item. One path per item.
+fn re_exports(file: &str, text: &str) -> Vec<String> {
+    code_only(text)
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with("pub use ")
+                || t.starts_with("pub(crate) use ")
+                || t.starts_with("pub(super) use ")
+        })
+        .map(|(i, l)| {
+            format!(
+                "{file}:{}: `{}`: a re-export; import the item by its own path",
+                i + 1,
+                l.trim()
+            )
+        })
+        .collect()
+}
+
 /// A `mod.rs` line that is more than a declaration.
 fn mod_rs_logic(file: &str, text: &str) -> Vec<String> {
     text.lines()
@@ -498,6 +520,9 @@ fn no_path_attributes_and_mod_rs_only_declares() {
         }
         if p.file_name().is_some_and(|n| n == "mod.rs") && rel.starts_with("src/") {
             found.extend(mod_rs_logic(&rel, &text));
+        }
+        if rel.starts_with("src/") {
+            found.extend(re_exports(&rel, &text));
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 states against a real Docker engine and a real registry, and reports which one to adopt.\n\n\
 Exit codes: 0 every cell ran and no run failed; 1 some runs failed or timed out (compare: a \
 regression); 2 bad input or a missing prerequisite, nothing ran; 3 cachebench itself failed; \
-130/143 interrupted by SIGINT/SIGTERM."
+4 clean could not remove something it found; 130/143 interrupted by SIGINT/SIGTERM."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,6 +41,7 @@ pub enum Command {
     Compare(CompareCmd),
     /// Remove what runs killed outright (SIGKILL) left in $TMPDIR: their dockerd,
     /// registry, bridge, firewall rules and work folder. Live runs are left alone.
+    /// Exit 4 when something it found could not be removed (each named on stderr).
     Clean(CleanCmd),
     /// Replay OUT/runs.jsonl through the `--reps auto` stop rule: the builds it would
     /// have used, and whether its verdicts agree. Reads OUT only (it may be read-only);

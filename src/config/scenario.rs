@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-pub use toml::Spanned;
+use toml::Spanned;
 
 /// A list of names in the file (`matrix.strategies = [...]`): the list and each
 /// name with where it is written.

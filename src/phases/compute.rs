@@ -9,9 +9,6 @@ use crate::records::record::{Phases, StepRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Above this share of the wall time, `other` (unattributed time) deserves a warning.
-pub const OTHER_WARN_SHARE: f64 = 0.05;
-
 /// Every phase, then `other`.
 const SLOTS: usize = Phase::COUNT + 1;
 

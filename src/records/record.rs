@@ -46,6 +46,10 @@ impl fmt::Display for RunStatus {
     }
 }
 
+/// Above this share of a run's wall time, `other` (time no phase explains)
+/// deserves a warning: the one threshold the terminal and the report use.
+pub const OTHER_WARN_SHARE: f64 = 0.05;
+
 /// Time per phase of one run, in milliseconds. `None` where the phase was not
 /// measured (for example no phase breakdown for a skipped run).
 ///

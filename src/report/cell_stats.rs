@@ -101,9 +101,6 @@ pub struct FootprintStats {
     pub bytes: u64,
 }
 
-/// Share above which unattributed time is flagged.
-pub const OTHER_FLAG_SHARE: f64 = 0.05;
-
 impl CellStats {
     /// Every sample's wall seconds with its block: equal only for runs of the same
     /// image store × builder × state × change and round, the runs a round

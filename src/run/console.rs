@@ -1,7 +1,7 @@
 //! What cachebench prints while and after it runs: one line per finished run, and
 //! the end-of-run table of median, min and max wall time per cell.
 
-use crate::phases::compute::OTHER_WARN_SHARE;
+use crate::records::record::OTHER_WARN_SHARE;
 use crate::records::record::{RunKind, RunRecord, RunStatus};
 use std::collections::BTreeMap;
 

@@ -38,7 +38,7 @@
 //!   below α too. Bonferroni holds whatever the dependence, pairing included.
 //! - **Futility** (non-binding): at a look before `max_reps`, for each unclassified
 //!   cell, the conditional power under the current trend (Lan–Wittes B-value,
-//!   [`crate::stats::two_cells::conditional_power`]) of its slower test and of its
+//!   `two_cells::conditional_power`) of its slower test and of its
 //!   equivalence test at `max_reps`, at the same level. When even the better of the
 //!   two is below [`FUTILITY_POWER`] (5%) for some cell, the verdict is leaning and
 //!   futile. Futility never declares a winner or a tie, it only removes looks, so it

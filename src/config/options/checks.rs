@@ -1,10 +1,11 @@
 //! The value checks option merging shares, and [`Keys`], which names a scenario key
 //! in errors (file, line and dotted key path).
 
-use crate::config::scenario::{self, LoadedScenario, Spanned};
+use crate::config::scenario::{self, LoadedScenario};
 use crate::error::{Error, Result};
 use std::ops::Range;
 use std::time::Duration;
+use toml::Spanned;
 
 /// Names a scenario key in errors: `FILE: line N: KEY`, the line being where the
 /// value is written (its span); just `KEY` without a file.

@@ -2,7 +2,8 @@
 //! value the run uses, written to OUT as `scenario.toml` and read back by `--resume`.
 
 use super::Options;
-use crate::config::scenario::{NameList, Spanned};
+use crate::config::scenario::NameList;
+use toml::Spanned;
 
 /// A value written by cachebench, not read from a file: it has no span.
 fn unread<T>(value: T) -> Spanned<T> {

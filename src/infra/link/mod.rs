@@ -6,19 +6,19 @@
 //!
 //! # Using it
 //!
-//! Parse the value into a [`LinkSpec`] (`"200mbit/20ms".parse()`; its `Display` is
-//! the canonical string to record). Then [`LinkSpec::shape`]:
+//! Parse the value into a [`LinkSpec`](spec::LinkSpec) (`"200mbit/20ms".parse()`; its `Display` is
+//! the canonical string to record). Then [`LinkSpec::shape`](spec::LinkSpec::shape):
 //!
 //! - `None` (`--link none`, the default): **no proxy is in the path**. Start
 //!   nothing and give the build each cache's own address, exactly as without
 //!   `--link`; record `link: none`.
-//! - `Some(shape)`: [`Link::start`]`(shape)`, then for each remote cache
-//!   [`Link::proxy`]`(its 127.0.0.1:PORT)`, which returns the `127.0.0.1:PORT` to
+//! - `Some(shape)`: [`Link::start`](proxy::Link::start)`(shape)`, then for each remote cache
+//!   [`Link::proxy`](proxy::Link::proxy)`(its 127.0.0.1:PORT)`, which returns the `127.0.0.1:PORT` to
 //!   give the build in its place. Every route of one link shares its rate, as the
-//!   runner's one interface would. [`Link::snapshot`] (or the final one from
-//!   [`Link::stop`]`.await`) is a serde [`LinkSnapshot`]: connections, and bytes
+//!   runner's one interface would. [`Link::snapshot`](proxy::Link::snapshot) (or the final one from
+//!   [`Link::stop`](proxy::Link::stop)`.await`) is a serde [`LinkSnapshot`](counters::LinkSnapshot): connections, and bytes
 //!   up (build → cache) and down (cache → build), per route and in total. Dropping
-//!   the [`Link`] also ends it.
+//!   the [`Link`](proxy::Link) also ends it.
 //! - `passthrough` is a proxy that shapes nothing: run it beside `none` to measure
 //!   what the path itself costs (docs/link.md has the figures for this machine).
 //!

@@ -5,7 +5,7 @@
 //!
 //! A connection: the client is accepted at once (the kernel completes the
 //! handshake), the upstream is dialled, `TCP_NODELAY` is set on both sockets, and
-//! each direction is carried by a [`delay_line`](super::delay_line). The client's
+//! each direction is carried by a `delay_line`. The client's
 //! first bytes cannot reach the upstream before one round-trip time after the
 //! accept plus the one-way delay: the handshake a real connection pays. A direction
 //! with neither rate nor delay is copied as is (the pass-through path).

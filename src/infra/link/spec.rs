@@ -24,7 +24,7 @@ pub enum LinkSpec {
 }
 
 impl LinkSpec {
-    /// The shape to start a [`super::Link`] with; `None` for `none`, where the
+    /// The shape to start a [`Link`](crate::infra::link::proxy::Link) with; `None` for `none`, where the
     /// caller puts no proxy in the path and uses each cache's own address.
     pub fn shape(&self) -> Option<Shape> {
         match self {

@@ -3,9 +3,9 @@
 //! wide Results and Phases tables, the registry footprint, methods, environment.
 
 use crate::error::Result;
+use crate::records::record::OTHER_WARN_SHARE;
 use crate::report::analysis::Analysis;
 use crate::report::cell_stats::CellStats;
-use crate::report::cell_stats::OTHER_FLAG_SHARE;
 use crate::report::decision::Decision;
 use crate::report::export::summary_json::{
     METHOD_CI, METHOD_OUTLIERS, METHOD_PERCENTILES, METHOD_SAMPLES,
@@ -178,7 +178,7 @@ pub fn warnings(out: &mut String, data: &ReportData<'_>) {
     let big_other: Vec<String> = a
         .cells
         .iter()
-        .filter(|c| c.other_share.is_some_and(|s| s > OTHER_FLAG_SHARE))
+        .filter(|c| c.other_share.is_some_and(|s| s > OTHER_WARN_SHARE))
         .map(|c| {
             format!(
                 "{} ({:.0}%)",
@@ -189,7 +189,8 @@ pub fn warnings(out: &mut String, data: &ReportData<'_>) {
         .collect();
     if !big_other.is_empty() {
         warnings.push(format!(
-            "unattributed time (`other`: CLI start-up, session set-up, gaps between vertices) exceeds 5% of wall time in: {}",
+            "unattributed time (`other`: CLI start-up, session set-up, gaps between vertices) exceeds {}% of wall time in: {}",
+            OTHER_WARN_SHARE * 100.0,
             big_other.join(", ")
         ));
     }
