@@ -128,7 +128,7 @@ fn change_lines(opts: &Options) -> Vec<String> {
             None => {
                 let content = std::fs::read(opts.context.join(file)).unwrap_or_default();
                 match syntax_of(file, &content) {
-                    Ok(syntax) => describe(file, &syntax),
+                    Ok(syntax) => describe(file, &syntax, "<nonce>"),
                     Err(_) => format!("cannot change {} (see docs/changes.md)", file.display()),
                 }
             }
@@ -202,8 +202,8 @@ mod tests {
                 "source change: appends \"// cachebench change <nonce>\" to app/main.ts \
                  (JavaScript/TypeScript comment)"
                     .to_string(),
-                "deps change: adds the key \"cachebenchChange\" to package.json (its value the \
-                 nonce; JSON object), then checks it still parses as JSON"
+                "deps change: adds the key \"cachebenchChange\" (its value \"<nonce>\") to \
+                 package.json (JSON object), then checks it still parses as JSON"
                     .to_string(),
             ]
         );

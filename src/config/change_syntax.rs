@@ -219,23 +219,24 @@ fn interpreter(content: &[u8]) -> Option<String> {
     Some(name.to_ascii_lowercase())
 }
 
-/// What a change does to `file` with `syntax`, for `plan`:
+/// What a change with `nonce` does to `file` with `syntax`, for `plan` (with
+/// `<nonce>`) and the run's log:
 /// `appends "// cachebench change <nonce>" to app/main.ts (JavaScript/TypeScript comment)`.
-pub fn describe(file: &Path, syntax: &Syntax) -> String {
+pub fn describe(file: &Path, syntax: &Syntax, nonce: &str) -> String {
     let what = match syntax.edit {
         Edit::JsonKey => format!(
-            "adds the key \"{JSON_KEY}\" to {} (its value the nonce; {} object)",
+            "adds the key \"{JSON_KEY}\" (its value \"{nonce}\") to {} ({} object)",
             file.display(),
             syntax.kind
         ),
         Edit::Php => format!(
-            "appends \"// cachebench change <nonce>\" to {} (PHP comment; \
+            "appends \"// cachebench change {nonce}\" to {} (PHP comment; \
              \"<?php /* … */ ?>\" after a closing ?> tag)",
             file.display()
         ),
         edit => format!(
             "appends \"{}\" to {} ({} comment)",
-            edit.line("<nonce>").unwrap_or_default(),
+            edit.line(nonce).unwrap_or_default(),
             file.display(),
             syntax.kind
         ),
@@ -261,9 +262,9 @@ pub fn refusal_text(r: &Refusal, file: &Path, flag: &str, script: &str) -> Strin
                 _ => manifest.to_string(),
             };
             format!(
-                "{f} is a lock file {tool} writes and checks, so cachebench does not edit it: \
-                 point {flag} at {beside}, the manifest beside it (copied by the same COPY, so \
-                 the same layers rebuild), or {hatch}"
+                "{f} is a lock file {tool} writes, so cachebench does not edit it: point {flag} \
+                 at {beside}, the manifest beside it (a real deps change edits the manifest; \
+                 when one COPY copies both, the same layers rebuild), or {hatch}"
             )
         }
         Refusal::Unknown { what } => format!(

@@ -111,7 +111,7 @@ pub fn own_edit(dir: &Path, rel: &Path, before: &[u8], nonce: &str) -> Result<St
         .map_err(|e| format!("cannot change {}: {e}", rel.display()))?;
     let path = dir.join(rel);
     std::fs::write(&path, after).map_err(|e| format!("failed to write {}: {e}", path.display()))?;
-    Ok(change_syntax::describe(rel, &syntax).replace("<nonce>", nonce))
+    Ok(change_syntax::describe(rel, &syntax, nonce))
 }
 
 /// After a change of `rel` from `before` to `after`: `Err` with the run's reason

@@ -32,7 +32,7 @@ impl Session {
     ) -> Result<String, Failure> {
         use std::io::Write;
         let mut notes: Vec<String> = Vec::new();
-        let ws = self.workspace(t)?;
+        let ws = self.workspace(t, *prep == Prep::Warm)?;
         std::fs::create_dir_all(t.cache_dir.parent().unwrap_or(Path::new("/")))
             .map_err(|e| Failure::failed(format!("failed to create cache folder: {e}")))?;
         self.keep(t);
@@ -84,13 +84,14 @@ impl Session {
     }
 
     /// The chain's copy of the context: made by its first run, kept by the next
-    /// (each run's change carries its own nonce).
-    fn workspace(&self, t: &RunTarget) -> Result<Workspace, Failure> {
+    /// (each run's change carries its own nonce), made anew for a warming build
+    /// (`fresh`: after a failed run, whose change may have broken the copy).
+    fn workspace(&self, t: &RunTarget, fresh: bool) -> Result<Workspace, Failure> {
         let (src, deps) = (
             self.opts.source_file.as_deref(),
             self.opts.deps_file.as_deref(),
         );
-        if t.context.is_dir() {
+        if t.context.is_dir() && !fresh {
             return Ok(Workspace::existing(&t.context, src, deps));
         }
         if let Some(ws) = t.context.parent() {

@@ -3,6 +3,7 @@
 //! workloads. `scripts/setup.sh` (run by `.ci/run`) installs and starts what they
 //! need; when it is missing these tests fail, they do not pass silently.
 mod chains;
+mod changes;
 mod common;
 mod container_builder;
 mod faults;

@@ -223,15 +223,17 @@ fn refusals_name_the_flag_and_the_fix() {
 fn plan_words_say_what_changes_where() {
     let ts = of("app/main.ts", "").unwrap();
     assert_eq!(
-        describe(Path::new("app/main.ts"), &ts),
+        describe(Path::new("app/main.ts"), &ts, "<nonce>"),
         "appends \"// cachebench change <nonce>\" to app/main.ts (JavaScript/TypeScript comment)"
     );
     let j = of("package.json", "{}").unwrap();
     assert_eq!(
-        describe(Path::new("package.json"), &j),
-        "adds the key \"cachebenchChange\" to package.json (its value the nonce; JSON object), \
-         then checks it still parses as JSON"
+        describe(Path::new("package.json"), &j, "<nonce>"),
+        "adds the key \"cachebenchChange\" (its value \"<nonce>\") to package.json (JSON \
+         object), then checks it still parses as JSON"
     );
     let y = of("ci.yaml", "").unwrap();
-    assert!(describe(Path::new("ci.yaml"), &y).ends_with("then checks it still parses as YAML"));
+    assert!(
+        describe(Path::new("ci.yaml"), &y, "N").ends_with("then checks it still parses as YAML")
+    );
 }

@@ -44,8 +44,8 @@ fn a_json_lock_is_refused_pointing_at_its_manifest() {
     let e = refused(&args(d.path(), "main.ts", "package-lock.json"));
     assert!(
         e.starts_with(
-            "--deps-file: package-lock.json is a lock file npm writes and checks, so cachebench \
-             does not edit it: point --deps-file at package.json, the manifest beside it"
+            "--deps-file: package-lock.json is a lock file npm writes, so cachebench does not \
+             edit it: point --deps-file at package.json, the manifest beside it"
         ),
         "{e}"
     );
