@@ -253,7 +253,11 @@ fn a_build_only_the_change_broke_says_so() {
     std::fs::create_dir_all(ctx.join("src")).unwrap();
     std::fs::write(ctx.join("src/main.txt"), "one line\n").unwrap();
     let out = dir.path().join("out");
-    let mut a = args(&ctx, &out, &["--change", "source", "--reps", "2"]);
+    let mut a = args(
+        &ctx,
+        &out,
+        &["--change", "source", "--reps", "2", "--strategy", "legacy"],
+    );
     let i = a.iter().position(|x| x == "src/main.js").unwrap();
     a[i] = "src/main.txt".into();
     let j = a.iter().position(|x| x == "--deps-file").unwrap();
@@ -262,14 +266,16 @@ fn a_build_only_the_change_broke_says_so() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     // The second run warms again on a fresh copy (not the one the change broke),
     // and its change breaks the build again.
+    // BuildKit and the legacy builder alike.
     let runs = measured(&out);
-    assert_eq!(runs.len(), 2, "{runs:#?}");
+    assert_eq!(runs.len(), 4, "{runs:#?}");
     for r in &runs {
-        assert_eq!(r.status, RunStatus::Failed);
+        assert_eq!(r.status, RunStatus::Failed, "{}", r.strategy);
         assert!(
             r.reason
                 .starts_with("the change broke the build: error: main.txt must be one line (in `"),
-            "{}",
+            "{}: {}",
+            r.strategy,
             r.reason
         );
     }

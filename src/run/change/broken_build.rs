@@ -51,6 +51,7 @@ pub fn reason(
     let output = failing_output(&crate::run::transcript::render(&raw));
     let line = first_error_line(&output)
         .or(build.error.clone())
+        .map(|l| without_colours(&l))
         .unwrap_or_default();
     let line: String = line.chars().take(300).collect();
     Some(format!(
@@ -71,8 +72,9 @@ pub fn is_dockerfile_step(vertex: &str) -> bool {
         .is_some_and(|(tag, _)| tag.contains('/'))
 }
 
-/// The output lines of the step marked `error` in the last command of a transcript
-/// ([`crate::run::transcript::render`]).
+/// The output lines of the failing step in the last command of a transcript
+/// ([`crate::run::transcript::render`]): BuildKit's step marked `error`, or the
+/// legacy builder's lines after its last `Step N/M :`.
 pub fn failing_output(transcript: &str) -> Vec<String> {
     let last = transcript.rsplit("\n$ ").next().unwrap_or(transcript);
     let mut out = Vec::new();
@@ -82,14 +84,56 @@ pub fn failing_output(transcript: &str) -> Vec<String> {
             if inside {
                 break;
             }
-            inside = l.contains(": error");
+            inside = l.ends_with(": error") || l.contains(": error, ");
         } else if inside {
             if let Some(text) = l.strip_prefix("    | ") {
                 out.push(text.trim().to_string());
             }
         }
     }
+    if out.is_empty() {
+        // The legacy builder: plain timed lines (`  12.345 text`), the step's own
+        // after its `Step N/M :` line.
+        let mut step: Option<Vec<String>> = None;
+        for text in last.lines().filter_map(timed_text) {
+            if text.starts_with("Step ") {
+                step = Some(Vec::new());
+            } else if let Some(lines) = step.as_mut() {
+                if !text.starts_with("--->") && !text.starts_with("Removing intermediate") {
+                    lines.push(text.to_string());
+                }
+            }
+        }
+        out = step.unwrap_or_default();
+    }
     out
+}
+
+/// The text of a transcript's timed output line, `  12.345 text`.
+fn timed_text(line: &str) -> Option<&str> {
+    let (num, text) = line.trim_start().split_once(' ')?;
+    let timed = num.contains('.') && num.chars().all(|c| c.is_ascii_digit() || c == '.');
+    timed.then(|| text.trim())
+}
+
+/// `line` without ANSI colour sequences (`ESC [ 91 m`: the legacy builder colours
+/// a step's stderr).
+pub fn without_colours(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
 }
 
 /// The first line that reads as an error, else the last line.

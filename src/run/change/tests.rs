@@ -368,3 +368,24 @@ fn changes_touch_only_the_copy() {
     let a = std::fs::read_to_string(work.path().join("ctx/src/a.txt")).unwrap();
     assert_eq!(a, "a\n# cachebench change r1-1\n");
 }
+
+#[test]
+fn the_legacy_builders_failing_step_output() {
+    assert_eq!(
+        broken_build::without_colours("\u{1b}[91merror: x\u{1b}[0m"),
+        "error: x"
+    );
+    let raw = "== measured run ==\n$ docker build .\n    0.010 Step 1/2 : FROM x\n\
+        0.020 [stdout]  ---> Using cache\n    0.030 Step 2/2 : RUN check\n\
+        0.040 [stdout]  ---> Running in abc\n    0.050 error: main.txt must be one line\n\
+        0.060 The command '/bin/sh -c check' returned a non-zero code: 4\n\
+        cachebench: Exited(1) in 0.100s\n";
+    let out = broken_build::failing_output(&crate::run::transcript::render(raw));
+    assert_eq!(
+        out,
+        vec![
+            "error: main.txt must be one line".to_string(),
+            "The command '/bin/sh -c check' returned a non-zero code: 4".to_string()
+        ]
+    );
+}
