@@ -237,3 +237,51 @@ fn plan_words_say_what_changes_where() {
         describe(Path::new("ci.yaml"), &y, "N").ends_with("then checks it still parses as YAML")
     );
 }
+
+/// Every entry of the table is reached by its own name or extension (none is
+/// shadowed by another), and its comment holds the nonce between its delimiters.
+#[test]
+fn every_entry_of_the_table_is_reachable() {
+    let content = |edit: Edit| if edit == Edit::JsonKey { "{}" } else { "x\n" };
+    let mut seen = std::collections::HashSet::new();
+    for &(exts, edit, kind, grammar) in table::BY_EXTENSION {
+        for ext in exts {
+            assert!(seen.insert(*ext), ".{ext} is listed twice");
+            let name = format!("f.{ext}");
+            let want = Syntax {
+                edit,
+                kind,
+                grammar,
+            };
+            assert_eq!(of(&name, content(edit)), Ok(want), "{name}");
+            assert_eq!(
+                of(&format!("F.{}", ext.to_uppercase()), content(edit)),
+                Ok(want)
+            );
+            if let Edit::Comment { open, close } = edit {
+                let l = edit.line("N1").unwrap();
+                assert!(
+                    l.starts_with(open) && l.ends_with(close) && l.contains(" N1"),
+                    "{l}"
+                );
+            }
+        }
+    }
+    for &(names, edit, kind, grammar) in table::BY_NAME {
+        for name in names {
+            assert!(seen.insert(*name), "{name} is listed twice");
+            let want = Syntax {
+                edit,
+                kind,
+                grammar,
+            };
+            assert_eq!(of(name, content(edit)), Ok(want), "{name}");
+        }
+    }
+    for (name, _, _) in table::LOCKS {
+        assert!(
+            matches!(of(name, "{}"), Err(Refusal::Lock { .. })),
+            "{name}"
+        );
+    }
+}
