@@ -4,9 +4,9 @@
 //! The merge goes section by section: the workload (`options_workload.rs`: context,
 //! Dockerfile, changed files, build args), the matrix axes (`options_axes.rs`), the
 //! changes (`options/changes.rs`: the change script, or files of a kind a change
-//! keeps valid), and
-//! the run and engine keys here; `options_checks.rs` holds the value checks they
-//! share and `options_toml.rs` the resolved scenario written to OUT.
+//! keeps valid), and the run and engine keys here; `options_checks.rs` holds the
+//! value checks they share and `options_toml.rs` the resolved scenario written to
+//! OUT.
 //!
 //! Errors name where the bad value came from: `--strategy` or
 //! `scenarios/x.toml: matrix.strategies[1]`, and what to do about it.
