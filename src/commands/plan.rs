@@ -1,5 +1,5 @@
-//! `cachebench plan`: prints the cells, the commands of each run and how each
-//! state is prepared, and runs nothing.
+//! `cachebench plan`: prints what each change does to which file, the cells, the
+//! commands of each run and how each state is prepared, and runs nothing.
 
 use crate::config::cli::RunCmd;
 use crate::config::options::Options;
@@ -48,6 +48,9 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
         cells.len(),
         opts.warmup,
     );
+    for line in change_lines(&opts) {
+        println!("{line}");
+    }
     let names = Naming::placeholder(
         opts.registry
             .clone()
@@ -92,6 +95,49 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
     Ok(exit::OK)
 }
 
+/// What each change of the matrix will do to which file: cachebench's own edit
+/// ([`crate::config::change_syntax`]) or the change script.
+fn change_lines(opts: &Options) -> Vec<String> {
+    use crate::config::change_syntax::{describe, grammar_of, syntax_of, Grammar};
+    use crate::config::matrix::Change;
+    let mut lines = Vec::new();
+    for &c in &opts.changes {
+        let file = match c {
+            Change::None => continue,
+            Change::Source => opts.source_file.as_deref(),
+            Change::Deps => opts.deps_file.as_deref(),
+        };
+        let Some(file) = file else { continue };
+        let what = match &opts.change_script {
+            Some(script) => {
+                let check = match grammar_of(file) {
+                    Grammar::Unchecked => String::new(),
+                    g => format!(
+                        ", then checks {} still parses as {}",
+                        file.display(),
+                        g.name()
+                    ),
+                };
+                format!(
+                    "runs {} in the copy of the context (CACHEBENCH_CHANGE={c}, \
+                     CACHEBENCH_NONCE=<nonce>, CACHEBENCH_FILE={}){check}",
+                    script.display(),
+                    file.display()
+                )
+            }
+            None => {
+                let content = std::fs::read(opts.context.join(file)).unwrap_or_default();
+                match syntax_of(file, &content) {
+                    Ok(syntax) => describe(file, &syntax, "<nonce>"),
+                    Err(_) => format!("cannot change {} (see docs/changes.md)", file.display()),
+                }
+            }
+        };
+        lines.push(format!("{c} change: {what}"));
+    }
+    lines
+}
+
 /// How a cell's state is prepared, in words: on cachebench's own engine its build
 /// cache pruned and every image removed (a restart only for layer-cache); on an
 /// engine given with --docker-host (never restarted) its build cache pruned and
@@ -131,6 +177,54 @@ fn prepare_text(cell: &plan::cells::Cell, external: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_change_says_what_it_does_to_which_file() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::create_dir(d.path().join("app")).unwrap();
+        std::fs::write(d.path().join("app/main.ts"), "export {};\n").unwrap();
+        std::fs::write(d.path().join("package.json"), "{}\n").unwrap();
+        let mut args = crate::config::cli::RunArgs {
+            context: Some(d.path().to_path_buf()),
+            source_file: Some("app/main.ts".into()),
+            deps_file: Some("package.json".into()),
+            changes: vec![
+                crate::config::matrix::Change::Source,
+                crate::config::matrix::Change::Deps,
+            ],
+            ..Default::default()
+        };
+        let o = Options::merge(None, &args).unwrap();
+        assert_eq!(
+            change_lines(&o),
+            vec![
+                "source change: appends \"// cachebench change <nonce>\" to app/main.ts \
+                 (JavaScript/TypeScript comment)"
+                    .to_string(),
+                "deps change: adds the key \"cachebenchChange\" (its value \"<nonce>\") to \
+                 package.json (JSON object), then checks it still parses as JSON"
+                    .to_string(),
+            ]
+        );
+        let script = d.path().join("bump.sh");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        args.change_script = Some(script);
+        args.changes = vec![crate::config::matrix::Change::Deps];
+        let o = Options::merge(None, &args).unwrap();
+        let lines = change_lines(&o);
+        assert!(
+            lines[0].starts_with("deps change: runs /")
+                && lines[0].contains(
+                    "bump.sh in the copy of the context (CACHEBENCH_CHANGE=deps, \
+                 CACHEBENCH_NONCE=<nonce>, CACHEBENCH_FILE=package.json), then checks \
+                 package.json still parses as JSON"
+                ),
+            "{lines:?}"
+        );
+    }
 
     #[test]
     fn prepare_words_say_what_happens_on_each_engine() {

@@ -75,6 +75,11 @@ pub struct RunArgs {
     /// File inside the context that a `deps` change rewrites.
     #[arg(long, value_name = "PATH")]
     pub deps_file: Option<PathBuf>,
+    /// Executable that makes each `source`/`deps` change instead of cachebench: run
+    /// in the context's copy with CACHEBENCH_CHANGE, CACHEBENCH_NONCE and
+    /// CACHEBENCH_FILE set (see docs/changes.md).
+    #[arg(long, value_name = "PATH")]
+    pub change_script: Option<PathBuf>,
     /// Strategy to run (repeatable) [default: all].
     #[arg(long = "strategy", value_name = "NAME")]
     pub strategies: Vec<Strategy>,

@@ -2,9 +2,11 @@
 //! line (flags win), every name parsed and every path checked.
 //!
 //! The merge goes section by section: the workload (`options_workload.rs`: context,
-//! Dockerfile, changed files, build args), the matrix axes (`options_axes.rs`), and
-//! the run and engine keys here; `options_checks.rs` holds the value checks they
-//! share and `options_toml.rs` the resolved scenario written to OUT.
+//! Dockerfile, changed files, build args), the matrix axes (`options_axes.rs`), the
+//! changes (`options/changes.rs`: the change script, or files of a kind a change
+//! keeps valid), and the run and engine keys here; `options_checks.rs` holds the
+//! value checks they share and `options_toml.rs` the resolved scenario written to
+//! OUT.
 //!
 //! Errors name where the bad value came from: `--strategy` or
 //! `scenarios/x.toml: matrix.strategies[1]`, and what to do about it.
@@ -17,6 +19,7 @@ use checks::{check_egress_probe, check_ref, check_registry, count, parse_duratio
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 mod axes;
+mod changes;
 mod checks;
 mod resolved_toml;
 mod workload;
@@ -44,6 +47,9 @@ pub struct Options {
     pub source_file: Option<PathBuf>,
     /// Relative to the context.
     pub deps_file: Option<PathBuf>,
+    /// `--change-script`: the executable that makes each change (absolute), when
+    /// cachebench does not.
+    pub change_script: Option<PathBuf>,
     pub strategies: Vec<Strategy>,
     pub states: Vec<State>,
     pub changes: Vec<Change>,
@@ -107,6 +113,7 @@ impl Options {
                 "change `deps` needs the file it rewrites: give --deps-file PATH or workload.deps_file",
             ));
         }
+        let change_script = changes::merge(sc, args, &keys, &base_dir, &w, &a.changes)?;
         let r = run_section(sc, args, &keys, &base_dir)?;
         let e = engine_section(sc, args)?;
         Ok(Options {
@@ -118,6 +125,7 @@ impl Options {
             build_args: w.build_args,
             source_file: w.source_file,
             deps_file: w.deps_file,
+            change_script,
             strategies: a.strategies,
             states: a.states,
             changes: a.changes,

@@ -48,6 +48,9 @@ pub struct Workload {
     pub source_file: Option<Spanned<PathBuf>>,
     /// File inside the context that a `deps` change rewrites.
     pub deps_file: Option<Spanned<PathBuf>>,
+    /// Executable that makes each change instead of cachebench, relative to the
+    /// scenario file.
+    pub change_script: Option<Spanned<PathBuf>>,
     #[serde(default)]
     pub build_args: BTreeMap<String, Spanned<String>>,
 }

@@ -70,6 +70,10 @@ impl Spec {
         self.args.extend(it.into_iter().map(Into::into));
         self
     }
+    pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
     pub fn envs(mut self, kv: &[(String, String)]) -> Self {
         for (k, v) in kv {
             self.env.push((k.into(), v.into()));
@@ -144,6 +148,16 @@ impl Outcome {
     /// failed child's stderr.
     pub fn framed_tail(&self) -> String {
         frame(&self.tail)
+    }
+    /// How the child ended, in a few words (`exited with code 3`).
+    pub fn describe(&self) -> String {
+        match &self.ending {
+            Ending::Exited(c) => format!("exited with code {c}"),
+            Ending::Signalled(s) => format!("killed by signal {s}"),
+            Ending::TimedOut => "timed out".to_string(),
+            Ending::Interrupted => "interrupted".to_string(),
+            Ending::SpawnFailed(e) => format!("could not be started: {e}"),
+        }
     }
 }
 

@@ -23,6 +23,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("workload.dockerfile", "--dockerfile"),
     ("workload.source_file", "--source-file"),
     ("workload.deps_file", "--deps-file"),
+    ("workload.change_script", "--change-script"),
     ("workload.build_args", "--build-arg"),
     ("matrix.strategies", "--strategy"),
     ("matrix.states", "--state"),

@@ -26,7 +26,9 @@
 //!   own (no daemon restart there stops it).
 //!
 //! A run that failed, or whose state check failed, breaks its chain: the next run
-//! of the cell warms again with a warming build of its own (once), then chains on.
+//! of the cell warms again with a warming build of its own (once, on a fresh copy
+//! of the context: a change that broke the build is not built again), then chains
+//! on.
 //! Every run still passes its own state check; `warmed_by` records the build each
 //! run stood on, and `prepare_ms` what its preparation took.
 

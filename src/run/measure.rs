@@ -1,7 +1,8 @@
 //! The measured part of one run, timed: the run's docker commands (creating its
 //! docker-container builder where the state has none, the build, a separate push),
 //! their phases from the parsed output, the state check on the build's own
-//! records, and what the run left in the registry.
+//! records, and what the run left in the registry. A warm build that fails only
+//! after its change says so ([`crate::run::change::broken_build`]).
 
 use crate::config::matrix::Strategy;
 use crate::infra::builder;
@@ -148,7 +149,21 @@ impl Session {
         if let Some((role, ending, detail)) = failure {
             rec.status = run_status(&ending);
             rec.reason = failure_reason(&role, &ending, &detail);
+            let plain = rec.reason.clone();
             self.amend_network_reason(rec);
+            // A warm build that passed before its change and fails after it.
+            if rec.reason == plain {
+                if let Some(r) = crate::run::change::broken_build::reason(
+                    cell.state,
+                    cell.change,
+                    &role,
+                    &ending,
+                    timelines.last(),
+                    &self.out.join(&rec.log),
+                ) {
+                    rec.reason = r;
+                }
+            }
         }
         if rec.status == RunStatus::Ok && cell.strategy == Strategy::LocalCache {
             if let Err(e) = rotate_cache(target) {

@@ -4,9 +4,10 @@
 //! [`scheduler`] (the matrix loop, through the [`executor`] seam: groups in
 //! [`rounds`], each cell's runs a warm [`chain`], `--reps auto` in
 //! [`adaptive_reps`], the ETA in [`eta`], repeated failures in [`failure_policy`])
-//! → [`runner`] (one run: [`workspace`], [`prepare`], [`local_state`], [`measure`],
-//! over [`docker_exec`]) → [`state_check`] (the run proves its state from the
-//! build's own records) → [`transcript`] and [`console`] (what the user reads).
+//! → [`runner`] (one run: [`workspace`], [`prepare`] and its [`change`],
+//! [`local_state`], [`measure`], over [`docker_exec`]) → [`state_check`] (the run
+//! proves its state from the build's own records) → [`transcript`] and [`console`]
+//! (what the user reads).
 //!
 //! May import: config, plan, records, phases, infra (the layers are stated once, in
 //! the crate root).
@@ -14,6 +15,7 @@
 pub mod adaptive_reps;
 pub mod base_images;
 pub mod chain;
+pub mod change;
 pub mod console;
 pub mod docker_exec;
 pub mod environment_capture;

@@ -2,7 +2,8 @@
 //! chain's copy of the context, emptying local state where the state asks for it,
 //! the warming build where the chain has no state to stand on
 //! ([`crate::run::chain`]) and what follows it (a daemon restart keeping the layer
-//! store, or local state emptied with the remote cache kept), then the change.
+//! store, or local state emptied with the remote cache kept), then the change
+//! ([`crate::run::change`]).
 
 use crate::config::matrix::{Change, State, Strategy};
 use crate::infra::builder;
@@ -31,7 +32,7 @@ impl Session {
     ) -> Result<String, Failure> {
         use std::io::Write;
         let mut notes: Vec<String> = Vec::new();
-        let mut ws = self.workspace(t)?;
+        let ws = self.workspace(t, *prep == Prep::Warm)?;
         std::fs::create_dir_all(t.cache_dir.parent().unwrap_or(Path::new("/")))
             .map_err(|e| Failure::failed(format!("failed to create cache folder: {e}")))?;
         self.keep(t);
@@ -41,8 +42,8 @@ impl Session {
             let r = self.empty_local().await;
             self.journal_to(log);
             keep_note(&mut notes, r, "failed to empty local state")?;
-            ws.apply(cell.change, nonce)
-                .map_err(|e| Failure::failed(format!("{e:#}")))?;
+            self.apply_change(cell.change, &ws, nonce, log, deadline)
+                .await?;
             return Ok(notes.join("; "));
         }
 
@@ -75,21 +76,22 @@ impl Session {
             State::Cold => unreachable!("handled above"),
         }
         if cell.change != Change::None {
-            ws.apply(cell.change, nonce)
-                .map_err(|e| Failure::failed(format!("{e:#}")))?;
+            self.apply_change(cell.change, &ws, nonce, log, deadline)
+                .await?;
         }
         notes.dedup();
         Ok(notes.join("; "))
     }
 
     /// The chain's copy of the context: made by its first run, kept by the next
-    /// (each run's change appends a line with its own nonce).
-    fn workspace(&self, t: &RunTarget) -> Result<Workspace, Failure> {
+    /// (each run's change carries its own nonce), made anew for a warming build
+    /// (`fresh`: after a failed run, whose change may have broken the copy).
+    fn workspace(&self, t: &RunTarget, fresh: bool) -> Result<Workspace, Failure> {
         let (src, deps) = (
             self.opts.source_file.as_deref(),
             self.opts.deps_file.as_deref(),
         );
-        if t.context.is_dir() {
+        if t.context.is_dir() && !fresh {
             return Ok(Workspace::existing(&t.context, src, deps));
         }
         if let Some(ws) = t.context.parent() {

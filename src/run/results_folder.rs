@@ -60,7 +60,7 @@ pub fn check_out(out: &Path, resuming: bool) -> Result<()> {
 }
 
 /// A stable identity of the workload: Dockerfile path, a hash of the context's
-/// files and of the build args.
+/// files, of the build args and of the change script, if any.
 pub fn workload_id(o: &Options) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
@@ -82,6 +82,11 @@ pub fn workload_id(o: &Options) -> String {
     }
     for (k, v) in &o.build_args {
         h.update(format!("{k}={v}\n").as_bytes());
+    }
+    // A change script makes the changes: what it does is part of the workload.
+    if let Some(script) = &o.change_script {
+        h.update(b"change-script\0");
+        h.update(std::fs::read(script).unwrap_or_default());
     }
     let name = o
         .context

@@ -5,6 +5,7 @@
 //! installs and starts what they need; when it is missing these tests fail, they
 //! do not pass silently.
 mod chains;
+mod changes;
 mod common;
 mod container_builder;
 mod faults;

@@ -27,6 +27,7 @@ impl Options {
                 dockerfile: Some(unread(self.dockerfile.clone())),
                 source_file: self.source_file.clone().map(unread),
                 deps_file: self.deps_file.clone().map(unread),
+                change_script: self.change_script.clone().map(unread),
                 build_args: self
                     .build_args
                     .iter()
