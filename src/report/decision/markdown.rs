@@ -58,7 +58,7 @@ fn option_name(o: &OptionStats) -> String {
     if o.no_cache && crate::report::decision::NO_CACHE.contains(&o.strategy.as_str()) {
         format!("no cache ({})", o.strategy)
     } else if o.no_cache {
-        format!("no cache ({}'s cold build)", o.strategy)
+        "no cache (cold build)†".to_string()
     } else {
         o.strategy.clone()
     }
@@ -87,6 +87,16 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation, confidence: f64) {
             let _ = writeln!(out, "| {name} | {m} | {} | {} |", saving(o), registry(o));
         }
         out.push('\n');
+        if let Some(o) = sc.options.iter().find(|o| {
+            o.no_cache && !crate::report::decision::NO_CACHE.contains(&o.strategy.as_str())
+        }) {
+            let _ = writeln!(
+                out,
+                "† no cache is {}'s own cold build: no plain build ({}) was measured cold.\n",
+                o.strategy,
+                crate::report::decision::NO_CACHE.join(", ")
+            );
+        }
         if low_coverage {
             let _ = writeln!(
                 out,
