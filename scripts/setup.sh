@@ -12,6 +12,8 @@
 # Environment:
 #   CACHEBENCH_SKIP_INSTALL=1   never run apt-get (report what is missing and fail)
 #   CACHEBENCH_BASE_IMAGE       tag for the imported base image (default local/busybox:latest)
+#   CACHEBENCH_SKIP_CORPUS_BASE=1  do not make local/debian:trixie (the corpus's base image,
+#                               scripts/debian-base-image.sh; ~2 min the first time)
 #   CACHEBENCH_SKIP_BUILDKIT=1  do not build the BuildKit images for docker-container builders
 #                               (scripts/build-buildkit-image.sh; ~minutes the first time)
 #   CACHEBENCH_SKIP_BUILDKIT_FORKY=1
@@ -249,10 +251,22 @@ install_render_tools() {
   done
 }
 
+# The corpus of real projects (dockerfiles/node-app, rust-app, python-app) builds on a
+# Debian trixie image made with debootstrap from the machine's own apt mirror.
+make_corpus_base_image() {
+  if [ "${CACHEBENCH_SKIP_CORPUS_BASE:-0}" = 1 ]; then
+    log "CACHEBENCH_SKIP_CORPUS_BASE=1: not making local/debian:trixie; the corpus tests need it"
+    return 0
+  fi
+  bash "$(dirname "${BASH_SOURCE[0]}")/debian-base-image.sh" trixie >/dev/null \
+    || die "scripts/debian-base-image.sh trixie failed (see above)"
+}
+
 install_missing
 install_render_tools
 configure_engine
 start_engine
 import_base_image
+make_corpus_base_image
 build_buildkit_image
 log "ready: $(docker version --format 'engine {{.Server.Version}}, client {{.Client.Version}}' 2>/dev/null), $(docker buildx version 2>/dev/null)"

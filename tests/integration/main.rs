@@ -8,6 +8,7 @@ mod chains;
 mod changes;
 mod common;
 mod container_builder;
+mod corpus;
 mod faults;
 mod input;
 mod interrupt;
