@@ -90,10 +90,8 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         };
     cells = plan::cells::expand(&opts, &setup.facts);
 
-    std::fs::write(
-        out.join("scenario.toml"),
-        crate::records::redact::text(&resolved).as_bytes(),
-    )
+    let scenario_toml = crate::records::redact::text(&resolved).into_owned();
+    std::fs::write(out.join("scenario.toml"), scenario_toml.as_bytes())
     .map_err(|e| {
         Error::Internal(anyhow::anyhow!(
             "failed to write {}: {e}",
@@ -117,6 +115,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         setup.session.registry.owned.is_some(),
     )
     .await;
+    env.hash_resolved_scenario(&scenario_toml);
     env.image_stores = plan::cells::stores_run(&cells)
         .iter()
         .map(|s| s.to_string())

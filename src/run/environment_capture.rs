@@ -64,6 +64,7 @@ impl EnvInfo {
         if let Some(out) = inspected {
             env.apply_buildx_inspect(&out);
         }
+        env.settle_buildkit_version();
         env.kernel = read_trimmed("/proc/sys/kernel/osrelease").or(env.kernel);
         if let Some(cpuinfo) = read_trimmed("/proc/cpuinfo") {
             env.cpu_model = parse_cpu_model(&cpuinfo).or(env.cpu_model);
@@ -154,6 +155,49 @@ impl EnvInfo {
                     self.buildkit_version = Some(val.to_string())
                 }
                 _ => {}
+            }
+        }
+    }
+}
+
+/// What a BuildKit built without version stamps reports (Debian's dockerd
+/// vendors BuildKit this way).
+const UNSTAMPED_BUILDKIT: &str = "v0.0.0";
+
+impl EnvInfo {
+    /// A run given by flags only has no scenario file to hash: the resolved
+    /// `scenario.toml` cachebench wrote to OUT (`written`) is what ran, and is hashed.
+    pub fn hash_resolved_scenario(&mut self, written: &str) {
+        if self.scenario_sha256.is_none() {
+            self.scenario_sha256 = Some(sha256_hex(written.as_bytes()));
+        }
+    }
+
+    /// The docker driver's BuildKit is the one built into dockerd; when it reports
+    /// no real version (`v0.0.0+unknown`), the engine's version stands for it, with
+    /// a note saying so. A real version is kept as it is.
+    pub fn settle_buildkit_version(&mut self) {
+        let unstamped = self
+            .buildkit_version
+            .as_deref()
+            .is_some_and(|v| v.starts_with(UNSTAMPED_BUILDKIT));
+        if !unstamped || self.driver.as_deref().is_some_and(|d| d != "docker") {
+            return;
+        }
+        let reported = self.buildkit_version.take().unwrap_or_default();
+        match &self.engine_version {
+            Some(engine) => {
+                self.buildkit_version = Some(format!("vendored in dockerd {engine}"));
+                self.buildkit_version_note = Some(format!(
+                    "the docker driver's BuildKit is the one built into dockerd {engine}, which \
+                     reports {reported} (built without version stamps); the engine's version stands for it"
+                ));
+            }
+            None => {
+                self.buildkit_version_note = Some(format!(
+                    "the docker driver's BuildKit reports {reported} (built without version stamps) \
+                     and the engine's version could not be read"
+                ));
             }
         }
     }
@@ -297,6 +341,55 @@ mod tests {
         );
         assert_eq!(env.driver.as_deref(), Some("docker"));
         assert_eq!(env.buildkit_version.as_deref(), Some("v0.13.2"));
+    }
+
+    #[test]
+    fn flags_only_runs_hash_the_resolved_scenario() {
+        let mut env = EnvInfo::default();
+        env.hash_resolved_scenario("[workload]\ncontext = \"/x\"\n");
+        let h = env.scenario_sha256.clone().unwrap();
+        assert_eq!(h.len(), 64);
+        assert_eq!(h, sha256_hex(b"[workload]\ncontext = \"/x\"\n"));
+        // A scenario file's own hash is kept.
+        env.scenario_sha256 = Some("f".repeat(64));
+        env.hash_resolved_scenario("other");
+        assert_eq!(env.scenario_sha256, Some("f".repeat(64)));
+    }
+
+    #[test]
+    fn an_unstamped_docker_driver_buildkit_takes_the_engines_version() {
+        let mut env = EnvInfo {
+            engine_version: Some("26.1.5+dfsg1".into()),
+            ..EnvInfo::default()
+        };
+        env.apply_buildx_inspect(
+            "Name:          default\nDriver:        docker\n\nNodes:\nBuildKit version: v0.0.0+unknown\n",
+        );
+        env.settle_buildkit_version();
+        assert_eq!(
+            env.buildkit_version.as_deref(),
+            Some("vendored in dockerd 26.1.5+dfsg1")
+        );
+        let note = env.buildkit_version_note.as_deref().unwrap();
+        assert!(note.contains("v0.0.0+unknown") && note.contains("26.1.5+dfsg1"), "{note}");
+        // A real version is kept, and so is a docker-container builder's.
+        let mut env = EnvInfo {
+            engine_version: Some("27.0.1".into()),
+            buildkit_version: Some("v0.13.2".into()),
+            driver: Some("docker".into()),
+            ..EnvInfo::default()
+        };
+        env.settle_buildkit_version();
+        assert_eq!(env.buildkit_version.as_deref(), Some("v0.13.2"));
+        assert_eq!(env.buildkit_version_note, None);
+        let mut env = EnvInfo {
+            buildkit_version: Some("v0.0.0+unknown".into()),
+            driver: Some("docker".into()),
+            ..EnvInfo::default()
+        };
+        env.settle_buildkit_version();
+        assert_eq!(env.buildkit_version, None);
+        assert!(env.buildkit_version_note.unwrap().contains("could not be read"));
     }
 
     #[test]
