@@ -91,8 +91,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     cells = plan::cells::expand(&opts, &setup.facts);
 
     let scenario_toml = crate::records::redact::text(&resolved).into_owned();
-    std::fs::write(out.join("scenario.toml"), scenario_toml.as_bytes())
-    .map_err(|e| {
+    std::fs::write(out.join("scenario.toml"), scenario_toml.as_bytes()).map_err(|e| {
         Error::Internal(anyhow::anyhow!(
             "failed to write {}: {e}",
             out.join("scenario.toml").display()

@@ -371,7 +371,10 @@ mod tests {
             Some("vendored in dockerd 26.1.5+dfsg1")
         );
         let note = env.buildkit_version_note.as_deref().unwrap();
-        assert!(note.contains("v0.0.0+unknown") && note.contains("26.1.5+dfsg1"), "{note}");
+        assert!(
+            note.contains("v0.0.0+unknown") && note.contains("26.1.5+dfsg1"),
+            "{note}"
+        );
         // A real version is kept, and so is a docker-container builder's.
         let mut env = EnvInfo {
             engine_version: Some("27.0.1".into()),
@@ -389,7 +392,10 @@ mod tests {
         };
         env.settle_buildkit_version();
         assert_eq!(env.buildkit_version, None);
-        assert!(env.buildkit_version_note.unwrap().contains("could not be read"));
+        assert!(env
+            .buildkit_version_note
+            .unwrap()
+            .contains("could not be read"));
     }
 
     #[test]

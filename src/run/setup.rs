@@ -225,7 +225,9 @@ async fn start_parts(
     if interrupted(&cancel) {
         return Err(interrupted_setup());
     }
-    let probe = crate::infra::egress_probe::run(engine, opts.egress_probe.as_deref()).await;
+    let probe =
+        crate::infra::egress_probe::run(engine, opts.egress_probe.as_deref(), &opts.seed_images)
+            .await;
     let mut opts = opts.clone();
     let mut buildkit = None;
     if opts.builders.contains(&BuilderKind::DockerContainer) {

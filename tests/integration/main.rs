@@ -5,6 +5,7 @@
 mod chains;
 mod common;
 mod container_builder;
+mod egress_probe_images;
 mod faults;
 mod input;
 mod interrupt;
