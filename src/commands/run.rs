@@ -158,6 +158,9 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         &schedule,
     )
     .await;
+    if let Ok(r) = &result {
+        crate::run::daemons::keep_logs_of_failures(&mut setup.session, r);
+    }
     setup.teardown().await;
     let result = result?;
     if !result.stopping.is_empty() {

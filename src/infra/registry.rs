@@ -4,7 +4,13 @@
 //!
 //! Every run writes only under tags unique to it (see [`Registry::tag`]); on an
 //! existing registry nothing else is touched. What a run left in a registry (its
-//! footprint) is measured in `registry_footprint.rs`.
+//! footprint) is measured in `registry/footprint.rs`.
+//!
+//! cachebench's own registry can be restarted ([`Registry::restart`]) on the same
+//! port, configuration and storage folder after it died: `docker-registry` keeps
+//! every blob and manifest on disk under `rootdirectory` (nothing in memory), so
+//! what earlier runs pushed (seeded base images, caches of warm chains) is served
+//! again as it was.
 
 use crate::infra::http;
 use crate::util::which;
@@ -21,7 +27,21 @@ pub struct OwnedRegistry {
     pub dir: PathBuf,
     pub port: u16,
     pub config: PathBuf,
+    /// The binary it was started with (a restart uses the same).
+    pub bin: PathBuf,
 }
+
+impl OwnedRegistry {
+    /// Its log (every start of it appends to the same file).
+    pub fn log(&self) -> PathBuf {
+        self.dir.join(LOG_FILE)
+    }
+}
+
+/// The log file of cachebench's own registry, in its folder.
+pub const LOG_FILE: &str = "registry.log";
+/// How long a (re)started registry gets to answer `/v2/`.
+const START_LIMIT: Duration = Duration::from_secs(15);
 
 #[derive(Debug)]
 pub struct Registry {
@@ -69,9 +89,9 @@ impl Registry {
             )
             .with_context(|| format!("failed to write {}", config.display()))?;
             let spec = Spec::new(bin.as_os_str()).arg("serve").arg(&config);
-            let mut process = Background::spawn(&spec, "registry", &dir.join("registry.log"))?;
+            let mut process = Background::spawn(&spec, "registry", &dir.join(LOG_FILE))?;
             let host = format!("127.0.0.1:{port}");
-            match wait_ready(&host, &mut process, Duration::from_secs(15)).await {
+            match wait_ready(&host, &mut process, START_LIMIT).await {
                 Ok(()) => {
                     return Ok(Registry {
                         repository: format!("{host}/cachebench"),
@@ -81,6 +101,7 @@ impl Registry {
                             dir: dir.to_path_buf(),
                             port,
                             config,
+                            bin,
                         }),
                     })
                 }
@@ -271,6 +292,36 @@ impl Registry {
                 .ok_or_else(|| anyhow::anyhow!("HEAD answered no Docker-Content-Digest")),
             s => bail!("HEAD answered HTTP {s}"),
         }
+    }
+
+    /// For cachebench's own registry: whether its process is alive and `GET /v2/`
+    /// answers (200 or 401) within 2 s. An external registry is not cachebench's to
+    /// judge: always true.
+    pub async fn answers(&mut self) -> bool {
+        let Some(o) = self.owned.as_mut() else {
+            return true;
+        };
+        o.process.alive() && self.ping().await
+    }
+
+    /// Restarts cachebench's own registry after it died (or stopped answering): the
+    /// old process, if any is left, is killed, and the same binary is started with
+    /// the same configuration, so on the same port and storage folder; waits until
+    /// it answers. Its log is appended to.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        let host = self.host.clone();
+        let Some(o) = self.owned.as_mut() else {
+            bail!("registry {host} is not cachebench's to restart");
+        };
+        o.process.kill().await;
+        let spec = Spec::new(o.bin.as_os_str()).arg("serve").arg(&o.config);
+        let mut process = Background::spawn(&spec, "registry", &o.log())?;
+        if let Err(e) = wait_ready(&host, &mut process, START_LIMIT).await {
+            process.kill().await;
+            return Err(e);
+        }
+        o.process = process;
+        Ok(())
     }
 
     /// Stops an owned registry (a no-op for an external one).

@@ -1,6 +1,8 @@
 //! The matrix and one run: drives the plan's cells through the infrastructure.
 //! [`results_folder`] (OUT and the workload id) → [`setup`] (engine, registry,
 //! [`base_images`]; teardown; [`environment_capture`] writes env.json) →
+//! [`daemons`] (cachebench's own registry checked and restarted, the daemons' logs
+//! kept in OUT) →
 //! [`scheduler`] (the matrix loop, through the [`executor`] seam: groups in
 //! [`rounds`], each cell's runs a warm [`chain`], `--reps auto` in
 //! [`adaptive_reps`], the ETA in [`eta`], repeated failures in [`failure_policy`])
@@ -15,6 +17,7 @@ pub mod adaptive_reps;
 pub mod base_images;
 pub mod chain;
 pub mod console;
+pub mod daemons;
 pub mod docker_exec;
 pub mod environment_capture;
 pub mod eta;

@@ -25,6 +25,9 @@ pub struct Session {
     pub opts: Options,
     pub engine: Engine,
     pub registry: Registry,
+    /// cachebench's own registry serving base images when `registry` is one given
+    /// with `--registry` (see [`crate::run::daemons`]).
+    pub mirror: Option<Registry>,
     /// The results folder.
     pub out: PathBuf,
     /// cachebench's scratch folder for this matrix (workspaces, cache folders).
@@ -82,6 +85,7 @@ impl Session {
             opts,
             engine,
             registry,
+            mirror: None,
             out,
             work,
             run_id,

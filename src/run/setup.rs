@@ -21,8 +21,6 @@ use tokio::sync::watch;
 /// Everything set up for a matrix, torn down by [`Setup::teardown`].
 pub struct Setup {
     pub session: Session,
-    /// The registry that serves base images to cachebench's engine (its own).
-    pub mirror: Option<Registry>,
     pub work: tempfile::TempDir,
     pub facts: Facts,
     /// The BuildKit image docker-container builders run (resolved from
@@ -307,9 +305,10 @@ fn finish_setup(
         crate::infra::leftovers::note_cache_dir(d.path());
         session.cache_root = d.path().to_path_buf();
     }
+    // The registry that serves base images beside one given with --registry.
+    session.mirror = mirror;
     Ok(Setup {
         session,
-        mirror,
         work,
         facts,
         buildkit,
@@ -325,7 +324,7 @@ impl Setup {
         self.remove_run_artefacts().await;
         self.session.engine.shutdown().await;
         self.session.registry.stop().await;
-        if let Some(m) = self.mirror.as_mut() {
+        if let Some(m) = self.session.mirror.as_mut() {
             m.stop().await;
         }
         if let Some(d) = self.cache_dir.take() {
