@@ -38,6 +38,7 @@ fn install_signal_handler(
             } else {
                 crate::infra::process::groups::kill_registered_groups();
                 crate::infra::network::bridge::delete_live_bridges();
+                crate::infra::registry::guard::lift_all();
                 crate::infra::process::groups::remove_registered_dirs();
                 std::process::exit(128 + sig);
             }

@@ -60,32 +60,33 @@ pub fn target(given: Option<&str>) -> Result<String, String> {
 }
 
 /// Runs the probe on `engine`, in the first image of [`candidates`] that can
-/// fetch (`seeded`: the `--seed-image`s); prints a warning when the URL cannot be
-/// reached, and one line whenever the probe does not run.
+/// fetch (`seeded`: the `--seed-image`s). Prints nothing: [`say`] tells the user.
 pub async fn run(engine: &Engine, given: Option<&str>, seeded: &[String]) -> ProbeResult {
-    let r = match target(given) {
+    match target(given) {
         Ok(url) => probe(engine, &url, &candidates(seeded)).await,
         Err(detail) => ProbeResult {
             url: None,
             ok: None,
             detail,
         },
-    };
+    }
+}
+
+/// The line the probe leaves on stderr: a warning when the URL cannot be reached,
+/// one line whenever the probe did not run, and what it found when it worked.
+pub fn say(r: &ProbeResult, given: Option<&str>, engine_host: &str) -> String {
     match (r.ok, &r.url) {
-        (Some(false), Some(url)) => eprintln!(
-            "cachebench: warning: no network from builds on engine {}: {} ({url}); RUN steps that download will fail (--egress-probe none skips this check)",
-            engine.host, r.detail
+        (Some(false), Some(url)) => format!(
+            "cachebench: warning: no network from builds on engine {engine_host}: {} ({url}); RUN steps that download will fail (--egress-probe none skips this check)",
+            r.detail
         ),
-        (None, _) if given == Some("none") => {
-            eprintln!("cachebench: egress probe {}", r.detail)
-        }
-        (None, _) => eprintln!(
+        (Some(true), Some(url)) => format!("cachebench: egress probe {url}: {}", r.detail),
+        (None, _) if given == Some("none") => format!("cachebench: egress probe {}", r.detail),
+        _ => format!(
             "cachebench: warning: egress probe {}; whether builds can download is not known",
             r.detail
         ),
-        _ => {}
     }
-    r
 }
 
 /// The images the probe may run in, in order: [`PROBE_IMAGE`], then the seeded ones.
@@ -260,119 +261,4 @@ fn judge(text: &str) -> (bool, String) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets() {
-        assert!(target(Some("none")).unwrap_err().contains("disabled"));
-        assert_eq!(
-            target(Some("http://x.example/")).unwrap(),
-            "http://x.example/"
-        );
-    }
-
-    #[test]
-    fn failures_are_read() {
-        let (ok, d) = judge("`docker run …` exit status: 1\n---- output ----\nwget: bad address 'deb.debian.org'\n-------");
-        assert!(!ok);
-        assert_eq!(d, "wget: bad address 'deb.debian.org'");
-        let (ok, _) = judge(
-            "`docker run …` exit status: 1\nwget: server returned error: HTTP/1.1 404 Not Found",
-        );
-        assert!(ok);
-        let (ok, d) = judge("`docker run …` exit status: 143\n");
-        assert!(!ok && d.contains("no answer within 2s"), "{d}");
-        let (ok, d) = judge("exit status: 124\nprobe: bash /dev/tcp (connect only)\n");
-        assert!(!ok && d.contains("no answer within 2s"), "{d}");
-    }
-
-    #[test]
-    fn busybox_first_then_the_seeded_images() {
-        assert_eq!(candidates(&[]), [PROBE_IMAGE]);
-        let seeded = ["rust:1.80".to_string(), PROBE_IMAGE.to_string()];
-        assert_eq!(candidates(&seeded), [PROBE_IMAGE, "rust:1.80"]);
-    }
-
-    #[test]
-    fn hosts_and_ports_of_urls() {
-        let hp = |u: &str| host_port(u).map(|(h, p)| format!("{h} {p}"));
-        assert_eq!(
-            hp("http://mirror.example/debian/").as_deref(),
-            Some("mirror.example 80")
-        );
-        assert_eq!(
-            hp("https://mirror.example").as_deref(),
-            Some("mirror.example 443")
-        );
-        assert_eq!(
-            hp("http://u@mirror.example:8080/x?y").as_deref(),
-            Some("mirror.example 8080")
-        );
-        assert_eq!(hp("ftp://mirror.example/"), None);
-        assert_eq!(hp("mirror.example"), None);
-    }
-
-    #[test]
-    fn an_image_without_the_tools_is_passed_over() {
-        assert!(no_tool(Some(127), NO_TOOL));
-        assert!(no_tool(
-            Some(127),
-            "docker: Error response from daemon: failed to create task for container: \
-             exec: \"sh\": executable file not found in $PATH: unknown."
-        ));
-        assert!(!no_tool(Some(1), "wget: bad address 'mirror.example'"));
-        assert_eq!(
-            tool_of("probe: curl\ncurl: (6) Could not resolve host"),
-            "curl"
-        );
-    }
-
-    /// The script picks wget, then curl, then bash, in a shell of this machine
-    /// with stand-ins on PATH that only say they ran.
-    #[test]
-    fn the_script_uses_the_first_tool_it_finds() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let bin = dir.path();
-        for tool in ["curl", "bash"] {
-            let p = bin.join(tool);
-            std::fs::write(&p, format!("#!/bin/sh\necho ran {tool} \"$@\"\n")).unwrap();
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        let run = |path: &str| {
-            let o = std::process::Command::new("/bin/sh")
-                .args([
-                    "-c",
-                    SCRIPT,
-                    "sh",
-                    "http://mirror.example/",
-                    "mirror.example",
-                    "80",
-                    "2",
-                ])
-                .env("PATH", path)
-                .output()
-                .unwrap();
-            (
-                o.status.code(),
-                String::from_utf8_lossy(&o.stdout).into_owned(),
-                String::from_utf8_lossy(&o.stderr).into_owned(),
-            )
-        };
-        let (_, out, err) = run(&bin.display().to_string());
-        assert!(out.starts_with("ran curl"), "{out} {err}");
-        assert_eq!(tool_of(&err), "curl");
-        std::fs::remove_file(bin.join("curl")).unwrap();
-        let (_, out, err) = run(&bin.display().to_string());
-        assert!(
-            out.contains("/dev/tcp/$0/$1") && out.contains("mirror.example 80"),
-            "{out}"
-        );
-        assert!(tool_of(&err).starts_with("bash"), "{err}");
-        std::fs::remove_file(bin.join("bash")).unwrap();
-        let (code, _, err) = run(&bin.display().to_string());
-        assert_eq!(code, Some(127));
-        assert!(no_tool(code, &err), "{err}");
-    }
-}
+mod tests;

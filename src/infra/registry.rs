@@ -19,6 +19,7 @@ use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 pub mod footprint;
+pub mod guard;
 
 /// A registry cachebench started, and owns.
 #[derive(Debug)]
@@ -29,6 +30,9 @@ pub struct OwnedRegistry {
     pub config: PathBuf,
     /// The binary it was started with (a restart uses the same).
     pub bin: PathBuf,
+    /// The firewall rule that lets only root connect to it ([`guard`]); `None`
+    /// when it could not be added (a warning said so).
+    pub guard: Option<guard::Guard>,
 }
 
 impl OwnedRegistry {
@@ -88,9 +92,20 @@ impl Registry {
                 ),
             )
             .with_context(|| format!("failed to write {}", config.display()))?;
+            let host = format!("127.0.0.1:{port}");
+            // Closed to other users before it listens.
+            let guard = match guard::restrict(port, dir) {
+                Ok(g) => Some(g),
+                Err(why) => {
+                    eprintln!(
+                        "cachebench: warning: cachebench's registry on {host} is open to every \
+                         local user while the run lasts: {why}"
+                    );
+                    None
+                }
+            };
             let spec = Spec::new(bin.as_os_str()).arg("serve").arg(&config);
             let mut process = Background::spawn(&spec, "registry", &dir.join(LOG_FILE))?;
-            let host = format!("127.0.0.1:{port}");
             match wait_ready(&host, &mut process, START_LIMIT).await {
                 Ok(()) => {
                     return Ok(Registry {
@@ -102,6 +117,7 @@ impl Registry {
                             port,
                             config,
                             bin,
+                            guard,
                         }),
                     })
                 }
@@ -328,6 +344,9 @@ impl Registry {
     pub async fn stop(&mut self) {
         if let Some(o) = self.owned.as_mut() {
             o.process.stop(Duration::from_secs(5)).await;
+            if let Some(g) = o.guard.as_mut() {
+                g.lift();
+            }
         }
     }
 }
@@ -370,16 +389,4 @@ async fn wait_ready(host: &str, process: &mut Background, limit: Duration) -> an
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn external_address_forms() {
-        let r = Registry::external("ghcr.io/acme/app");
-        assert_eq!(r.host, "ghcr.io");
-        assert_eq!(r.tag("x"), "ghcr.io/acme/app:x");
-        let r = Registry::external("127.0.0.1:5000");
-        assert_eq!(r.repository, "127.0.0.1:5000/cachebench");
-        assert!(r.is_loopback());
-    }
-}
+mod tests;

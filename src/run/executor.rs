@@ -58,6 +58,10 @@ pub trait CellExecutor {
 
     /// Keeps the daemons' logs in OUT (after a failure); says which files.
     fn keep_daemon_logs(&mut self) -> Vec<std::path::PathBuf>;
+
+    /// Shows what each run does (warming build, creating its builder, …) on the
+    /// matrix's bar.
+    fn attach_progress(&mut self, _bar: &indicatif::ProgressBar) {}
 }
 
 impl CellExecutor for Session {
@@ -119,6 +123,10 @@ impl CellExecutor for Session {
 
     fn keep_daemon_logs(&mut self) -> Vec<std::path::PathBuf> {
         Session::keep_daemon_logs(self)
+    }
+
+    fn attach_progress(&mut self, bar: &indicatif::ProgressBar) {
+        self.stage = crate::run::progress::Stage::attach(bar);
     }
 }
 

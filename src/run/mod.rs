@@ -8,7 +8,8 @@
 //! [`adaptive_reps`], the ETA in [`eta`], repeated failures in [`failure_policy`])
 //! → [`runner`] (one run: [`workspace`], [`prepare`], [`local_state`], [`measure`],
 //! over [`docker_exec`]) → [`state_check`] (the run proves its state from the
-//! build's own records) → [`transcript`] and [`console`] (what the user reads).
+//! build's own records) → [`transcript`], [`console`] and [`progress`] (what the
+//! user reads).
 //!
 //! May import: config, plan, records, phases, infra (the layers are stated once, in
 //! the crate root).
@@ -26,6 +27,7 @@ pub mod failure_policy;
 pub mod local_state;
 pub mod measure;
 pub mod prepare;
+pub mod progress;
 pub mod results_folder;
 pub mod rounds;
 pub mod runner;

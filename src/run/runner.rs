@@ -59,6 +59,8 @@ pub struct Session {
     /// State changes cachebench made itself (not through the engine), for the
     /// run's log, beside the engine's journal.
     journal: Vec<String>,
+    /// What the running run does now, on the matrix's bar.
+    pub(crate) stage: crate::run::progress::Stage,
 }
 
 impl Session {
@@ -98,6 +100,7 @@ impl Session {
             engine_fresh: true,
             kept: Vec::new(),
             journal: Vec::new(),
+            stage: Default::default(),
         })
     }
 
@@ -195,6 +198,7 @@ impl Session {
             rec.status,
             rec.wall_ms.unwrap_or(0)
         );
+        self.stage.now("cleanup");
         self.cleanup_run(&target, cell.state).await;
         let _ = writeln!(log, "== cleanup ==");
         self.journal_to(&mut log);

@@ -129,6 +129,7 @@ pub async fn run_matrix<E: CellExecutor>(
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    exec.attach_progress(&bar);
     let mut w = Walk {
         exec,
         cells,

@@ -12,6 +12,7 @@ mod interrupt;
 mod isolation;
 mod leftovers;
 mod network;
+mod privacy;
 mod registry_revival;
 mod secrets;
 mod state;

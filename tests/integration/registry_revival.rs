@@ -6,6 +6,8 @@
 use super::common::*;
 use cachebench::records::record::RunStatus;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The work folder of the cachebench running with `TMPDIR=tmpdir`.
@@ -38,6 +40,52 @@ fn kill(pid: i32) {
     unsafe { libc::kill(pid, libc::SIGKILL) };
 }
 
+/// Holds a port once it is free, closing every connection at once (a client
+/// gets an answerless close, never a hang); released when dropped.
+struct Squatter {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Squatter {
+    fn take(port: u16) -> Squatter {
+        let mut listener = None;
+        wait_until(
+            Duration::from_secs(10),
+            "the registry's port to be free",
+            || {
+                listener = std::net::TcpListener::bind(("127.0.0.1", port)).ok();
+                listener.is_some()
+            },
+        );
+        let listener = listener.unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let halt = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !halt.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((s, _)) => drop(s),
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Squatter {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Squatter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Three cold runs that each wait in a RUN step (the time to kill the registry in).
 fn three_runs(dir: &Path) -> (Vec<String>, PathBuf) {
     let ctx = context_with(
@@ -45,7 +93,8 @@ fn three_runs(dir: &Path) -> (Vec<String>, PathBuf) {
         "FROM local/busybox:latest\nRUN echo working && sleep 6\n",
     );
     let out = dir.join("out");
-    let args = small_args(&ctx, &out, &["push", "registry-cache", "inline-cache"]);
+    let mut args = small_args(&ctx, &out, &["push", "registry-cache", "inline-cache"]);
+    args.extend(["--timeout", "2m"].map(String::from));
     (args, out)
 }
 
@@ -105,15 +154,7 @@ fn a_registry_that_cannot_be_restarted_fails_the_rest_fast_naming_it() {
     let (pid, port) = own_registry(dir.path()).expect("cachebench's registry in owner.json");
     kill(pid);
     // Its port taken meanwhile: the restart cannot listen there.
-    let mut squatter = None;
-    wait_until(
-        Duration::from_secs(10),
-        "the registry's port to be free",
-        || {
-            squatter = std::net::TcpListener::bind(("127.0.0.1", port)).ok();
-            squatter.is_some()
-        },
-    );
+    let squatter = Squatter::take(port);
     let (code, t) = wait_child(&mut child, dir.path(), Duration::from_secs(300));
     drop(squatter);
     assert_eq!(code, Some(3), "{t}");
