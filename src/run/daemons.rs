@@ -40,7 +40,7 @@ impl Session {
     }
 
     /// Copies the logs of cachebench's own dockerd, containerd and registry (the
-    /// last [`KEEP_BYTES`] of each) into `OUT/logs/`; returns the files written.
+    /// last 4 MiB of each) into `OUT/logs/`; returns the files written.
     pub fn keep_daemon_logs(&mut self) -> Vec<PathBuf> {
         let mut logs: Vec<(PathBuf, &str)> = Vec::new();
         if let Some(o) = &self.engine.owned {

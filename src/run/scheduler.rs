@@ -129,6 +129,8 @@ pub async fn run_matrix<E: CellExecutor>(
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // Ticks on its own: a warming build of a minute still shows time passing.
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
     exec.attach_progress(&bar);
     let mut w = Walk {
         exec,

@@ -1,6 +1,6 @@
 //! Each vertex of a rawjson stream as a reader of the build sees it, for the run's
 //! transcript: its name, when it first started, whether it was cached or failed,
-//! and its time exactly as the record counts it ([`super::timeline::run_spans`]:
+//! and its time exactly as the record counts it (`timeline::run_spans`:
 //! the union of every start..completion BuildKit reported; a cached step is often
 //! reported more than once, e.g. checked early and completed when its layers were
 //! fetched, so its last report alone says much less than it took).
