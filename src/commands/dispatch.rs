@@ -7,7 +7,7 @@ use crate::error::Result;
 /// Runs the command and returns the exit code.
 pub fn main(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Plan(c) => super::plan::plan_cmd(&c),
+        Command::Plan(c) => super::plan::plan_cmd(&c.run, c.estimate_from.as_deref()),
         Command::Run(c) => super::runtime::runtime()?.block_on(super::run::run_cmd(c)),
         Command::Doctor(c) => super::runtime::runtime()?.block_on(super::doctor::doctor_cmd(&c)),
         Command::Report(c) => super::report::render_cmd(&c),

@@ -1,5 +1,7 @@
 //! `cachebench plan`: prints what each change does to which file, the cells, the
-//! commands of each run and how each state is prepared, and runs nothing.
+//! commands of each run and how each state is prepared, how many builds the matrix
+//! runs and, from an earlier results folder, how long they take ([`estimate`]);
+//! runs nothing.
 
 use crate::config::cli::RunCmd;
 use crate::config::options::Options;
@@ -12,7 +14,8 @@ use crate::{
 };
 use std::path::Path;
 
-pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
+pub(crate) fn plan_cmd(c: &RunCmd, estimate_from: Option<&Path>) -> Result<i32> {
+    let recorded = estimate_from.map(recorded_in).transpose()?;
     let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
     if opts
         .builders
@@ -92,6 +95,10 @@ pub(crate) fn plan_cmd(c: &RunCmd) -> Result<i32> {
             println!("       $ {}", cmd.display());
         }
     }
+    let chains = !std::env::var(crate::run::scheduler::CHAINS_ENV).is_ok_and(|v| v == "off");
+    for line in cost_lines(&opts, &cells, chains, recorded.as_ref().zip(estimate_from)) {
+        println!("{line}");
+    }
     Ok(exit::OK)
 }
 
@@ -138,6 +145,83 @@ fn change_lines(opts: &Options) -> Vec<String> {
     lines
 }
 
+/// The records of an earlier results folder, for `--estimate-from`.
+fn recorded_in(out: &Path) -> Result<estimate::Recorded> {
+    let runs = out.join(crate::records::results_writer::RUNS_JSONL);
+    if !runs.is_file() {
+        return Err(crate::error::Error::usage(format!(
+            "--estimate-from {}: no runs.jsonl there; give a results folder written by `cachebench run`",
+            out.display()
+        )));
+    }
+    let (records, _) =
+        crate::records::results_writer::read_runs(out).map_err(crate::error::Error::Internal)?;
+    Ok(estimate::Recorded::from_records(&records))
+}
+
+/// How many builds the plan runs and, with an earlier folder's records, how long.
+fn cost_lines(
+    opts: &Options,
+    cells: &[plan::cells::Cell],
+    chains: bool,
+    recorded: Option<(&estimate::Recorded, &Path)>,
+) -> Vec<String> {
+    let counts: Vec<u32> = match &opts.auto {
+        Some(a) => vec![a.min_reps, a.max_reps],
+        None => vec![opts.reps],
+    };
+    let said = |reps: u32| {
+        let b = estimate::builds(cells, opts.warmup, reps, chains);
+        format!(
+            "{} builds ({} measured, {} warm-up, {} warming)",
+            b.total(),
+            b.measured,
+            b.warmup,
+            b.warming
+        )
+    };
+    let mut lines = vec![match counts.as_slice() {
+        [min, max] => format!(
+            "builds: between {} at {min} and {} at {max} measured runs per cell (--reps auto)",
+            said(*min),
+            said(*max)
+        ),
+        _ => format!("builds: {}", said(opts.reps)),
+    }];
+    let Some((rec, from)) = recorded else {
+        return lines;
+    };
+    let times: Vec<estimate::Expected> = counts
+        .iter()
+        .filter_map(|&r| estimate::expected(cells, opts.warmup, r, chains, rec))
+        .collect();
+    match times.as_slice() {
+        [] => lines.push(format!(
+            "expected time: unknown, {} recorded no run that ran",
+            from.display()
+        )),
+        [one] => lines.push(format!(
+            "expected time: {} from the median times recorded in {} (plus setup)",
+            crate::run::eta::short(one.time),
+            from.display()
+        )),
+        [lo, hi, ..] => lines.push(format!(
+            "expected time: {} to {} from the median times recorded in {} (plus setup)",
+            crate::run::eta::short(lo.time),
+            crate::run::eta::short(hi.time),
+            from.display()
+        )),
+    }
+    if let Some(t) = times.first().filter(|t| !t.unrecorded.is_empty()) {
+        lines.push(format!(
+            "  no record there of {} cell(s), each timed at the median of all the runs there: {}",
+            t.unrecorded.len(),
+            t.unrecorded.join(", ")
+        ));
+    }
+    lines
+}
+
 /// How a cell's state is prepared, in words: on cachebench's own engine its build
 /// cache pruned and every image removed (a restart only for layer-cache); on an
 /// engine given with --docker-host (never restarted) its build cache pruned and
@@ -174,92 +258,7 @@ fn prepare_text(cell: &plan::cells::Cell, external: bool) -> String {
     }
 }
 
+pub mod estimate;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_change_says_what_it_does_to_which_file() {
-        let d = tempfile::tempdir().unwrap();
-        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        std::fs::create_dir(d.path().join("app")).unwrap();
-        std::fs::write(d.path().join("app/main.ts"), "export {};\n").unwrap();
-        std::fs::write(d.path().join("package.json"), "{}\n").unwrap();
-        let mut args = crate::config::cli::RunArgs {
-            context: Some(d.path().to_path_buf()),
-            source_file: Some("app/main.ts".into()),
-            deps_file: Some("package.json".into()),
-            changes: vec![
-                crate::config::matrix::Change::Source,
-                crate::config::matrix::Change::Deps,
-            ],
-            ..Default::default()
-        };
-        let o = Options::merge(None, &args).unwrap();
-        assert_eq!(
-            change_lines(&o),
-            vec![
-                "source change: appends \"// cachebench change <nonce>\" to app/main.ts \
-                 (JavaScript/TypeScript comment)"
-                    .to_string(),
-                "deps change: adds the key \"cachebenchChange\" (its value \"<nonce>\") to \
-                 package.json (JSON object), then checks it still parses as JSON"
-                    .to_string(),
-            ]
-        );
-        let script = d.path().join("bump.sh");
-        std::fs::write(&script, "#!/bin/sh\n").unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        args.change_script = Some(script);
-        args.changes = vec![crate::config::matrix::Change::Deps];
-        let o = Options::merge(None, &args).unwrap();
-        let lines = change_lines(&o);
-        assert!(
-            lines[0].starts_with("deps change: runs /")
-                && lines[0].contains(
-                    "bump.sh in the copy of the context (CACHEBENCH_CHANGE=deps, \
-                 CACHEBENCH_NONCE=<nonce>, CACHEBENCH_FILE=package.json), then checks \
-                 package.json still parses as JSON"
-                ),
-            "{lines:?}"
-        );
-    }
-
-    #[test]
-    fn prepare_words_say_what_happens_on_each_engine() {
-        let d = tempfile::tempdir().unwrap();
-        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        let args = crate::config::cli::RunArgs {
-            context: Some(d.path().to_path_buf()),
-            changes: vec![crate::config::matrix::Change::None],
-            strategies: vec![
-                crate::config::matrix::Strategy::Buildkit,
-                crate::config::matrix::Strategy::LayerCache,
-            ],
-            ..Default::default()
-        };
-        let o = Options::merge(None, &args).unwrap();
-        let cells = plan::cells::expand(&o, &Facts::default());
-        let cold = cells
-            .iter()
-            .find(|c| c.key().to_string().contains("buildkit/docker/cold"))
-            .unwrap();
-        assert!(prepare_text(cold, false).contains("no daemon restart"));
-        let ext = prepare_text(cold, true);
-        assert!(
-            !ext.contains("data-root") && ext.contains("build cache pruned"),
-            "{ext}"
-        );
-        let layer = cells
-            .iter()
-            .find(|c| {
-                c.key()
-                    .to_string()
-                    .contains("layer-cache/docker/warm-local")
-            })
-            .unwrap();
-        assert!(prepare_text(layer, true).contains("without a daemon restart"));
-        assert!(prepare_text(layer, false).contains("daemon restart keeping"));
-    }
-}
+mod tests;

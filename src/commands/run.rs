@@ -38,6 +38,7 @@ fn install_signal_handler(
             } else {
                 crate::infra::process::groups::kill_registered_groups();
                 crate::infra::network::bridge::delete_live_bridges();
+                crate::infra::registry::guard::lift_all();
                 crate::infra::process::groups::remove_registered_dirs();
                 std::process::exit(128 + sig);
             }
@@ -90,11 +91,8 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         };
     cells = plan::cells::expand(&opts, &setup.facts);
 
-    std::fs::write(
-        out.join("scenario.toml"),
-        crate::records::redact::text(&resolved).as_bytes(),
-    )
-    .map_err(|e| {
+    let scenario_toml = crate::records::redact::text(&resolved).into_owned();
+    std::fs::write(out.join("scenario.toml"), scenario_toml.as_bytes()).map_err(|e| {
         Error::Internal(anyhow::anyhow!(
             "failed to write {}: {e}",
             out.join("scenario.toml").display()
@@ -117,6 +115,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         setup.session.registry.owned.is_some(),
     )
     .await;
+    env.hash_resolved_scenario(&scenario_toml);
     env.image_stores = plan::cells::stores_run(&cells)
         .iter()
         .map(|s| s.to_string())
@@ -160,6 +159,9 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         &schedule,
     )
     .await;
+    if let Ok(r) = &result {
+        crate::run::daemons::keep_logs_of_failures(&mut setup.session, r);
+    }
     setup.teardown().await;
     let result = result?;
     if !result.stopping.is_empty() {

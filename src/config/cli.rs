@@ -31,8 +31,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a benchmark matrix and write its records (and report) to OUT.
     Run(RunCmd),
-    /// Print the expanded matrix and the exact docker commands of each cell; runs nothing.
-    Plan(RunCmd),
+    /// Print the expanded matrix, the exact docker commands of each cell, how many
+    /// builds it runs and (with --estimate-from) how long; runs nothing.
+    Plan(PlanCmd),
     /// Say what is present and what is missing, each with the command that fixes it.
     Doctor(DoctorCmd),
     /// Re-render statistics, charts and reports of a results folder from its records.
@@ -55,6 +56,17 @@ pub struct RunCmd {
     pub scenario: Option<PathBuf>,
     #[command(flatten)]
     pub args: RunArgs,
+}
+
+/// `plan`: the flags of `run`, and where to take expected times from.
+#[derive(Debug, Args)]
+pub struct PlanCmd {
+    #[command(flatten)]
+    pub run: RunCmd,
+    /// Expected time from the median times an earlier results folder recorded
+    /// (per cell; the median over all its cells for a cell it has no record of).
+    #[arg(long, value_name = "OUT")]
+    pub estimate_from: Option<PathBuf>,
 }
 
 /// Flags shared by `run` and `plan`.

@@ -10,7 +10,8 @@
 //! every `cachebench run`) takes the lock of each folder whose owner is gone, stops
 //! its processes (process group SIGTERM, then SIGKILL), detaches the mounts a
 //! killed engine left, deletes its bridge with the firewall rules tagged
-//! `cachebench:<bridge>`, and removes the folder. A folder whose lock is held is a
+//! `cachebench:<bridge>` and the rule closing its registry to other users
+//! (`cachebench-registry:<folder>/registry`), and removes the folder. A folder whose lock is held is a
 //! live run and is never touched; a folder without `owner.lock` is not one this
 //! version of cachebench made, and is left alone too. Removing one folder's
 //! leftovers is `leftovers_remove.rs`.
@@ -206,6 +207,10 @@ pub fn sweep(tmp: &Path, dry_run: bool) -> SweepReport {
         remove_one(&dir, &manifest, dry_run, &mut report);
         drop(lock);
     }
+    // Rules closing a registry to other users, whose run and folder are gone.
+    report
+        .removed
+        .extend(crate::infra::registry::guard::sweep_stale(dry_run));
     report
 }
 

@@ -5,6 +5,12 @@
 //! Every run writes only under tags unique to it (`REPOSITORY:<run>-<cell>-<n>`,
 //! see [`crate::plan::target`]); on an existing registry nothing else is touched.
 //! What a run left in a registry (its footprint) is measured in [`footprint`].
+//!
+//! cachebench's own registry can be restarted ([`Registry::restart`]) on the same
+//! port, configuration and storage folder after it died: `docker-registry` keeps
+//! every blob and manifest on disk under `rootdirectory` (nothing in memory), so
+//! what earlier runs pushed (seeded base images, caches of warm chains) is served
+//! again as it was.
 
 use crate::infra::http;
 use crate::util::which;
@@ -13,12 +19,33 @@ use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 pub mod footprint;
+pub mod guard;
 
 /// A registry cachebench started, and owns.
 #[derive(Debug)]
 pub struct OwnedRegistry {
     pub process: Background,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub config: PathBuf,
+    /// The binary it was started with (a restart uses the same).
+    pub bin: PathBuf,
+    /// The firewall rule that lets only root connect to it ([`guard`]); `None`
+    /// when it could not be added (a warning said so).
+    pub guard: Option<guard::Guard>,
 }
+
+impl OwnedRegistry {
+    /// Its log (every start of it appends to the same file).
+    pub fn log(&self) -> PathBuf {
+        self.dir.join(LOG_FILE)
+    }
+}
+
+/// The log file of cachebench's own registry, in its folder.
+pub const LOG_FILE: &str = "registry.log";
+/// How long a (re)started registry gets to answer `/v2/`.
+const START_LIMIT: Duration = Duration::from_secs(15);
 
 #[derive(Debug)]
 pub struct Registry {
@@ -65,15 +92,33 @@ impl Registry {
                 ),
             )
             .with_context(|| format!("failed to write {}", config.display()))?;
-            let spec = Spec::new(bin.as_os_str()).arg("serve").arg(&config);
-            let mut process = Background::spawn(&spec, "registry", &dir.join("registry.log"))?;
             let host = format!("127.0.0.1:{port}");
-            match wait_ready(&host, &mut process, Duration::from_secs(15)).await {
+            // Closed to other users before it listens.
+            let guard = match guard::restrict(port, dir) {
+                Ok(g) => Some(g),
+                Err(why) => {
+                    eprintln!(
+                        "cachebench: warning: cachebench's registry on {host} is open to every \
+                         local user while the run lasts: {why}"
+                    );
+                    None
+                }
+            };
+            let spec = Spec::new(bin.as_os_str()).arg("serve").arg(&config);
+            let mut process = Background::spawn(&spec, "registry", &dir.join(LOG_FILE))?;
+            match wait_ready(&host, &mut process, START_LIMIT).await {
                 Ok(()) => {
                     return Ok(Registry {
                         repository: format!("{host}/cachebench"),
                         host,
-                        owned: Some(OwnedRegistry { process }),
+                        owned: Some(OwnedRegistry {
+                            process,
+                            dir: dir.to_path_buf(),
+                            port,
+                            config,
+                            bin,
+                            guard,
+                        }),
                     })
                 }
                 Err(e) => {
@@ -106,6 +151,15 @@ impl Registry {
     /// local one), which BuildKit must be told about.
     pub fn is_loopback(&self) -> bool {
         self.host.starts_with("127.") || self.host.starts_with("localhost")
+    }
+
+    /// Answers `GET /v2/` with 200 or 401.
+    pub async fn ping(&self) -> bool {
+        self.is_loopback()
+            && http::tcp("GET", &self.host, "/v2/", &[], Duration::from_secs(2))
+                .await
+                .map(|r| r.status == 200 || r.status == 401)
+                .unwrap_or(false)
     }
 
     /// The repository name inside the registry (`cachebench`, or the PREFIX of
@@ -251,10 +305,43 @@ impl Registry {
         }
     }
 
+    /// For cachebench's own registry: whether its process is alive and `GET /v2/`
+    /// answers (200 or 401) within 2 s. An external registry is not cachebench's to
+    /// judge: always true.
+    pub async fn answers(&mut self) -> bool {
+        let Some(o) = self.owned.as_mut() else {
+            return true;
+        };
+        o.process.alive() && self.ping().await
+    }
+
+    /// Restarts cachebench's own registry after it died (or stopped answering): the
+    /// old process, if any is left, is killed, and the same binary is started with
+    /// the same configuration, so on the same port and storage folder; waits until
+    /// it answers. Its log is appended to.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        let host = self.host.clone();
+        let Some(o) = self.owned.as_mut() else {
+            bail!("registry {host} is not cachebench's to restart");
+        };
+        o.process.kill().await;
+        let spec = Spec::new(o.bin.as_os_str()).arg("serve").arg(&o.config);
+        let mut process = Background::spawn(&spec, "registry", &o.log())?;
+        if let Err(e) = wait_ready(&host, &mut process, START_LIMIT).await {
+            process.kill().await;
+            return Err(e);
+        }
+        o.process = process;
+        Ok(())
+    }
+
     /// Stops an owned registry (a no-op for an external one).
     pub async fn stop(&mut self) {
         if let Some(o) = self.owned.as_mut() {
             o.process.stop(Duration::from_secs(5)).await;
+            if let Some(g) = o.guard.as_mut() {
+                g.lift();
+            }
         }
     }
 }
@@ -297,16 +384,4 @@ async fn wait_ready(host: &str, process: &mut Background, limit: Duration) -> an
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn external_address_forms() {
-        let r = Registry::external("ghcr.io/acme/app");
-        assert_eq!(r.host, "ghcr.io");
-        assert_eq!(r.repository, "ghcr.io/acme/app");
-        let r = Registry::external("127.0.0.1:5000");
-        assert_eq!(r.repository, "127.0.0.1:5000/cachebench");
-        assert!(r.is_loopback());
-    }
-}
+mod tests;

@@ -1,8 +1,9 @@
 //! Streaming parser of `docker buildx build --progress=rawjson` stderr: pretty-
 //! printed JSON objects (a line `{` … a line `}`) mixed with plain lines. Only the
 //! current object is buffered; per vertex and per status only the latest state
-//! and the vertex's run intervals are kept. At the end, `rawjson_timeline.rs`
-//! turns them into the build's [`Timeline`].
+//! and the vertex's run intervals are kept. At the end, `rawjson/timeline.rs`
+//! turns them into the build's [`Timeline`]; `rawjson/vertices.rs` gives each
+//! vertex as a reader of the build sees it (a transcript), timed the same way.
 
 use super::interval::Ns;
 use super::timeline::{to_ns, BuildOutputParser, Timeline};
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 /// A JSON object larger than this is dropped as garbage (a stuck `{` line).
 const MAX_OBJECT_BYTES: usize = 64 << 20;
 mod timeline;
+pub mod vertices;
 
 #[derive(Deserialize)]
 struct Msg<'a> {
@@ -63,6 +65,7 @@ struct RawStatus<'a> {
 
 #[derive(Debug, Default)]
 struct VertexState {
+    digest: String,
     name: String,
     /// One entry per (re)start: start, end if completed.
     runs: Vec<(Ns, Option<Ns>)>,
@@ -124,7 +127,10 @@ impl RawJsonParser {
             return i;
         }
         let i = self.vertices.len();
-        self.vertices.push(VertexState::default());
+        self.vertices.push(VertexState {
+            digest: digest.to_string(),
+            ..VertexState::default()
+        });
         self.by_digest.insert(digest.to_string(), i);
         i
     }

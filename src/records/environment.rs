@@ -17,12 +17,18 @@ pub struct EnvInfo {
     pub cachebench_version: Option<String>,
     /// Commit cachebench was built from (`git rev-parse HEAD` at build time).
     pub cachebench_commit: Option<String>,
-    /// SHA-256 of the scenario file, hex.
+    /// SHA-256 of the scenario file, hex; for a run given by flags only, of the
+    /// resolved `scenario.toml` cachebench wrote to OUT.
     pub scenario_sha256: Option<String>,
     pub docker_cli_version: Option<String>,
     pub engine_version: Option<String>,
     pub buildx_version: Option<String>,
     pub buildkit_version: Option<String>,
+    /// Where `buildkit_version` comes from when the builder reports no real version
+    /// (the docker driver's BuildKit, built into a distribution's dockerd, says
+    /// `v0.0.0+unknown`): then `buildkit_version` names the engine it is part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buildkit_version_note: Option<String>,
     pub containerd_version: Option<String>,
     /// BuildKit driver of the builder (`docker`, `docker-container`, …).
     pub driver: Option<String>,

@@ -58,6 +58,12 @@ impl Session {
         let mut bootstrap: Option<Bootstrap> = None;
         for c in &cmds {
             let role = c.role.name();
+            match (&c.role, &target.builder) {
+                (Role::BuilderCreate, Some(name)) => {
+                    self.stage.now(&format!("creating builder {name}"))
+                }
+                _ => self.stage.now(&format!("measured {role}")),
+            }
             let (o, timeline) = if c.role == Role::BuilderCreate {
                 let mut p = BootstrapParser::default();
                 let o = self.exec_into(c, log, deadline, &mut p).await;

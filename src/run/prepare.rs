@@ -38,6 +38,7 @@ impl Session {
         self.keep(t);
 
         if cell.state == State::Cold {
+            self.stage.now("emptying local state");
             let _ = writeln!(log, "== prepare: empty local state ==");
             let r = self.empty_local().await;
             self.journal_to(log);
@@ -58,6 +59,7 @@ impl Session {
         match cell.state {
             State::WarmLocal => {
                 if cell.strategy == Strategy::LayerCache {
+                    self.stage.now("daemon restart, layer store kept");
                     let _ = writeln!(log, "== prepare: daemon restart, layer store kept ==");
                     let r = self.engine.restart_keep().await;
                     self.journal_to(log);
@@ -65,6 +67,7 @@ impl Session {
                 }
             }
             State::WarmRemote => {
+                self.stage.now("emptying local state, remote cache kept");
                 let _ = writeln!(log, "== prepare: empty local state, keep remote ==");
                 if let Some(name) = &t.builder {
                     self.remove_builder(name).await;
@@ -113,6 +116,8 @@ impl Session {
         use std::io::Write;
         let _ = writeln!(log, "== prepare: warming build ==");
         if let Some(name) = &t.builder {
+            self.stage
+                .now(&format!("creating builder {name} for the warming build"));
             self.remove_builder(name).await;
             let c =
                 builder::create_command(name, &self.opts.buildkit_image, &self.buildkitd_config);
@@ -124,6 +129,7 @@ impl Session {
                 ));
             }
         }
+        self.stage.now("warming build");
         for c in strategy::commands(cell.strategy, t) {
             let o = self.exec(&c, log, deadline).await;
             if !o.success() {

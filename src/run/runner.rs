@@ -25,6 +25,9 @@ pub struct Session {
     pub opts: Options,
     pub engine: Engine,
     pub registry: Registry,
+    /// cachebench's own registry serving base images when `registry` is one given
+    /// with `--registry` (see [`crate::run::daemons`]).
+    pub mirror: Option<Registry>,
     /// The results folder.
     pub out: PathBuf,
     /// cachebench's scratch folder for this matrix (workspaces, cache folders).
@@ -56,6 +59,8 @@ pub struct Session {
     /// State changes cachebench made itself (not through the engine), for the
     /// run's log, beside the engine's journal.
     journal: Vec<String>,
+    /// What the running run does now, on the matrix's bar.
+    pub(crate) stage: crate::run::progress::Stage,
 }
 
 impl Session {
@@ -82,6 +87,7 @@ impl Session {
             opts,
             engine,
             registry,
+            mirror: None,
             out,
             work,
             run_id,
@@ -94,6 +100,7 @@ impl Session {
             engine_fresh: true,
             kept: Vec::new(),
             journal: Vec::new(),
+            stage: Default::default(),
         })
     }
 
@@ -191,6 +198,7 @@ impl Session {
             rec.status,
             rec.wall_ms.unwrap_or(0)
         );
+        self.stage.now("cleanup");
         self.cleanup_run(&target, cell.state).await;
         let _ = writeln!(log, "== cleanup ==");
         self.journal_to(&mut log);

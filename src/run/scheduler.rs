@@ -2,7 +2,8 @@
 //! by group ([`crate::run::rounds`]: store × builder × state), each group in rounds
 //! (warm-up rounds, then measured rounds, each in a seeded shuffled order), each
 //! cell's runs forming a warm chain ([`crate::run::chain`]); applies the failure
-//! policy, restarts a dead engine once, writes every record as soon as its run ends,
+//! policy, restarts a dead engine or registry of cachebench's once (a run that
+//! failed while the registry was gone names it), writes every record as soon as its run ends,
 //! and shows progress with an ETA from measured times ([`crate::run::eta`]). With
 //! `--reps auto` a group's cells of one change stop as soon as the stop rule
 //! settles them ([`crate::run::adaptive_reps`]). Setup and teardown are
@@ -128,6 +129,9 @@ pub async fn run_matrix<E: CellExecutor>(
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // Ticks on its own: a warming build of a minute still shows time passing.
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    exec.attach_progress(&bar);
     let mut w = Walk {
         exec,
         cells,
@@ -277,6 +281,7 @@ impl<E: CellExecutor> Walk<'_, E> {
                 r.shuffle_seed = Some(self.schedule.seed);
                 if ran {
                     r.warmed_by = warmed_by;
+                    self.blame_a_dead_registry(&mut r).await;
                 }
                 chain.after(&r, ran);
                 self.chained[i] = self.schedule.chains
@@ -330,6 +335,21 @@ impl<E: CellExecutor> Walk<'_, E> {
             self.stopping.extend(s.finish());
         }
         Ok(flow)
+    }
+
+    /// A run that failed while cachebench's own registry was not answering says
+    /// so, naming it (buildx only says `connection refused`); the registry is
+    /// restarted after the record is written ([`EngineWatch::after_run`]).
+    async fn blame_a_dead_registry(&mut self, r: &mut RunRecord) {
+        if matches!(r.status, RunStatus::Failed | RunStatus::Timeout)
+            && !self.exec.registry_answers().await
+        {
+            r.reason = format!(
+                "{}; {} was not answering when the run ended",
+                r.reason,
+                self.exec.registry_name()
+            );
+        }
     }
 
     /// Counts one run of cell `i` as done (run, skipped or resumed) on the bar.

@@ -2,7 +2,9 @@
 //! the one given), the engine (cachebench's own dockerd, or `--docker-host`), base
 //! images seeded offline ([`crate::run::base_images`]), the egress probe and the BuildKit
 //! image; then the [`Session`] over them. Teardown stops only what cachebench
-//! started and removes only the tags and images this run made.
+//! started and removes only the tags and images this run made. The work folder
+//! (and a local-cache folder elsewhere) is 0700 ([`private`]); who may connect to
+//! cachebench's registry is [`crate::infra::registry::guard`].
 
 use crate::config::matrix::BuilderKind;
 use crate::config::options::Options;
@@ -12,6 +14,7 @@ use crate::infra::process;
 use crate::infra::registry::Registry;
 use crate::plan::cells::Facts;
 use crate::run::base_images::{buildkit_image, seed, seed_from_external};
+use crate::run::progress::spinner;
 use crate::run::results_folder::workload_id;
 use crate::run::runner::Session;
 use std::path::Path;
@@ -21,8 +24,6 @@ use tokio::sync::watch;
 /// Everything set up for a matrix, torn down by [`Setup::teardown`].
 pub struct Setup {
     pub session: Session,
-    /// The registry that serves base images to cachebench's engine (its own).
-    pub mirror: Option<Registry>,
     pub work: tempfile::TempDir,
     pub facts: Facts,
     /// The BuildKit image docker-container builders run (resolved from
@@ -34,6 +35,14 @@ pub struct Setup {
     pub probe: crate::infra::egress_probe::ProbeResult,
     /// The lock on `work` that tells `cachebench clean` this run is alive.
     _claim: crate::infra::leftovers::Claim,
+}
+
+/// The mode of cachebench's folders (the work folder, a local-cache folder
+/// elsewhere): 0700, only their owner may enter them. OUT is the user's and keeps
+/// the user's umask.
+pub fn private() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o700)
 }
 
 /// Environment variable naming the folder local-cache exports go to (default: the
@@ -64,8 +73,11 @@ pub async fn setup(
     if opts.docker_host.is_none() {
         Engine::can_own()?;
     }
+    // Only its owner may read it: the copy of the project, the engine's data-root
+    // and the registry's blobs are in it.
     let work = tempfile::Builder::new()
         .prefix("cachebench-")
+        .permissions(private())
         .tempdir()
         .map_err(|e| {
             Error::Internal(anyhow::anyhow!("failed to create a temporary folder: {e}"))
@@ -145,11 +157,12 @@ async fn start_parts(
     let claim = crate::infra::leftovers::Claim::take(work.path()).map_err(Error::Internal)?;
     // Registry: our own whenever we need a mirror (own engine) or no --registry.
     if opts.registry.is_none() || opts.docker_host.is_none() {
-        started.registry = Some(
-            Registry::start_owned(&work.path().join("registry"))
-                .await
-                .map_err(|e| Error::missing(format!("failed to start the registry: {e:#}")))?,
-        );
+        let sp = spinner("starting cachebench's registry");
+        let reg = Registry::start_owned(&work.path().join("registry"))
+            .await
+            .map_err(|e| Error::missing(format!("failed to start the registry: {e:#}")))?;
+        sp.done(&format!("registry up on {}", reg.host));
+        started.registry = Some(reg);
     }
     let mirror_host = started.registry.as_ref().map(|r| r.host.clone());
     if let Some(o) = started.registry.as_ref().and_then(|r| r.owned.as_ref()) {
@@ -175,14 +188,24 @@ async fn start_parts(
                 .first()
                 .copied()
                 .unwrap_or(crate::config::matrix::ImageStore::Containerd);
-            Engine::start_owned(
+            let sp = spinner("starting cachebench's engine (its bridge, containerd, dockerd)");
+            let e = Engine::start_owned(
                 &work.path().join("engine"),
                 mirror_host.clone(),
                 insecure,
                 store,
             )
             .await
-            .map_err(|e| Error::Missing(format!("{e:#}")))?
+            .map_err(|e| Error::Missing(format!("{e:#}")))?;
+            let bridge = e
+                .owned
+                .as_ref()
+                .map(|o| o.bridge.name.clone())
+                .unwrap_or_default();
+            sp.done(&format!(
+                "engine up: containerd and dockerd ({store} image store) on bridge {bridge}"
+            ));
+            e
         }
     };
     let engine = &*started.engine.insert(engine);
@@ -210,7 +233,12 @@ async fn start_parts(
     let own_registry = started.registry.as_ref();
     if engine.is_owned() {
         let reg = own_registry.expect("own registry with own engine");
-        for img in &opts.seed_images {
+        let n = opts.seed_images.len();
+        for (i, img) in opts.seed_images.iter().enumerate() {
+            let of = format!("{}/{n}", i + 1);
+            let sp = spinner(&format!(
+                "seeding base image {img} ({of}): docker save | docker load, push to cachebench's registry"
+            ));
             seed(engine, reg, img, &mut cancel).await.map_err(|e| {
                 if e.is::<process::output::Interrupted>() || interrupted(&cancel) {
                     return interrupted_setup();
@@ -220,20 +248,34 @@ async fn start_parts(
                      imports local/busybox:latest into the host engine; give --seed-image NAME for your own base images"
                 ))
             })?;
+            sp.done(&format!("seeded base image {img} ({of})"));
         }
     }
     if interrupted(&cancel) {
         return Err(interrupted_setup());
     }
-    let probe = crate::infra::egress_probe::run(engine, opts.egress_probe.as_deref()).await;
+    let sp = spinner("egress probe: can builds on the engine download?");
+    let probe =
+        crate::infra::egress_probe::run(engine, opts.egress_probe.as_deref(), &opts.seed_images)
+            .await;
+    drop(sp);
+    eprintln!(
+        "{}",
+        crate::infra::egress_probe::say(&probe, opts.egress_probe.as_deref(), &engine.host)
+    );
     let mut opts = opts.clone();
     let mut buildkit = None;
     if opts.builders.contains(&BuilderKind::DockerContainer) {
         if let (false, Some(reg)) = (engine.is_owned(), own_registry) {
             seed_from_external(engine, reg, &opts.seed_images).await;
         }
+        let sp = spinner("resolving the BuildKit image of docker-container builders");
         match buildkit_image(engine, own_registry, &opts.buildkit_image, &mut cancel).await {
             Ok(r) => {
+                sp.done(&format!(
+                    "BuildKit image {} for docker-container builders",
+                    r.image
+                ));
                 opts.buildkit_image = r.image.clone();
                 buildkit = Some(r);
             }
@@ -280,6 +322,7 @@ fn finish_setup(
         Some(d) if !d.is_empty() => Some(
             tempfile::Builder::new()
                 .prefix("cachebench-cache-")
+                .permissions(private())
                 .tempdir_in(&d)
                 .map_err(|e| {
                     Error::usage(format!(
@@ -305,9 +348,10 @@ fn finish_setup(
         crate::infra::leftovers::note_cache_dir(d.path());
         session.cache_root = d.path().to_path_buf();
     }
+    // The registry that serves base images beside one given with --registry.
+    session.mirror = mirror;
     Ok(Setup {
         session,
-        mirror,
         work,
         facts,
         buildkit,
@@ -317,64 +361,4 @@ fn finish_setup(
     })
 }
 
-impl Setup {
-    /// Stops what cachebench started and removes its temporary folders.
-    pub async fn teardown(mut self) {
-        self.remove_run_artefacts().await;
-        self.session.engine.shutdown().await;
-        self.session.registry.stop().await;
-        if let Some(m) = self.mirror.as_mut() {
-            m.stop().await;
-        }
-        if let Some(d) = self.cache_dir.take() {
-            let _ = d.close();
-        }
-        // Mounts left by a killed engine are detached first.
-        process::groups::remove_tree(self.work.path());
-    }
-}
-
-impl Setup {
-    /// On an engine or registry cachebench does not own: finds the images this run
-    /// tagged (`REPOSITORY:RUNID-…`, failed runs included) so the engine's shutdown
-    /// removes them, and deletes this run's tags from the registry.
-    async fn remove_run_artefacts(&mut self) {
-        let prefix = format!("{}-", self.session.run_id);
-        if !self.session.engine.is_owned() {
-            let mine = format!("{}:{prefix}", self.session.registry.repository);
-            if let Ok(list) = self
-                .session
-                .engine
-                .docker(
-                    &["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-                    Duration::from_secs(60),
-                )
-                .await
-            {
-                for image in list.lines().map(str::trim).filter(|l| l.starts_with(&mine)) {
-                    self.session.engine.note_tag(image);
-                }
-            }
-        }
-        if self.session.registry.owned.is_none() {
-            match self.session.registry.delete_run_tags(&prefix).await {
-                Ok(c) => {
-                    if !c.deleted.is_empty() {
-                        eprintln!(
-                            "cachebench: deleted this run's {} tag(s) from {}",
-                            c.deleted.len(),
-                            self.session.registry.repository
-                        );
-                    }
-                    for k in c.kept.iter().chain(&c.failed) {
-                        eprintln!("cachebench: warning: registry tag left: {k}");
-                    }
-                }
-                Err(e) => eprintln!(
-                    "cachebench: warning: {}",
-                    crate::records::redact::text(&format!("{e:#}"))
-                ),
-            }
-        }
-    }
-}
+mod teardown;

@@ -1,67 +1,74 @@
 //! The readable transcript of a run, `logs/<cell>-rep-<n>.txt`, written beside its
 //! raw log (`.log`, kept as it is). The raw log holds every command's output as it
 //! streamed, with `--progress=rawjson` objects whose step output is base64; the
-//! transcript gives, for each command, its argv, then each build step: name,
-//! status (cached, ran, error), duration and its decoded output lines; and the
-//! preparation commands and state changes (prune, image removal, engine
-//! reset/restart, builder removal) with their times, as the runner logged them.
+//! transcript reads like the build's own plain progress: for each command, its
+//! argv, then each build step in the order it started (as the record lists
+//! steps), with its status (`CACHED`, ran, error), its time exactly as the record
+//! counts it ([`crate::phases::rawjson::vertices`]: a cached step reported more
+//! than once counts every report, and the transcript says how many), and its
+//! output as whole lines in the order they came (BuildKit sends output in
+//! fragments that need not end at a line); and the preparation commands and state
+//! changes (prune, image removal, engine reset/restart, builder removal) with
+//! their times, as the runner logged them.
 
+use crate::phases::rawjson::RawJsonParser;
+use crate::phases::timeline::BuildOutputParser;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// One vertex's output, joined into whole lines.
 #[derive(Debug, Default)]
-struct Step {
-    name: String,
-    started: Option<chrono::DateTime<chrono::FixedOffset>>,
-    completed: Option<chrono::DateTime<chrono::FixedOffset>>,
-    cached: bool,
-    error: Option<String>,
-    output: Vec<String>,
+struct Output {
+    lines: Vec<String>,
+    /// The end of the last fragment, not yet ended by a newline.
+    partial: String,
+}
+
+impl Output {
+    /// Appends a fragment: complete lines are kept; a carriage return without a
+    /// newline rewrites the line, as a terminal shows it.
+    fn push(&mut self, fragment: &str) {
+        self.partial.push_str(fragment);
+        while let Some(i) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=i).collect();
+            self.keep(&line[..i]);
+        }
+    }
+
+    fn keep(&mut self, line: &str) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let shown = line.rsplit('\r').next().unwrap_or(line).trim_end();
+        if !shown.trim().is_empty() {
+            self.lines.push(shown.to_string());
+        }
+    }
+
+    fn finish(&mut self) {
+        let rest = std::mem::take(&mut self.partial);
+        self.keep(&rest);
+    }
 }
 
 /// One command's block of the raw log.
 #[derive(Debug, Default)]
 struct Block {
-    steps: Vec<Step>,
-    by_digest: HashMap<String, usize>,
+    /// The record's own parser: the steps, their order and times.
+    parser: RawJsonParser,
+    output: HashMap<String, Output>,
     /// The pretty-printed JSON object being read.
     json: Option<String>,
 }
 
 impl Block {
-    fn step(&mut self, digest: &str) -> &mut Step {
-        let i = *self.by_digest.entry(digest.to_string()).or_insert_with(|| {
-            self.steps.push(Step::default());
-            self.steps.len() - 1
-        });
-        &mut self.steps[i]
+    /// One line of a JSON object (or a plain line) for the parser.
+    fn feed(&mut self, text: &str) {
+        self.parser
+            .feed(text, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
     }
 
-    fn apply(&mut self, v: &serde_json::Value) {
-        let ts = |x: &serde_json::Value| {
-            x.as_str()
-                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        };
-        for vx in v["vertexes"].as_array().into_iter().flatten() {
-            let Some(d) = vx["digest"].as_str() else {
-                continue;
-            };
-            let st = self.step(d);
-            if let Some(n) = vx["name"].as_str() {
-                st.name = n.to_string();
-            }
-            st.cached |= vx["cached"].as_bool().unwrap_or(false);
-            if let Some(s) = ts(&vx["started"]) {
-                st.started = Some(s);
-            }
-            if let Some(c) = ts(&vx["completed"]) {
-                st.completed = Some(c);
-            }
-            if let Some(e) = vx["error"].as_str().filter(|e| !e.is_empty()) {
-                st.error = Some(e.to_string());
-            }
-        }
+    /// The step output of a whole JSON object.
+    fn apply_logs(&mut self, v: &serde_json::Value) {
         for l in v["logs"].as_array().into_iter().flatten() {
             let (Some(d), Some(data)) = (l["vertex"].as_str(), l["data"].as_str()) else {
                 continue;
@@ -69,43 +76,38 @@ impl Block {
             let Some(bytes) = crate::infra::network::diagnose::base64_decode(data) else {
                 continue;
             };
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            let st = self.step(d);
-            st.output.extend(
-                text.split(['\n', '\r'])
-                    .map(str::trim_end)
-                    .filter(|x| !x.trim().is_empty())
-                    .map(str::to_string),
-            );
+            self.output
+                .entry(d.to_string())
+                .or_default()
+                .push(&String::from_utf8_lossy(&bytes));
         }
     }
 
-    fn render(&self, out: &mut String) {
-        for s in &self.steps {
-            let status = if s.error.is_some() {
+    fn render(mut self, out: &mut String) {
+        for v in self.parser.vertices() {
+            let status = if v.error.is_some() {
                 "error"
-            } else if s.cached {
-                "cached"
-            } else if s.completed.is_some() {
+            } else if v.cached {
+                "CACHED"
+            } else if v.completed {
                 "ran"
             } else {
                 "not finished"
             };
-            let dur = match (s.started, s.completed) {
-                (Some(a), Some(b)) => {
-                    format!(
-                        ", {:.3}s",
-                        (b - a).num_microseconds().unwrap_or(0) as f64 / 1e6
-                    )
-                }
-                _ => String::new(),
+            let dur = match v.duration_ms {
+                Some(ms) if v.runs > 1 => format!(", {:.3}s ({} runs)", ms as f64 / 1e3, v.runs),
+                Some(ms) => format!(", {:.3}s", ms as f64 / 1e3),
+                None => String::new(),
             };
-            let _ = writeln!(out, "  step {}: {status}{dur}", s.name);
-            if let Some(e) = &s.error {
+            let _ = writeln!(out, "  step {}: {status}{dur}", v.name);
+            if let Some(e) = &v.error {
                 let _ = writeln!(out, "    error: {e}");
             }
-            for l in &s.output {
-                let _ = writeln!(out, "    | {l}");
+            if let Some(mut o) = self.output.remove(&v.digest) {
+                o.finish();
+                for l in &o.lines {
+                    let _ = writeln!(out, "    | {l}");
+                }
             }
         }
     }
@@ -158,15 +160,20 @@ pub fn render(raw: &str) -> String {
             Some(j) => {
                 j.push_str(text);
                 j.push('\n');
+                b.feed(text);
                 if text == "}" {
                     let j = b.json.take().unwrap_or_default();
                     if let Ok(v) = serde_json::from_str::<serde_json::Value>(&j) {
-                        b.apply(&v);
+                        b.apply_logs(&v);
                     }
                 }
             }
-            None if text == "{" => b.json = Some("{\n".into()),
+            None if text == "{" => {
+                b.json = Some("{\n".into());
+                b.feed(text);
+            }
             None => {
+                b.feed(text);
                 let _ = writeln!(out, "  {secs:>9} {text}");
             }
         }
@@ -191,56 +198,4 @@ pub fn write_beside(log: &Path) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn as_log(fixture: &str) -> String {
-        let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/rawjson")
-                .join(fixture),
-        )
-        .unwrap();
-        let mut log =
-            String::from("== measured run ==\n$ docker buildx build --progress=rawjson .\n");
-        for l in text.lines() {
-            log.push_str(&format!("    0.100 {l}\n"));
-        }
-        log.push_str("cachebench: Exited(1) in 1.000s\n");
-        log
-    }
-
-    #[test]
-    fn a_failed_steps_output_is_decoded() {
-        let t = render(&as_log("failing-run.txt"));
-        assert!(t.starts_with("== measured run =="), "{t}");
-        assert!(
-            t.contains("$ docker buildx build --progress=rawjson ."),
-            "{t}"
-        );
-        assert!(!t.contains("\"data\""), "raw base64 left: {t}");
-        let step = t
-            .lines()
-            .find(|l| l.starts_with("  step ") && l.contains(": error"))
-            .unwrap_or_else(|| panic!("no failed step in {t}"));
-        assert!(step.contains("RUN"), "{step}");
-        assert!(t.contains("    error: "), "{t}");
-        assert!(t.contains("    | "), "no decoded output in {t}");
-        assert!(t.contains("  result: Exited(1)"), "{t}");
-    }
-
-    #[test]
-    fn cached_steps_and_plain_lines() {
-        let raw = "== prepare: empty local state ==\n\
-            cachebench: 10:00:00.000 $ docker buildx prune --all --force (ok, 0.200s)\n\
-            $ docker build .\n    0.010 Step 1/2 : FROM x\n    0.020 [stdout]  ---> Using cache\n\
-            cachebench: Exited(0) in 0.100s\n";
-        let t = render(raw);
-        assert!(
-            t.contains("  10:00:00.000 $ docker buildx prune --all --force (ok, 0.200s)"),
-            "{t}"
-        );
-        assert!(t.contains("      0.010 Step 1/2 : FROM x"), "{t}");
-        assert!(t.contains("  result: Exited(0)"), "{t}");
-    }
-}
+mod tests;

@@ -93,6 +93,19 @@ pub(super) fn remove_one(dir: &Path, m: &Manifest, dry_run: bool, report: &mut S
             }
         }
     }
+    // The rule closing its registry to other users.
+    let guarded = crate::infra::registry::guard::tagged_rules()
+        .into_iter()
+        .filter(|(d, _)| d.starts_with(dir))
+        .count();
+    if guarded > 0 {
+        report.removed.push(format!(
+            "{verb}: the firewall rule closing its registry to other users {of}"
+        ));
+        if !dry_run {
+            crate::infra::registry::guard::remove_within(dir);
+        }
+    }
     if let Some(c) = m.cache_dir.as_deref().filter(|c| {
         c.file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with("cachebench-cache-"))

@@ -153,7 +153,7 @@ pub fn parse_tagged(table: &'static str, text: &str) -> Vec<TaggedRule> {
 }
 
 /// Splits an `iptables -S` line into arguments (double quotes group, `\"` escapes).
-fn split_quoted(line: &str) -> Vec<String> {
+pub fn split_quoted(line: &str) -> Vec<String> {
     let mut out = vec![];
     let mut cur = String::new();
     let (mut quoted, mut any, mut chars) = (false, false, line.chars());

@@ -45,11 +45,39 @@ pub async fn cancelled(cancel: &mut watch::Receiver<bool>) {
     }
 }
 
+/// How a command that ran to its end ended: its status and whole output.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a short helper command to its end, as [`output`] does, and returns how it
+/// ended whatever its status; the error is only a failure to start it or the
+/// deadline (its process group killed).
+pub async fn finished(spec: &Spec, timeout: Duration) -> anyhow::Result<Finished> {
+    finished_until(spec, timeout, None).await
+}
+
 async fn output_until(
     spec: &Spec,
     timeout: Duration,
     cancel: Option<&mut watch::Receiver<bool>>,
 ) -> anyhow::Result<String> {
+    let out = finished_until(spec, timeout, cancel).await?;
+    if !out.status.success() {
+        let lines = last_lines(&out.stderr, TAIL_LINES);
+        anyhow::bail!("`{}` {}{}", spec.display(), out.status, frame(&lines));
+    }
+    Ok(out.stdout)
+}
+
+async fn finished_until(
+    spec: &Spec,
+    timeout: Duration,
+    cancel: Option<&mut watch::Receiver<bool>>,
+) -> anyhow::Result<Finished> {
     let mut cmd = spec.command();
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd
@@ -86,9 +114,9 @@ async fn output_until(
             )
         }
     };
-    if !out.status.success() {
-        let lines = last_lines(&String::from_utf8_lossy(&out.stderr), TAIL_LINES);
-        anyhow::bail!("`{}` {}{}", spec.display(), out.status, frame(&lines));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(Finished {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
 }

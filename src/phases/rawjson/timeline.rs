@@ -47,12 +47,7 @@ fn vertices(
     let mut vphase: Vec<VertexPhase> = Vec::with_capacity(vertices.len());
     let mut steps: Vec<(Ns, StepRecord)> = Vec::new();
     for v in vertices {
-        let spans = union(
-            v.runs
-                .iter()
-                .map(|(s, e)| (*s, e.unwrap_or(close)))
-                .collect(),
-        );
+        let spans = run_spans(v, close);
         let dur: Ns = spans.iter().map(|(s, e)| e - s).sum();
         let class = classify_vertex(&v.name);
         let phase = match class {
@@ -87,6 +82,18 @@ fn vertices(
     steps.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
     t.steps = steps.into_iter().map(|(_, s)| s).collect();
     vphase
+}
+
+/// The spans a vertex ran, merged (a cached step is reported started and completed
+/// more than once: each time counts, an overlap once); an open run ends at `close`.
+/// The one definition of a vertex's time, for the record and the transcript.
+pub(super) fn run_spans(v: &VertexState, close: Ns) -> Vec<(Ns, Ns)> {
+    union(
+        v.runs
+            .iter()
+            .map(|(s, e)| (*s, e.unwrap_or(close)))
+            .collect(),
+    )
 }
 
 /// Keeps the first error, unless it is a `context canceled` and a real one comes.

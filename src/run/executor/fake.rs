@@ -1,7 +1,9 @@
 //! A scripted [`CellExecutor`] for tests, without Docker: per (cell, rep, kind) it
 //! returns an ok, failed, timed-out, interrupted or state-check-failed record with a
 //! given wall time and reason; it can report the engine dead after given runs, fail
-//! a revive, raise an interruption signal at a given run, and note how many records
+//! a revive, kill cachebench's own registry during given runs (those and every run
+//! until it is revived fail with `connection refused`, as buildx says it), fail
+//! its restart, raise an interruption signal at a given run, and note how many records
 //! the results folder held when each run started. It keeps what the loop asked of
 //! it: every run with its [`RunPlan`] (so tests see which runs warmed with a build
 //! of their own and which stood on a chain), and the groups begun and ended.
@@ -80,6 +82,10 @@ pub struct FakeExecutor {
     /// stops answering until revived.
     dies_after: Vec<usize>,
     revive_error: Option<String>,
+    /// Ordinals of runs during which cachebench's own registry dies.
+    registry_dies_during: Vec<usize>,
+    registry_revive_error: Option<String>,
+    registry_alive: bool,
     /// At this ordinal the signal is raised and the run ends interrupted.
     interrupt: Option<(usize, i32, watch::Sender<Option<i32>>)>,
     /// When set, `runs.jsonl` of this folder is counted as each run starts.
@@ -96,8 +102,15 @@ pub struct FakeExecutor {
     /// How many records `runs.jsonl` held as each run started (with `watch_out`).
     pub records_at_start: Vec<usize>,
     pub revives: u32,
+    pub registry_revives: u32,
+    /// How many times the daemons' logs were kept.
+    pub logs_kept: u32,
     pub stores: Vec<ImageStore>,
 }
+
+/// What buildx says when cachebench's own registry is gone.
+pub const REGISTRY_REFUSED: &str =
+    "build exited with code 1: dial tcp 127.0.0.1:40123: connect: connection refused";
 
 impl FakeExecutor {
     pub fn new(warmup: u32, reps: u32) -> FakeExecutor {
@@ -109,6 +122,9 @@ impl FakeExecutor {
             walls: HashMap::new(),
             dies_after: vec![],
             revive_error: None,
+            registry_dies_during: vec![],
+            registry_revive_error: None,
+            registry_alive: true,
             interrupt: None,
             watch_out: None,
             alive: true,
@@ -118,6 +134,8 @@ impl FakeExecutor {
             ended: 0,
             records_at_start: vec![],
             revives: 0,
+            registry_revives: 0,
+            logs_kept: 0,
             stores: vec![],
         }
     }
@@ -144,6 +162,18 @@ impl FakeExecutor {
     /// Every revive fails with `why`.
     pub fn revive_fails(mut self, why: &str) -> FakeExecutor {
         self.revive_error = Some(why.into());
+        self
+    }
+
+    /// cachebench's own registry dies during the `n`th run (1-based).
+    pub fn registry_dies_during(mut self, n: usize) -> FakeExecutor {
+        self.registry_dies_during.push(n);
+        self
+    }
+
+    /// Every restart of the registry fails with `why`.
+    pub fn registry_revive_fails(mut self, why: &str) -> FakeExecutor {
+        self.registry_revive_error = Some(why.into());
         self
     }
 
@@ -255,6 +285,12 @@ impl CellExecutor for FakeExecutor {
                 );
             }
         }
+        if self.registry_dies_during.contains(&n) {
+            self.registry_alive = false;
+        }
+        if !self.registry_alive {
+            return self.record(cell, rep, kind, &Step::failed(REGISTRY_REFUSED, 200));
+        }
         let step = self
             .script
             .get(&(cell.key().to_string(), rep, kind))
@@ -291,6 +327,30 @@ impl CellExecutor for FakeExecutor {
                 Ok(())
             }
         }
+    }
+
+    async fn registry_answers(&mut self) -> bool {
+        self.registry_alive
+    }
+
+    async fn revive_registry(&mut self) -> anyhow::Result<()> {
+        self.registry_revives += 1;
+        match &self.registry_revive_error {
+            Some(why) => Err(anyhow::anyhow!("{why}")),
+            None => {
+                self.registry_alive = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn registry_name(&self) -> String {
+        crate::run::daemons::registry_name("127.0.0.1:40123", Path::new("/out"))
+    }
+
+    fn keep_daemon_logs(&mut self) -> Vec<PathBuf> {
+        self.logs_kept += 1;
+        vec![PathBuf::from("/out/logs/registry.log")]
     }
 }
 
