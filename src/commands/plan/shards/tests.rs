@@ -181,6 +181,18 @@ fn the_codebuild_batch_is_a_build_list_codebuild_takes() {
         s.hash.as_str()
     );
     assert_eq!(list[1]["ignore-failure"], false);
+    // A hash that reads as a number in YAML is still a string there.
+    let mut numeric = s.clone();
+    for hash in ["1234567890123456", "12e4567890123456", "0000000000000000"] {
+        numeric.hash = hash.into();
+        let yaml = serde_norway::to_string(&numeric.codebuild_batch("b.yml")).unwrap();
+        let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+        assert_valid(&schema("codebuild-batch"), &doc);
+        assert_eq!(
+            doc["batch"]["build-list"][0]["env"]["variables"]["CACHEBENCH_PLAN_HASH"],
+            hash
+        );
+    }
     // CodeBuild's identifier rules, as the schema states them.
     let v = schema("codebuild-batch");
     let with_id = |id: &str| serde_json::json!({"batch": {"build-list": [{"identifier": id, "buildspec": "b.yml", "env": {}, "ignore-failure": false}]}});
