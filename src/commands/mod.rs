@@ -8,6 +8,7 @@ pub mod clean;
 pub mod compare;
 pub mod dispatch;
 pub mod doctor;
+pub mod merge;
 pub mod plan;
 pub mod replay;
 pub mod report;

@@ -1,9 +1,10 @@
 //! `cachebench plan`: prints what each change does to which file, the cells, the
 //! commands of each run and how each state is prepared, how many builds the matrix
 //! runs and, from an earlier results folder, how long they take ([`estimate`]);
-//! runs nothing.
+//! with `--shard I/N` one part of the split, and with `--format gha-matrix|
+//! codebuild-batch` the shards as a CI system takes them ([`shards`]); runs nothing.
 
-use crate::config::cli::RunCmd;
+use crate::config::cli::{PlanCmd, PlanFormat};
 use crate::config::options::Options;
 use crate::error::{exit, Result};
 use crate::plan::strategy;
@@ -14,9 +15,16 @@ use crate::{
 };
 use std::path::Path;
 
-pub(crate) fn plan_cmd(c: &RunCmd, estimate_from: Option<&Path>) -> Result<i32> {
-    let recorded = estimate_from.map(recorded_in).transpose()?;
+pub(crate) fn plan_cmd(p: &PlanCmd) -> Result<i32> {
+    let (c, estimate_from) = (&p.run, p.estimate_from.as_deref());
+    let recorded = estimate_from
+        .map(|out| recorded_in(out, "--estimate-from"))
+        .transpose()?;
     let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    if p.format != PlanFormat::Text {
+        return print_shards(p, &opts);
+    }
+    let asked = shards::asked(&opts, &c.shard)?;
     if opts
         .builders
         .contains(&crate::config::matrix::BuilderKind::DockerContainer)
@@ -35,7 +43,11 @@ pub(crate) fn plan_cmd(c: &RunCmd, estimate_from: Option<&Path>) -> Result<i32> 
             Err(why) => println!("note: docker-container cells will be skipped: {why}"),
         }
     }
-    let cells = plan::cells::expand(&opts, &Facts::from_env());
+    let mut cells = plan::cells::expand(&opts, &Facts::from_env());
+    if let Some((spec, split)) = &asked {
+        println!("{}", split.header(*spec));
+        cells.retain(|cell| split.contains(*spec, cell));
+    }
     let measured = match &opts.auto {
         Some(a) => format!(
             "{} to {} measured runs (--reps auto: rounds until the stop rule settles each state)",
@@ -145,12 +157,45 @@ fn change_lines(opts: &Options) -> Vec<String> {
     lines
 }
 
-/// The records of an earlier results folder, for `--estimate-from`.
-fn recorded_in(out: &Path) -> Result<estimate::Recorded> {
+/// `plan --format gha-matrix|codebuild-batch`: the shards of `--shards N` (or
+/// of `--shard I/N`'s N).
+fn print_shards(p: &PlanCmd, opts: &Options) -> Result<i32> {
+    let from_shard = match &p.run.shard.shard {
+        Some(text) => Some(shards::parse_spec(text)?.count),
+        None => None,
+    };
+    let count = p.shards.or(from_shard).ok_or_else(|| {
+        crate::error::Error::usage(
+            "--format: gha-matrix and codebuild-batch list shards; give --shards N (how many)",
+        )
+    })?;
+    if count == 0 {
+        return Err(crate::error::Error::usage("--shards: 0 shards; give N ≥ 1"));
+    }
+    let split = shards::split(opts, count, p.run.shard.balance_from.as_deref(), "--shards")?;
+    let text = match p.format {
+        PlanFormat::GhaMatrix => serde_json::to_string(&split.gha_matrix()),
+        _ => {
+            let v = split.codebuild_batch(&p.buildspec);
+            println!(
+                "{}",
+                serde_norway::to_string(&v).map_err(|e| crate::error::Error::Internal(e.into()))?
+            );
+            return Ok(exit::OK);
+        }
+    }
+    .map_err(|e| crate::error::Error::Internal(e.into()))?;
+    println!("{text}");
+    Ok(exit::OK)
+}
+
+/// The records of an earlier results folder, for `flag` (`--estimate-from`,
+/// `--balance-from`).
+pub(crate) fn recorded_in(out: &Path, flag: &str) -> Result<estimate::Recorded> {
     let runs = out.join(crate::records::results_writer::RUNS_JSONL);
     if !runs.is_file() {
         return Err(crate::error::Error::usage(format!(
-            "--estimate-from {}: no runs.jsonl there; give a results folder written by `cachebench run`",
+            "{flag} {}: no runs.jsonl there; give a results folder written by `cachebench run`",
             out.display()
         )));
     }
@@ -259,6 +304,7 @@ fn prepare_text(cell: &plan::cells::Cell, external: bool) -> String {
 }
 
 pub mod estimate;
+pub mod shards;
 
 #[cfg(test)]
 mod tests;

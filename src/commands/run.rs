@@ -53,6 +53,15 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         None => Options::resolve(c.scenario.as_deref(), &c.args)?,
     };
     let resuming = opts.resume.is_some();
+    let mut shard_args = c.shard.clone();
+    if let (Some(out), None) = (&opts.resume, &shard_args.shard) {
+        // A resumed shard goes on with its own part of the same split.
+        if let Some(m) = crate::records::shard_manifest::read(out)? {
+            shard_args.shard = Some(m.shard);
+            shard_args.balance_from = m.balance.strip_prefix("from ").map(Into::into);
+        }
+    }
+    let shard = super::plan::shards::asked(&opts, &shard_args)?;
     let out = opts
         .resume
         .clone()
@@ -72,7 +81,13 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     let (sig_tx, sig_rx) = watch::channel(None::<i32>);
     install_signal_handler(cancel_tx, sig_tx)?;
 
+    let in_shard = |cells: &mut Vec<plan::cells::Cell>| {
+        if let Some((spec, split)) = &shard {
+            cells.retain(|cell| split.contains(*spec, cell));
+        }
+    };
     let mut cells = plan::cells::expand(&opts, &Facts::from_env());
+    in_shard(&mut cells);
     crate::infra::leftovers::sweep_before_run();
     let mut setup =
         match crate::run::setup::setup(&opts, plan::cells::needs_prune(&cells), &out, cancel_rx)
@@ -90,6 +105,20 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
             },
         };
     cells = plan::cells::expand(&opts, &setup.facts);
+    in_shard(&mut cells);
+    if let Some((spec, split)) = &shard {
+        let host = crate::records::environment::hostname().unwrap_or_else(|| "host".into());
+        let manifest = split.manifest(*spec, &opts, &host);
+        if let Err(e) = crate::records::shard_manifest::write(&out, &manifest) {
+            setup.teardown().await;
+            return Err(Error::Internal(anyhow::anyhow!(
+                "failed to write {}: {e}",
+                out.join(crate::records::shard_manifest::SHARD_JSON)
+                    .display()
+            )));
+        }
+        eprintln!("cachebench: {}", split.header(*spec));
+    }
 
     let scenario_toml = crate::records::redact::text(&resolved).into_owned();
     std::fs::write(out.join("scenario.toml"), scenario_toml.as_bytes()).map_err(|e| {

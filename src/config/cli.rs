@@ -48,6 +48,9 @@ pub enum Command {
     /// have used, and whether its verdicts agree. Reads OUT only (it may be read-only);
     /// --json PATH also writes the replay as JSON.
     Replay(ReplayCmd),
+    /// Merge the results folders of `run --shard I/N` into one results folder and
+    /// render its report (refuses shards of different plans, and duplicates).
+    Merge(MergeCmd),
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +59,34 @@ pub struct RunCmd {
     pub scenario: Option<PathBuf>,
     #[command(flatten)]
     pub args: RunArgs,
+    #[command(flatten)]
+    pub shard: ShardArgs,
+}
+
+/// Flags of `run` and `plan` that split the matrix into parts for separate machines.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ShardArgs {
+    /// Run (or plan) only part I of N of the matrix (e.g. 2/3); cells that depend on
+    /// each other stay in one part (see docs/shards.md).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Balance the parts by the median time per cell an earlier results folder
+    /// recorded [default: the static estimate, every build counted alike]; give the
+    /// same folder to every part and to `plan`.
+    #[arg(long, value_name = "OUT")]
+    pub balance_from: Option<PathBuf>,
+}
+
+/// What `plan` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// The cells, commands and cost, for people.
+    #[default]
+    Text,
+    /// The JSON a GitHub Actions `strategy.matrix` takes: one `include` entry per shard.
+    GhaMatrix,
+    /// A CodeBuild `batch: build-list:` (YAML): one build per shard.
+    CodebuildBatch,
 }
 
 /// `plan`: the flags of `run`, and where to take expected times from.
@@ -67,6 +98,31 @@ pub struct PlanCmd {
     /// (per cell; the median over all its cells for a cell it has no record of).
     #[arg(long, value_name = "OUT")]
     pub estimate_from: Option<PathBuf>,
+    /// Output: text, or the shards of --shards N as a GitHub Actions matrix or a
+    /// CodeBuild batch build-list.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text, value_name = "FORMAT")]
+    pub format: PlanFormat,
+    /// How many shards --format gha-matrix|codebuild-batch lists.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// The buildspec each build of --format codebuild-batch runs.
+    #[arg(
+        long,
+        default_value = "ci/codebuild/buildspec.yml",
+        value_name = "PATH"
+    )]
+    pub buildspec: String,
+}
+
+/// `merge`: shard results folders into one.
+#[derive(Debug, Args)]
+pub struct MergeCmd {
+    /// Results folders written by `cachebench run --shard I/N`, one per shard.
+    #[arg(required = true, value_name = "OUT")]
+    pub shards: Vec<PathBuf>,
+    /// The merged results folder (must not hold runs yet).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Flags shared by `run` and `plan`.

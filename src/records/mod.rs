@@ -3,7 +3,8 @@
 //! out before anything is written) into [`results_writer`] (runs.jsonl and runs.csv,
 //! after every run); [`environment`] is env.json and [`stopping`] stopping.json;
 //! [`results_reader`] reads runs.jsonl back, tolerant of an interrupted last line,
-//! and [`resume`] continues an interrupted matrix from it.
+//! and [`resume`] continues an interrupted matrix from it; [`shard_manifest`] is the
+//! shard.json of a `run --shard I/N`.
 //!
 //! May import: config, plan (the layers are stated once, in the crate root).
 
@@ -14,4 +15,5 @@ pub mod report_settings;
 pub mod results_reader;
 pub mod results_writer;
 pub mod resume;
+pub mod shard_manifest;
 pub mod stopping;

@@ -205,6 +205,10 @@ pub struct RunRecord {
     /// comparison. Empty for warm cells (their change is `change`).
     #[serde(default)]
     pub stands_for: String,
+    /// The host that ran it: set by `cachebench merge` from the shard's
+    /// shard.json (runs.jsonl only; empty in a folder of one `run`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
     /// Per-step details (runs.jsonl only).
     #[serde(default)]
     pub step_details: Vec<StepRecord>,
@@ -258,6 +262,7 @@ impl RunRecord {
             order: None,
             shuffle_seed: None,
             warmed_by: String::new(),
+            host: String::new(),
             stands_for: cell.stands_for_text(),
             step_details: vec![],
             commands: vec![],

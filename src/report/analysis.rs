@@ -65,6 +65,10 @@ pub struct Analysis {
     /// The change mix the Decision weighs changes by.
     #[serde(skip)]
     pub change_mix: BTreeMap<String, f64>,
+    /// The host each cell ran on, in a folder `cachebench merge` wrote (records'
+    /// `host`); empty otherwise.
+    #[serde(skip)]
+    pub hosts: BTreeMap<CellKey, String>,
 }
 
 fn pos(v: &[String], s: &str) -> usize {
@@ -114,6 +118,7 @@ impl Analysis {
             stop_rule: stopped_by,
             reading: Some(settings.rule.clone()),
             change_mix: settings.change_mix.clone(),
+            hosts: BTreeMap::new(),
         };
         let mut keys: Vec<CellKey> = vec![];
         for r in records {
@@ -125,6 +130,9 @@ impl Analysis {
             push_unique(&mut a.changes, &r.change);
             push_unique(&mut a.image_stores, &r.image_store);
             let k = r.cell();
+            if !r.host.is_empty() {
+                a.hosts.insert(k.clone(), r.host.clone());
+            }
             if !keys.contains(&k) {
                 keys.push(k);
             }

@@ -16,6 +16,7 @@
 //! commit. A cold state makes the change irrelevant, so cold cells are matched by
 //! strategy, builder and store whatever their change, and pooled.
 
+pub mod hosts;
 pub mod local;
 pub mod markdown;
 pub mod mix;
@@ -164,8 +165,19 @@ pub fn margin_words(a: &Analysis) -> String {
 }
 
 impl Decision {
-    /// The Decision of an analysis.
+    /// The Decision of an analysis; of a merged folder whose cells ran on several
+    /// hosts, one per host, never comparing cells of different hosts
+    /// ([`crate::report::decision::hosts`]).
     pub fn from_analysis(a: &Analysis) -> Decision {
+        let hosts = crate::report::decision::hosts::hosts_of(a);
+        if hosts.len() > 1 {
+            return crate::report::decision::hosts::decision(a, &hosts);
+        }
+        Decision::from_one_host(a)
+    }
+
+    /// The Decision of cells measured on one host.
+    pub fn from_one_host(a: &Analysis) -> Decision {
         let mut situations = vec![];
         for kind in [SituationKind::EphemeralRunner, SituationKind::WarmHost] {
             let scopes = crate::report::decision::scopes::scopes(a, kind);

@@ -3,6 +3,7 @@
 
 pub mod benchmark_json;
 pub mod github_md;
+pub mod hosts;
 pub mod report_md;
 pub mod sections;
 pub mod summary_csv;

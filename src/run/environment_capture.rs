@@ -2,7 +2,8 @@
 //! captured from `docker version`, `docker info`, `docker buildx version`,
 //! `docker buildx inspect` and /proc. The process environment is never captured as a
 //! whole; only the CI provider's name is derived from `GITHUB_ACTIONS` /
-//! `CODEBUILD_BUILD_ID`. No token, password or credential is ever read or stored.
+//! `CODEBUILD_BUILD_ID`, and its job from a fixed list of its variables
+//! ([`crate::records::environment::CiInfo::detect`]). No token, password or credential is ever read or stored.
 //! Anything that cannot be found is `None`, never an error: the docker commands run
 //! concurrently, each under [`DOCKER_LIMIT`], as tokio children in their own
 //! process groups, so an engine that does not answer costs at most that long and
@@ -40,6 +41,8 @@ impl EnvInfo {
                 .map(|b| sha256_hex(&b)),
             registry_kind: registry_kind.map(str::to_string),
             ci_provider: ci_provider(|k| std::env::var_os(k).is_some()),
+            ci: crate::records::environment::CiInfo::detect(|k| std::env::var(k).ok()),
+            hostname: crate::records::environment::hostname(),
             ..EnvInfo::default()
         };
         let mut inspect = vec!["buildx", "inspect"];

@@ -19,6 +19,7 @@ mod network;
 mod privacy;
 mod registry_revival;
 mod secrets;
+mod shards;
 mod state;
 mod stores;
 

@@ -26,6 +26,7 @@ impl Exporter for MarkdownReport {
         sec::verdicts(&mut out, a);
         crate::report::repetitions::section(&mut out, data.stopping, "##");
         sec::warnings(&mut out, data);
+        crate::report::export::hosts::section(&mut out, data);
         out.push_str("## Results\n\n");
         sec::results_tables(&mut out, a, "###");
         let mut phases = String::new();

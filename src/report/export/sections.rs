@@ -307,7 +307,8 @@ pub fn environment(out: &mut String, data: &ReportData<'_>) -> Result<()> {
             let v = serde_json::to_value(e).map_err(anyhow::Error::from)?;
             out.push_str("| field | value |\n|---|---|\n");
             if let Some(obj) = v.as_object() {
-                for (k, val) in obj {
+                // A merged folder's hosts have a section of their own.
+                for (k, val) in obj.iter().filter(|(k, _)| *k != "hosts") {
                     let shown = match val {
                         serde_json::Value::Null => "unknown".to_string(),
                         serde_json::Value::String(s) => s.clone(),
