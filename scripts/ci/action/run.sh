@@ -4,7 +4,8 @@
 # Nothing here is evaluated by a shell: lists are split on spaces, commas and new
 # lines into array elements, and `args` is one argument per line.
 #
-# Writes to $GITHUB_OUTPUT: `results` (the results folder) and `exit-code`. Always
+# With INPUT_SUMMARY true, cachebench writes github.md (opening with the Decision)
+# to the job summary. Writes to $GITHUB_OUTPUT: `results` (the results folder) and `exit-code`. Always
 # exits 0 so that the report and the upload still run; the last step (finish.sh)
 # turns the exit code into the step's result.
 set -euo pipefail
@@ -106,8 +107,12 @@ printf 'results=%s\n' "$out" >>"$GITHUB_OUTPUT"
 printf 'cachebench'
 printf ' %q' "${args[@]}"
 printf '\n'
+# cachebench appends github.md to $GITHUB_STEP_SUMMARY itself; `summary: false`
+# keeps it out of the job summary.
+summary=()
+[ "${INPUT_SUMMARY:-true}" = true ] || summary=(env -u GITHUB_STEP_SUMMARY)
 code=0
-cachebench "${args[@]}" || code=$?
+"${summary[@]}" cachebench "${args[@]}" || code=$?
 printf 'exit-code=%s\n' "$code" >>"$GITHUB_OUTPUT"
 if [ "$code" != 0 ]; then
   printf '::warning title=cachebench::cachebench run exited %s (1: some runs failed; 2: bad input; 3: cachebench failed); the results folder is uploaded all the same\n' "$code"
