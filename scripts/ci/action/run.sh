@@ -48,7 +48,10 @@ if [ -z "${INPUT_BUILDERS:-}" ] && [ -z "$scenario" ]; then
 fi
 # A docker-container builder runs a BuildKit image; pull the one cachebench prefers
 # when the engine has none (a warning when it cannot).
-case " ${INPUT_BUILDERS//,/ } " in
+# With a scenario whose builders are not known here, pull it all the same.
+wants_buildkit=" ${INPUT_BUILDERS//,/ } "
+[ -n "${INPUT_BUILDERS:-}" ] || [ -z "$scenario" ] || wants_buildkit=" docker-container "
+case "$wants_buildkit" in
   *" docker-container "*)
     if [ -n "${INPUT_DOCKER_HOST:-}" ]; then
       buildkit=moby/buildkit:buildx-stable-1
