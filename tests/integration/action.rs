@@ -5,7 +5,7 @@
 //! action's default `docker-host`, so it holds the host lock.
 
 use crate::common::{
-    host::host_lock,
+    host::{host_docker_ok, host_lock},
     runs::{bin, repo},
     scratch::scratch,
 };
@@ -45,6 +45,8 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn the_action_runs_with_its_default_inputs_and_outputs_the_decision() {
     let _host = host_lock();
+    let images = || host_docker_ok(&["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]);
+    let images_before = images();
     let dir = scratch();
     let workspace = dir.path().join("workspace");
     copy_dir(&repo().join("dockerfiles/synthetic"), &workspace);
@@ -138,6 +140,13 @@ fn the_action_runs_with_its_default_inputs_and_outputs_the_decision() {
     assert_eq!(summary.trim_end(), github_md.trim_end());
     assert_eq!(summary.matches("\n## Decision\n").count(), 1, "{summary}");
     assert!(summary.contains(decision.trim_end()), "{summary}");
+    // The runner's engine keeps no image of the run's (its tags are removed).
+    let left: Vec<String> = images()
+        .lines()
+        .filter(|l| !images_before.lines().any(|b| b == *l))
+        .map(str::to_string)
+        .collect();
+    assert!(left.is_empty(), "images left on the host engine: {left:?}");
     // The run knew it was on a (stand-in) GitHub runner.
     let env = std::fs::read_to_string(results.join("env.json")).unwrap();
     assert!(env.contains("\"ci_provider\": \"github-actions\""), "{env}");
