@@ -184,6 +184,47 @@ fn the_batch_build_list_is_what_plan_prints() {
     assert_eq!(printed, committed, "regenerate the batch section of {rel}");
 }
 
+/// The nightly's bench job reads `matrix.shard` and `matrix.index` from what
+/// `cachebench plan --format gha-matrix` prints (same gate as above).
+#[test]
+fn the_gha_matrix_has_the_keys_the_nightly_reads() {
+    let bin = env!("CARGO_BIN_EXE_cachebench");
+    let help = Command::new(bin).args(["plan", "--help"]).output().unwrap();
+    if !String::from_utf8_lossy(&help.stdout).contains("gha-matrix") {
+        eprintln!("cachebench plan has no --format gha-matrix yet: check not made");
+        return;
+    }
+    let nightly = read(".github/workflows/nightly.yml");
+    assert!(nightly.contains("--format gha-matrix --shards \"$SHARDS\""));
+    assert!(nightly.contains("matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}"));
+    let o = Command::new(bin)
+        .current_dir(repo())
+        .args([
+            "plan",
+            "scenarios/nightly.toml",
+            "--format",
+            "gha-matrix",
+            "--shards",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let include = m["include"].as_array().expect("include: [...]");
+    assert_eq!(include.len(), 4);
+    for (i, entry) in include.iter().enumerate() {
+        assert_eq!(entry["shard"], format!("{}/4", i + 1), "{entry}");
+        assert_eq!(entry["index"], i + 1, "{entry}");
+        for key in ["cells", "groups"] {
+            assert!(
+                nightly.contains(&format!(".{key}")) && entry.get(key).is_some(),
+                "{key}: {entry}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_template_makes_a_privileged_project_with_local_caches_and_batch_builds() {
     let rel = "ci/codebuild/template.yaml";
