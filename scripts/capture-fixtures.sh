@@ -159,4 +159,4 @@ legacy warm-src-change "$WORK/ctx" -t $TAG:legacy
 echo "version 1" > "$WORK/ctx/src.txt"
 legacy failing-run "$WORK/ctxfail" -t $TAG:legacyfail
 
-echo "done: $(ls "$OUT_RAW" | wc -l) rawjson, $(ls "$OUT_LEG" | wc -l) legacy fixtures" >&2
+echo "done: $(find "$OUT_RAW" -mindepth 1 -maxdepth 1 | wc -l) rawjson, $(find "$OUT_LEG" -mindepth 1 -maxdepth 1 | wc -l) legacy fixtures" >&2

@@ -10,7 +10,7 @@ SUITE=${1:-bookworm}
 IMAGE=local/debian:$SUITE
 log() { printf 'debian-base-image: %s\n' "$*" >&2; }
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then log "$IMAGE present"; echo "$IMAGE"; exit 0; fi
-# shellcheck source=lib/apt-mirror.sh
+# shellcheck source=scripts/lib/apt-mirror.sh
 . scripts/lib/apt-mirror.sh
 mirror=$(debian_mirror) || { log "error: no Debian archive in /etc/apt/sources.list*"; exit 2; }
 command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2

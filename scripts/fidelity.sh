@@ -38,8 +38,8 @@ DEFAULT_CELLS="legacy:cold buildkit:cold load-push:cold push:cold registry-cache
   inline-cache:warm-remote legacy:warm-local buildkit:warm-local registry-cache:warm-local
   buildkit:cold:docker-container registry-cache:cold:docker-container
   registry-cache:warm-local:docker-container registry-cache:warm-remote:docker-container"
-# shellcheck disable=SC2086
-read -r -a CELLS <<<"$(echo ${CELLS:-$DEFAULT_CELLS})"
+# Cells separated by spaces or new lines.
+read -r -d '' -a CELLS <<<"${CELLS:-$DEFAULT_CELLS}" || true
 BUILDKIT_IMAGE=${BUILDKIT_IMAGE:-$(docker image ls --format '{{.Repository}}:{{.Tag}}' cachebench/buildkit | sort -V | tail -n1)}
 
 # One rep of a cell through cachebench (ENGINE=own: its own engine and registry, the
@@ -123,7 +123,7 @@ start_engine
 # Seed the base image (and the BuildKit image) into the registry under their
 # docker.io mirror paths, as cachebench does.
 for img in local/busybox:latest ${BUILDKIT_IMAGE:+$BUILDKIT_IMAGE}; do
-  DOCKER_HOST= docker save "$img" | docker load -q >/dev/null
+  DOCKER_HOST='' docker save "$img" | docker load -q >/dev/null
   docker tag "$img" "$REG/$img"
   docker push -q "$REG/$img" >/dev/null
   docker image rm "$REG/$img" >/dev/null
@@ -142,16 +142,16 @@ ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # The measured commands of a strategy, as the README's strategy table gives them.
 measured() { # strategy ctx tag [builder]
   local s=$1 ctx=$2 img=$REG/fidelity:$3-img cache=$REG/fidelity:$3-cache d=$W/cache/$3
-  local b=(docker buildx build ${4:+--builder "$4"} -f "$ctx/Dockerfile" "${ARGS[@]}" -t "$img")
+  local build=(docker buildx build ${4:+--builder "$4"} -f "$ctx/Dockerfile" "${ARGS[@]}" -t "$img")
   case $s in
     legacy) DOCKER_BUILDKIT=0 docker build -f "$ctx/Dockerfile" "${ARGS[@]}" -t "$img" "$ctx" ;;
-    buildkit|layer-cache) "${b[@]}" --load "$ctx" ;;
-    load-push) "${b[@]}" --load "$ctx" && docker push "$img" ;;
-    push) "${b[@]}" --push "$ctx" ;;
-    registry-cache) "${b[@]}" --cache-from "type=registry,ref=$cache" \
+    buildkit|layer-cache) "${build[@]}" --load "$ctx" ;;
+    load-push) "${build[@]}" --load "$ctx" && docker push "$img" ;;
+    push) "${build[@]}" --push "$ctx" ;;
+    registry-cache) "${build[@]}" --cache-from "type=registry,ref=$cache" \
       --cache-to "type=registry,ref=$cache,mode=max,image-manifest=true,oci-mediatypes=true" --load "$ctx" ;;
-    local-cache) "${b[@]}" --cache-from "type=local,src=$d" --cache-to "type=local,dest=$d-new,mode=max" --load "$ctx" ;;
-    inline-cache) "${b[@]}" --cache-from "type=registry,ref=$img" --cache-to type=inline --push "$ctx" ;;
+    local-cache) "${build[@]}" --cache-from "type=local,src=$d" --cache-to "type=local,dest=$d-new,mode=max" --load "$ctx" ;;
+    inline-cache) "${build[@]}" --cache-from "type=registry,ref=$img" --cache-to type=inline --push "$ctx" ;;
   esac
 }
 rotate() { local d=$W/cache/$1; if [ -d "$d-new" ]; then rm -rf "$d"; mv "$d-new" "$d"; fi; }

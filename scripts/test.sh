@@ -14,5 +14,6 @@ cargo fmt --check
 cargo clippy --all-targets --all-features --locked -- -D warnings
 # Doc links and doc HTML, private items included (no dependencies' docs: cheap).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items --locked --quiet
+bash scripts/lint-ci.sh
 # Two test threads: each integration test starts its own dockerd and registry.
 cargo test --locked --features engine-tests -- --test-threads=2

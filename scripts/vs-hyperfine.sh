@@ -55,6 +55,7 @@ done
 # shellcheck source=scripts/lib/own-engine.sh
 . scripts/lib/own-engine.sh
 trap own_engine_cleanup EXIT
+# shellcheck disable=SC2119 # no image to seed beyond the base image
 own_engine_start
 CTX=$W/ctx; cp -r "$CTX_SRC" "$CTX"
 IMG=$REG/hf:img CACHE=$REG/hf:cache

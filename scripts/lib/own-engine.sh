@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by benchmark scripts: a private dockerd (own data-root, socket, bridge,
 # containerd image store) and a private registry in a temporary folder $W, removed
 # by `own_engine_cleanup`. Nothing outside $W, the bridge and the two processes is
@@ -8,7 +9,7 @@ OWN_DPID="" OWN_REGPID="" OWN_GEN=0
 export DOCKER_HOST=unix://$W/docker.sock BUILDX_CONFIG=$W/buildx
 own_engine_cleanup() {
   if [ -n "$OWN_DPID" ]; then kill "$OWN_DPID" 2>/dev/null || true; while kill -0 "$OWN_DPID" 2>/dev/null; do sleep 0.1; done; fi
-  [ -n "$OWN_REGPID" ] && kill "$OWN_REGPID" 2>/dev/null || true
+  if [ -n "$OWN_REGPID" ]; then kill "$OWN_REGPID" 2>/dev/null || true; fi
   ip link del "$OWN_BR" 2>/dev/null || true
   awk -v w="$W/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$W" 2>/dev/null || true
