@@ -17,6 +17,7 @@ use std::path::Path;
 pub(crate) fn plan_cmd(c: &RunCmd, estimate_from: Option<&Path>) -> Result<i32> {
     let recorded = estimate_from.map(recorded_in).transpose()?;
     let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    crate::run::link_route::canonical_links(&mut opts)?;
     if opts
         .builders
         .contains(&crate::config::matrix::BuilderKind::DockerContainer)
@@ -52,6 +53,9 @@ pub(crate) fn plan_cmd(c: &RunCmd, estimate_from: Option<&Path>) -> Result<i32> 
         opts.warmup,
     );
     for line in change_lines(&opts) {
+        println!("{line}");
+    }
+    if let Some(line) = crate::run::link_route::plan_line(&opts) {
         println!("{line}");
     }
     let names = Naming::placeholder(
