@@ -221,6 +221,10 @@ pub struct RunRecord {
     /// Connections opened through the link during the measured commands.
     #[serde(default)]
     pub link_connections: Option<u64>,
+    /// The link's figures (`same-region` → `400mbit/2ms`; the same as `link` for
+    /// a link given by figures); empty for `none`.
+    #[serde(default)]
+    pub link_figures: String,
     /// Per-step details (runs.jsonl only).
     #[serde(default)]
     pub step_details: Vec<StepRecord>,
@@ -279,6 +283,7 @@ impl RunRecord {
             link_bytes_up: None,
             link_bytes_down: None,
             link_connections: None,
+            link_figures: String::new(),
             step_details: vec![],
             commands: vec![],
         }
@@ -468,6 +473,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "link_bytes_up",
     "link_bytes_down",
     "link_connections",
+    "link_figures",
 ];
 
 #[cfg(test)]

@@ -152,6 +152,11 @@ impl Session {
     /// [`Session::link_counters`] before the measured commands) into the record;
     /// nothing for `none`.
     pub fn record_link_bytes(&self, cell: &Cell, before: Option<Counters>, rec: &mut RunRecord) {
+        if let Ok(link) = cell.link.parse::<LinkSpec>() {
+            if link.shape().is_some() {
+                rec.link_figures = link.figures();
+            }
+        }
         if let (Some(before), Some(after)) = (before, self.link_counters(cell)) {
             let (up, down, connections) = counters_diff(&before, &after);
             rec.link_bytes_up = Some(up);
