@@ -177,3 +177,20 @@ fn the_decision_answers_each_link_and_names_it() {
         "{md}"
     );
 }
+
+#[test]
+fn the_link_sweep_chart_is_drawn_when_links_were_swept() {
+    let a = swept();
+    let dir = tempfile::tempdir().unwrap();
+    let (drawn, warnings) =
+        crate::report::charts::write_charts(&dir.path().join("charts"), &a, None, None, false);
+    let stems: Vec<&str> = drawn.iter().map(|c| c.stem.as_str()).collect();
+    assert!(
+        stems.contains(&"charts/link-sweep"),
+        "{stems:?} {warnings:?}"
+    );
+    let svg = std::fs::read_to_string(dir.path().join("charts/link-sweep.svg")).unwrap();
+    assert!(svg.contains("registry-cache warm-remote / source"), "{svg}");
+    // The rtt was swept too (2, 40 and 80 ms): a second panel.
+    assert!(svg.contains("round-trip time"), "{svg}");
+}
