@@ -1,7 +1,7 @@
 //! The link axis in a run: every remote cache a linked cell's build talks to is
-//! reached through a [`Link`] started for that link value, and only through it.
+//! reached through a [`Link`](crate::infra::link::proxy::Link) started for that link value, and only through it.
 //!
-//! - One [`Link`] per distinct link value of the matrix, started at the first run
+//! - One [`Link`](crate::infra::link::proxy::Link) per distinct link value of the matrix, started at the first run
 //!   that needs it and shared by all its routes (the registry, the gha stand-in,
 //!   actions/cache transfers), so the routes share its rate as a runner's one
 //!   interface would. `none` starts nothing: no proxy is in the path.
