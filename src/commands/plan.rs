@@ -21,6 +21,7 @@ pub(crate) fn plan_cmd(p: &PlanCmd) -> Result<i32> {
         .map(|out| recorded_in(out, "--estimate-from"))
         .transpose()?;
     let mut opts = Options::resolve(c.scenario.as_deref(), &c.args)?;
+    crate::run::link_route::canonical_links(&mut opts)?;
     if p.format != PlanFormat::Text {
         return print_shards(p, &opts);
     }
@@ -64,6 +65,9 @@ pub(crate) fn plan_cmd(p: &PlanCmd) -> Result<i32> {
         opts.warmup,
     );
     for line in change_lines(&opts) {
+        println!("{line}");
+    }
+    if let Some(line) = crate::run::link_route::plan_line(&opts) {
         println!("{line}");
     }
     let names = Naming::placeholder(

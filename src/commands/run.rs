@@ -52,6 +52,7 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
         Some(out) => crate::records::resume::options(c.scenario.as_deref(), &c.args, out)?,
         None => Options::resolve(c.scenario.as_deref(), &c.args)?,
     };
+    crate::run::link_route::canonical_links(&mut opts)?;
     let resuming = opts.resume.is_some();
     let mut shard_args = c.shard.clone();
     if let (Some(out), None) = (&opts.resume, &shard_args.shard) {

@@ -225,6 +225,11 @@ pub struct RunArgs {
     /// Continue the matrix of an earlier, unfinished results folder.
     #[arg(long, value_name = "OUT")]
     pub resume: Option<PathBuf>,
+    /// The link between the build and every remote cache (repeatable: an axis):
+    /// none, RATE/RTT (200mbit/20ms), up=RATE,down=RATE,rtt=TIME, or a preset
+    /// (same-region, cross-region, cross-continent, office) [default: none].
+    #[arg(long = "link", value_name = "LINK")]
+    pub links: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -162,6 +162,20 @@ impl FromStr for CacheOutput {
     }
 }
 
+/// One value of the link axis (`--link`, `matrix.links`) and where it was given
+/// (`--link`, or `FILE: line N: matrix.links[1]`), for its error. The text is
+/// parsed by the link itself (`infra/link/spec.rs`, beyond this layer's reach):
+/// [`Options::canonical_links`](crate::config::options::Options::canonical_links)
+/// takes its parser and turns every value into the link's canonical name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkValue {
+    pub text: String,
+    pub at: String,
+}
+
+/// The link of a matrix that names none: no proxy in the path.
+pub const NO_LINK: &str = "none";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,9 @@ pub struct Options {
     pub egress_probe: Option<String>,
     pub registry_cache_output: CacheOutput,
     pub resume: Option<PathBuf>,
+    /// The link axis (`--link`, `matrix.links`), in order; canonical names once
+    /// [`Options::canonical_links`] ran.
+    pub links: Vec<crate::config::matrix::LinkValue>,
 }
 
 impl Options {
@@ -147,6 +150,7 @@ impl Options {
             egress_probe: e.egress_probe,
             registry_cache_output: r.registry_cache_output,
             resume: args.resume.clone(),
+            links: a.links,
         })
     }
 }

@@ -66,6 +66,10 @@ pub struct Matrix {
     pub image_stores: Option<NameList>,
     /// Of `strategies`, those also run on docker-container builders (default: all).
     pub container_strategies: Option<NameList>,
+    /// The links between the build and every remote cache (`--link`), an axis
+    /// (default: `["none"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<NameList>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -1,5 +1,5 @@
 //! The expanded matrix: every cell (image store × builder × strategy × state ×
-//! change) in plan order, with the reason when a cell is planned as skipped instead
+//! change × link) in plan order, with the reason when a cell is planned as skipped instead
 //! of run.
 //!
 //! A cold state rebuilds everything, so what changed makes no difference to it: a
@@ -23,6 +23,9 @@ pub struct Cell {
     /// For a cold cell, every change of the matrix: it stands for all of them
     /// (empty for warm cells).
     pub stands_for: Vec<Change>,
+    /// The link between the build and every remote cache, by its canonical name
+    /// (`none`: no proxy in the path; see `infra/link`).
+    pub link: String,
 }
 
 /// A cell's key, as records name it, is `Cell::key` (in `records/record.rs`: the
@@ -44,11 +47,32 @@ impl Cell {
             "{}-{}-{}-{}",
             self.strategy, self.builder, self.state, self.change
         );
-        match self.image_store {
+        let base = match self.image_store {
             ImageStore::Containerd => base,
             s => format!("{base}-{s}"),
+        };
+        match self.has_link() {
+            false => base,
+            true => format!("{base}-link-{}", file_safe(&self.link)),
         }
     }
+
+    /// Whether the cell's caches are reached through a link (not `none`).
+    pub fn has_link(&self) -> bool {
+        self.link != crate::config::matrix::NO_LINK
+    }
+}
+
+/// A link's name as part of a file name or tag: `200mbit/20ms` → `200mbit-20ms`,
+/// `up=50mbit,down=500mbit,rtt=40ms` → `up50mbit-down500mbit-rtt40ms`.
+fn file_safe(link: &str) -> String {
+    link.chars()
+        .filter(|c| *c != '=')
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || c == '.' => c,
+            _ => '-',
+        })
+        .collect()
 }
 
 /// What the planner knows about the machine (found out before planning, so a plan
@@ -126,7 +150,8 @@ pub fn static_skip(strategy: Strategy, builder: BuilderKind, state: State) -> Op
 
 /// Expands the matrix in run order: image store (so that cells of one store run
 /// together and the engine switches store at most once per store), builder,
-/// strategy, state, change.
+/// strategy, state, change, link (cells that differ only by their link are
+/// separate cells, next to each other).
 pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
     let mut cells = Vec::new();
     let external = facts.external_store.as_ref().map(|(_, s)| *s);
@@ -174,15 +199,18 @@ pub fn expand(o: &Options, facts: &Facts) -> Vec<Cell> {
                         if skip.is_none() && strategy == Strategy::GhaCache {
                             skip = facts.gha_unavailable.clone();
                         }
-                        cells.push(Cell {
-                            strategy,
-                            builder,
-                            state,
-                            change,
-                            image_store,
-                            skip,
-                            stands_for: stands_for.clone(),
-                        });
+                        for link in o.link_names() {
+                            cells.push(Cell {
+                                strategy,
+                                builder,
+                                state,
+                                change,
+                                image_store,
+                                skip: skip.clone(),
+                                stands_for: stands_for.clone(),
+                                link,
+                            });
+                        }
                     }
                 }
             }

@@ -209,6 +209,26 @@ pub struct RunRecord {
     /// shard.json (runs.jsonl only; empty in a folder of one `run`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub host: String,
+    /// The link between the build and every remote cache, by its canonical name
+    /// (`200mbit/20ms`, `same-region`); `none` (no proxy in the path) in records
+    /// written before links existed.
+    #[serde(default = "default_link")]
+    pub link: String,
+    /// Bytes the build sent through the link during the measured commands (to the
+    /// caches: pushes, cache exports); absent for `link: none`.
+    #[serde(default)]
+    pub link_bytes_up: Option<u64>,
+    /// Bytes the link delivered to the build during the measured commands (cache
+    /// imports, pulls of the cache's layers); absent for `link: none`.
+    #[serde(default)]
+    pub link_bytes_down: Option<u64>,
+    /// Connections opened through the link during the measured commands.
+    #[serde(default)]
+    pub link_connections: Option<u64>,
+    /// The link's figures (`same-region` → `400mbit/2ms`; the same as `link` for
+    /// a link given by figures); empty for `none`.
+    #[serde(default)]
+    pub link_figures: String,
     /// Per-step details (runs.jsonl only).
     #[serde(default)]
     pub step_details: Vec<StepRecord>,
@@ -264,6 +284,11 @@ impl RunRecord {
             warmed_by: String::new(),
             host: String::new(),
             stands_for: cell.stands_for_text(),
+            link: cell.link.clone(),
+            link_bytes_up: None,
+            link_bytes_down: None,
+            link_connections: None,
+            link_figures: String::new(),
             step_details: vec![],
             commands: vec![],
         }
@@ -293,7 +318,8 @@ impl RunRecord {
         !self.state_check.is_empty() && self.state_check != STATE_CHECK_OK
     }
 
-    /// The cell this run belongs to: strategy × builder × state × change × image store.
+    /// The cell this run belongs to: strategy × builder × state × change × image
+    /// store × link.
     pub fn cell(&self) -> CellKey {
         CellKey {
             strategy: self.strategy.clone(),
@@ -301,6 +327,7 @@ impl RunRecord {
             state: self.state.clone(),
             change: self.change.clone(),
             image_store: self.image_store.clone(),
+            link: self.link.clone(),
         }
     }
 }
@@ -316,6 +343,13 @@ fn default_image_store() -> String {
     DEFAULT_IMAGE_STORE.to_string()
 }
 
+/// The link of records that do not name one: none, no proxy in the path.
+pub const DEFAULT_LINK: &str = "none";
+
+fn default_link() -> String {
+    DEFAULT_LINK.to_string()
+}
+
 impl crate::plan::cells::Cell {
     /// The key records name this cell by.
     pub fn key(&self) -> CellKey {
@@ -325,6 +359,7 @@ impl crate::plan::cells::Cell {
             state: self.state.to_string(),
             change: self.change.to_string(),
             image_store: self.image_store.to_string(),
+            link: self.link.clone(),
         }
     }
 }
@@ -338,27 +373,54 @@ pub struct CellKey {
     pub change: String,
     #[serde(default = "default_image_store")]
     pub image_store: String,
+    /// The link (`none` in keys written before links existed).
+    #[serde(default = "default_link")]
+    pub link: String,
 }
 
 impl CellKey {
-    /// `strategy/builder/state/change/store`, the store always named.
+    /// `strategy/builder/state/change/store`, the store always named (and
+    /// ` over LINK` when the cell has a link).
     pub fn with_store(&self) -> String {
         format!(
-            "{}/{}/{}/{}/{}",
-            self.strategy, self.builder, self.state, self.change, self.image_store
+            "{}/{}/{}/{}/{}{}",
+            self.strategy,
+            self.builder,
+            self.state,
+            self.change,
+            self.image_store,
+            self.link_suffix()
         )
+    }
+
+    /// Whether the cell's caches were reached through a link (not `none`).
+    pub fn has_link(&self) -> bool {
+        self.link != DEFAULT_LINK
+    }
+
+    /// ` over LINK`, or nothing for `none`.
+    pub fn link_suffix(&self) -> String {
+        match self.has_link() {
+            true => format!(" over {}", self.link),
+            false => String::new(),
+        }
     }
 }
 
 /// `strategy/builder/state/change`, plus `/store` when the store is not the
-/// default one, so keys (and log names) of containerd cells read as they always did.
+/// default one and ` over LINK` when there is a link, so keys (and log names) of
+/// containerd cells without a link read as they always did.
 impl fmt::Display for CellKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.image_store == DEFAULT_IMAGE_STORE {
             write!(
                 f,
-                "{}/{}/{}/{}",
-                self.strategy, self.builder, self.state, self.change
+                "{}/{}/{}/{}{}",
+                self.strategy,
+                self.builder,
+                self.state,
+                self.change,
+                self.link_suffix()
             )
         } else {
             f.write_str(&self.with_store())
@@ -412,6 +474,11 @@ pub const CSV_COLUMNS: &[&str] = &[
     "shuffle_seed",
     "warmed_by",
     "stands_for",
+    "link",
+    "link_bytes_up",
+    "link_bytes_down",
+    "link_connections",
+    "link_figures",
 ];
 
 #[cfg(test)]
@@ -428,5 +495,29 @@ mod tests {
         k.image_store = "classic".into();
         assert_eq!(k.to_string(), "push/docker/cold/none/classic");
         assert_eq!(r.cell().with_store(), "push/docker/cold/none/containerd");
+        assert_eq!(r.link, "none");
+        assert!(!r.cell().has_link());
+        assert_eq!(r.link_bytes_up, None);
+    }
+
+    #[test]
+    fn a_linked_cell_names_its_link() {
+        let mut k = CellKey {
+            strategy: "registry-cache".into(),
+            builder: "docker".into(),
+            state: "warm-remote".into(),
+            change: "source".into(),
+            image_store: DEFAULT_IMAGE_STORE.into(),
+            link: "20mbit/40ms".into(),
+        };
+        assert_eq!(
+            k.to_string(),
+            "registry-cache/docker/warm-remote/source over 20mbit/40ms"
+        );
+        k.image_store = "classic".into();
+        assert_eq!(
+            k.to_string(),
+            "registry-cache/docker/warm-remote/source/classic over 20mbit/40ms"
+        );
     }
 }

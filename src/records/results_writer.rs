@@ -156,6 +156,11 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         opt(r.shuffle_seed),
         r.warmed_by.clone(),
         r.stands_for.clone(),
+        r.link.clone(),
+        opt(r.link_bytes_up),
+        opt(r.link_bytes_down),
+        opt(r.link_connections),
+        r.link_figures.clone(),
     ]
 }
 
@@ -188,6 +193,7 @@ mod tests {
                     || c.starts_with("steps_")
                     || c.starts_with("bytes_")
                     || c.starts_with("registry_")
+                    || (c.starts_with("link_") && c != "link_figures")
                     || matches!(c, "rep" | "round" | "order" | "shuffle_seed") =>
                 {
                     (1000 + i as u64).into()

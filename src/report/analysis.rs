@@ -1,6 +1,6 @@
 //! From records to per-cell statistics and verdicts: each cell's statistics
 //! ([`crate::report::cell_stats`]), speed relative to the fastest strategy of the
-//! same image store × builder × state × change, and the verdict of each such group
+//! same image store × builder × state × change × link, and the verdict of each such group
 //! by the one rule ([`crate::report::judge`]), read with the `--reps auto` rule that
 //! stopped the records or looked at once.
 //!
@@ -28,6 +28,9 @@ pub struct Group {
     pub change: String,
     #[serde(default = "default_store")]
     pub image_store: String,
+    /// The link the group's cells reached their caches over (`none`: no link).
+    #[serde(default = "default_link")]
+    pub link: String,
     /// What the group's cells say, by the one rule ([`crate::report::judge`]).
     pub verdict: Verdict<String>,
     /// A lead that is noise in the build, in a sentence.
@@ -37,6 +40,14 @@ pub struct Group {
 
 fn default_store() -> String {
     crate::records::record::DEFAULT_IMAGE_STORE.to_string()
+}
+
+fn default_link() -> String {
+    crate::records::record::DEFAULT_LINK.to_string()
+}
+
+fn default_links() -> Vec<String> {
+    vec![default_link()]
 }
 
 /// The analysis of a whole results folder.
@@ -51,6 +62,13 @@ pub struct Analysis {
     /// Image stores, in order of first appearance (`containerd` for old records).
     #[serde(default)]
     pub image_stores: Vec<String>,
+    /// Links, in order of first appearance (`none` for old records).
+    #[serde(default = "default_links")]
+    pub links: Vec<String>,
+    /// Each link's figures as its records give them (`same-region` →
+    /// `400mbit/2ms`), for links that have figures.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub link_figures: BTreeMap<String, String>,
     pub cells: Vec<CellStats>,
     pub groups: Vec<Group>,
     /// The `--reps auto` rule the runs were stopped by (from `stopping.json`), so
@@ -80,6 +98,7 @@ impl Analysis {
     pub fn cells_of<'a>(&'a self, g: &'a Group) -> impl Iterator<Item = &'a CellStats> + 'a {
         self.cells.iter().filter(move |c| {
             c.key.image_store == g.image_store
+                && c.key.link == g.link
                 && c.key.builder == g.builder
                 && c.key.state == g.state
                 && c.key.change == g.change
@@ -113,6 +132,8 @@ impl Analysis {
             states: vec![],
             changes: vec![],
             image_stores: vec![],
+            links: vec![],
+            link_figures: BTreeMap::new(),
             cells: vec![],
             groups: vec![],
             stop_rule: stopped_by,
@@ -129,6 +150,11 @@ impl Analysis {
             push_unique(&mut a.states, &r.state);
             push_unique(&mut a.changes, &r.change);
             push_unique(&mut a.image_stores, &r.image_store);
+            push_unique(&mut a.links, &r.link);
+            if !r.link_figures.is_empty() {
+                a.link_figures
+                    .insert(r.link.clone(), r.link_figures.clone());
+            }
             let k = r.cell();
             if !r.host.is_empty() {
                 a.hosts.insert(k.clone(), r.host.clone());
@@ -143,6 +169,7 @@ impl Analysis {
                 pos(&a.builders, &k.builder),
                 pos(&a.states, &k.state),
                 pos(&a.changes, &k.change),
+                pos(&a.links, &k.link),
                 pos(&a.strategies, &k.strategy),
             )
         });
@@ -159,23 +186,25 @@ impl Analysis {
 
     fn compute_groups(&mut self) {
         let rule = self.reading_rule();
-        let mut groups: Vec<(String, String, String, String)> = vec![];
+        let mut groups: Vec<(String, String, String, String, String)> = vec![];
         for c in &self.cells {
             let g = (
                 c.key.image_store.clone(),
                 c.key.builder.clone(),
                 c.key.state.clone(),
                 c.key.change.clone(),
+                c.key.link.clone(),
             );
             if !groups.contains(&g) {
                 groups.push(g);
             }
         }
-        for (image_store, builder, state, change) in groups {
+        for (image_store, builder, state, change, link) in groups {
             let mut idx: Vec<usize> = (0..self.cells.len())
                 .filter(|&i| {
                     let k = &self.cells[i].key;
-                    k.image_store == image_store
+                    k.link == link
+                        && k.image_store == image_store
                         && k.builder == builder
                         && k.state == state
                         && k.change == change
@@ -224,6 +253,7 @@ impl Analysis {
                 state,
                 change,
                 image_store,
+                link,
                 verdict,
                 notes: note.into_iter().collect(),
             });
@@ -238,6 +268,23 @@ impl Analysis {
             .iter()
             .filter_map(|c| c.footprint.as_ref())
             .any(|f| f.manifests > 0 || f.bytes > 0)
+    }
+
+    /// Whether the records swept or set a link (any link but `none`).
+    pub fn has_links(&self) -> bool {
+        self.links
+            .iter()
+            .any(|l| l != crate::records::record::DEFAULT_LINK)
+    }
+
+    /// The analysis of one link's cells and groups alone (the Decision answers
+    /// each link on its own: a team has one link).
+    pub fn for_link(&self, link: &str) -> Analysis {
+        let mut a = self.clone();
+        a.cells.retain(|c| c.key.link == link);
+        a.groups.retain(|g| g.link == link);
+        a.links = vec![link.to_string()];
+        a
     }
 
     /// The cell with this key.

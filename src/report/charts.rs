@@ -1,13 +1,16 @@
 //! Charts (plotters; SVG always, PNG when asked), one row per cell in a shared
 //! frame ([`frame`]): (1) median wall time with min–max whiskers and (3) every run
 //! ([`wall`]); (2) stacked phase medians ([`phases`]); (4) registry footprint per
-//! strategy, only when footprint data is given ([`footprint`]). A colour means the
+//! strategy, only when footprint data is given ([`footprint`]); (5) median wall
+//! time against the link's rate (and round-trip time), when links were swept
+//! ([`link_sweep`]). A colour means the
 //! same in every chart ([`crate::report::colours`]). Text is laid out with a system
 //! sans-serif font (fontconfig); when none is found a chart fails with a warning and
 //! the report is written without it.
 
 pub mod footprint;
 pub mod frame;
+pub mod link_sweep;
 pub mod phases;
 pub mod wall;
 
@@ -46,6 +49,7 @@ enum Kind {
     Phases,
     Runs,
     Footprint,
+    LinkSweep,
 }
 
 fn draw_one<DB: DrawingBackend>(
@@ -63,6 +67,7 @@ where
         Kind::Phases => phases::draw_phases(root, a, subj),
         Kind::Runs => wall::draw_runs(root, a, subj),
         Kind::Footprint => footprint::draw_footprint(root, fp, a, subj),
+        Kind::LinkSweep => link_sweep::draw_link_sweep(root, a, subj),
     }
 }
 
@@ -112,6 +117,14 @@ pub fn write_charts(
             "footprint",
             "Registry footprint per strategy",
             (CHART_WIDTH, row_height(fp.len())),
+        ));
+    }
+    if rows_with_wall > 0 && link_sweep::applies(a) {
+        plan.push((
+            Kind::LinkSweep,
+            "link-sweep",
+            "Median wall time against the link",
+            (CHART_WIDTH, 900),
         ));
     }
     if plan.is_empty() {

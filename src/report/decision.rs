@@ -16,6 +16,7 @@
 //! commit. A cold state makes the change irrelevant, so cold cells are matched by
 //! strategy, builder and store whatever their change, and pooled.
 
+pub mod break_even;
 pub mod hosts;
 pub mod local;
 pub mod markdown;
@@ -118,6 +119,33 @@ pub struct Situation {
     pub scopes: Vec<Scope>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub best_effort: Vec<BestEffort>,
+    /// The link this answer was measured over (`none`: caches on loopback); a
+    /// matrix that swept links has one answer per situation per link.
+    #[serde(
+        default = "no_link",
+        skip_serializing_if = "crate::report::decision::is_no_link"
+    )]
+    pub link: String,
+}
+
+fn no_link() -> String {
+    crate::records::record::DEFAULT_LINK.to_string()
+}
+
+fn is_no_link(l: &str) -> bool {
+    l == crate::records::record::DEFAULT_LINK
+}
+
+/// The link in words, for a recommendation: `over a 200mbit/20ms link`, `over the
+/// same-region link (400mbit/2ms)`, `with no link (caches on loopback)`.
+pub fn link_words(a: &Analysis, link: &str) -> String {
+    if is_no_link(link) {
+        return "with no link (caches on loopback)".into();
+    }
+    match a.link_figures.get(link).filter(|f| *f != link) {
+        Some(figures) => format!("over the {link} link ({figures})"),
+        None => format!("over a {link} link"),
+    }
 }
 
 /// The Decision of a results folder.
@@ -132,6 +160,10 @@ pub struct Decision {
     /// The change mix the answers weigh changes by (shares of the changes measured).
     pub change_mix: BTreeMap<String, f64>,
     pub situations: Vec<Situation>,
+    /// Each remote cache's break-even link, when links were swept
+    /// ([`crate::report::decision::break_even`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub break_even: Vec<crate::report::decision::break_even::BreakEven>,
 }
 
 /// How verdicts are settled, for the report's Methods and `decision.method`.
@@ -176,8 +208,32 @@ impl Decision {
         Decision::from_one_host(a)
     }
 
-    /// The Decision of cells measured on one host.
+    /// The Decision of cells measured on one host: one answer per situation, or,
+    /// when the records swept or set a link, one per situation per link, each
+    /// naming it.
     pub fn from_one_host(a: &Analysis) -> Decision {
+        if !a.has_links() {
+            return Decision::of_one_link(a);
+        }
+        let mut d = Decision::of_one_link(&a.for_link(&a.links[0]));
+        d.situations.clear();
+        d.break_even = crate::report::decision::break_even::break_even(a);
+        for link in &a.links {
+            let sub = a.for_link(link);
+            for mut s in Decision::of_one_link(&sub).situations {
+                s.recommendation = format!(
+                    "{}: {}",
+                    capital(&link_words(a, link)),
+                    lower_first(&s.recommendation)
+                );
+                s.link = link.clone();
+                d.situations.push(s);
+            }
+        }
+        d
+    }
+
+    fn of_one_link(a: &Analysis) -> Decision {
         let mut situations = vec![];
         for kind in [SituationKind::EphemeralRunner, SituationKind::WarmHost] {
             let scopes = crate::report::decision::scopes::scopes(a, kind);
@@ -197,6 +253,7 @@ impl Decision {
                 answers,
                 scopes,
                 best_effort: vec![],
+                link: no_link(),
             });
         }
         let be = crate::report::decision::local::best_effort(a);
@@ -213,6 +270,7 @@ impl Decision {
                 answers: vec![],
                 scopes: vec![],
                 best_effort: be,
+                link: no_link(),
             });
         }
         Decision {
@@ -221,11 +279,31 @@ impl Decision {
             margin: margin_words(a),
             change_mix: a.change_mix.clone(),
             situations,
+            break_even: vec![],
         }
     }
 
     /// The change mix in words (`source 80%, deps 20%`).
     pub fn mix_words(&self) -> String {
         mix_words(&self.change_mix)
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// `On an …` → `on an …` (a sentence continued after the link's words); a name in
+/// bold or code first is left as it is.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if f.is_ascii_uppercase() => f.to_ascii_lowercase().to_string() + c.as_str(),
+        Some(f) => f.to_string() + c.as_str(),
+        None => String::new(),
     }
 }

@@ -186,7 +186,10 @@ impl Session {
             if self.registry.is_loopback() {
                 match self
                     .registry
-                    .footprint(&[target.image.clone(), target.cache_ref.clone()])
+                    .footprint(&[
+                        self.real_ref(&target.image),
+                        self.real_ref(&target.cache_ref),
+                    ])
                     .await
                 {
                     Ok(fp) => {

@@ -138,6 +138,7 @@ mod tests {
             image_store: store,
             skip: skip.then(|| "n/a".into()),
             stands_for: vec![],
+            link: "none".into(),
         }
     }
 

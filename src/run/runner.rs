@@ -61,6 +61,9 @@ pub struct Session {
     journal: Vec<String>,
     /// What the running run does now, on the matrix's bar.
     pub(crate) stage: crate::run::progress::Stage,
+    /// The links started for linked cells and their routes
+    /// ([`crate::run::link_route`]).
+    pub(crate) links: crate::infra::link::routes::LinkRoutes,
 }
 
 impl Session {
@@ -82,7 +85,9 @@ impl Session {
             .into_iter()
             .collect();
         let buildkitd_config = builder::write_config(&work.join("buildkitd"), &http, mirror_host)?;
+        let links = crate::infra::link::routes::LinkRoutes::new(&http, mirror_host);
         Ok(Session {
+            links,
             cache_root: work.join("cache"),
             opts,
             engine,
@@ -161,7 +166,16 @@ impl Session {
         };
         let _ = self.engine.take_journal(); // setup's commands, not this run's
         let (ws, id) = chain_names(cell, plan.chain, &n.to_string());
-        let target = run_target(&self.opts, cell, &self.naming(), &ws, &id, &n.to_string());
+        let mut names = self.naming();
+        match self.cell_repository(cell) {
+            Ok(repository) => names.repository = repository,
+            Err(e) => {
+                rec.status = RunStatus::Failed;
+                rec.reason = format!("{e:#}");
+                return rec;
+            }
+        }
+        let target = run_target(&self.opts, cell, &names, &ws, &id, &n.to_string());
         let builder_name = target.builder.clone();
         let deadline = self.opts.timeout.map(|t| Instant::now() + t);
         // Unique across the whole invocation (and across --resume, whose run id
@@ -189,8 +203,10 @@ impl Session {
 
         // ---- measured ----
         let create_builder = builder_name.is_some() && cell.state != State::WarmLocal;
+        let link_before = self.link_counters(cell);
         self.measure(cell, &target, create_builder, &mut rec, &mut log, deadline)
             .await;
+        self.record_link_bytes(cell, link_before, &mut rec);
         use std::io::Write;
         let _ = writeln!(
             log,

@@ -16,6 +16,7 @@ mod input;
 mod interrupt;
 mod isolation;
 mod leftovers;
+mod link_axis;
 mod network;
 mod privacy;
 mod registry_revival;

@@ -15,6 +15,7 @@ fn cell(strategy: Strategy, state: State) -> Cell {
         image_store: ImageStore::Containerd,
         skip: None,
         stands_for: vec![],
+        link: "none".into(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::checks::Keys;
 use crate::config::cli::RunArgs;
-use crate::config::matrix::{BuilderKind, Change, ImageStore, State, Strategy};
+use crate::config::matrix::{BuilderKind, Change, ImageStore, LinkValue, State, Strategy, NO_LINK};
 use crate::config::scenario::{NameList, Scenario};
 use crate::error::{Error, Result};
 
@@ -16,6 +16,7 @@ pub(super) struct Axes {
     pub image_stores: Vec<ImageStore>,
     pub image_stores_given: bool,
     pub container_strategies: Option<Vec<Strategy>>,
+    pub links: Vec<LinkValue>,
 }
 
 pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> {
@@ -71,7 +72,9 @@ pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> 
             Strategy::ALL,
         )?),
     };
+    let links = link_values(args, sc.matrix.links.as_ref(), keys)?;
     Ok(Axes {
+        links,
         strategies,
         states,
         changes,
@@ -80,6 +83,75 @@ pub(super) fn merge(sc: &Scenario, args: &RunArgs, keys: &Keys) -> Result<Axes> 
         image_stores_given,
         container_strategies,
     })
+}
+
+/// The link axis as given (flags win over `matrix.links`), each value with where
+/// it was given; parsed later by [`super::Options::canonical_links`].
+fn link_values(
+    args: &RunArgs,
+    from_file: Option<&NameList>,
+    keys: &Keys,
+) -> Result<Vec<LinkValue>> {
+    if !args.links.is_empty() {
+        return Ok(args
+            .links
+            .iter()
+            .map(|t| LinkValue {
+                text: t.clone(),
+                at: "--link".into(),
+            })
+            .collect());
+    }
+    let Some(l) = from_file else {
+        return Ok(vec![LinkValue {
+            text: NO_LINK.into(),
+            at: "--link".into(),
+        }]);
+    };
+    if l.get_ref().is_empty() {
+        return Err(Error::usage(format!(
+            "{}: the list is empty; name at least one link (none for no link)",
+            keys.at("matrix.links", l.span())
+        )));
+    }
+    Ok(l.get_ref()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| LinkValue {
+            text: s.get_ref().clone(),
+            at: keys.at(&format!("matrix.links[{i}]"), s.span()),
+        })
+        .collect())
+}
+
+impl super::Options {
+    /// Turns every link value into its canonical name with `parse` (the link's
+    /// own parser: `infra/link/spec.rs`, which this layer cannot import), refusing
+    /// a bad value with one line naming the flag or key and the accepted forms,
+    /// and a link given twice.
+    pub fn canonical_links(
+        &mut self,
+        parse: impl Fn(&str) -> std::result::Result<String, String>,
+    ) -> Result<()> {
+        let mut seen: Vec<String> = Vec::new();
+        for v in &mut self.links {
+            let canonical = parse(&v.text).map_err(|e| Error::usage(format!("{}: {e}", v.at)))?;
+            if seen.contains(&canonical) {
+                return Err(Error::usage(format!(
+                    "{}: link `{}` is given twice (as `{canonical}`); name it once",
+                    v.at, v.text
+                )));
+            }
+            seen.push(canonical.clone());
+            v.text = canonical;
+        }
+        Ok(())
+    }
+
+    /// The links' names, in order.
+    pub fn link_names(&self) -> Vec<String> {
+        self.links.iter().map(|l| l.text.clone()).collect()
+    }
 }
 
 /// The axis from flags (which win, parsed by clap) or a scenario list (names parsed

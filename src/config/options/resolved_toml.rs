@@ -44,6 +44,11 @@ impl Options {
                 image_stores: (self.image_stores_given || self.docker_host.is_none())
                     .then(|| list(&self.image_stores)),
                 container_strategies: self.container_strategies.as_ref().map(|v| list(v)),
+                // Written only when a link is swept or set, so the resolved scenario
+                // of a run without links reads as it always did (and `--resume`
+                // of an older folder matches).
+                links: (self.link_names() != [crate::config::matrix::NO_LINK])
+                    .then(|| list(&self.link_names())),
             },
             run: RunSection {
                 reps: Some(unread(match &self.auto {

@@ -42,7 +42,7 @@
 //! first bytes also wait one round-trip time, the TCP handshake. The link runs on a
 //! thread of its own (`proxy.rs`) with a precise timer thread (`timer.rs`).
 //! `spec.rs` parses `--link`, `presets.rs` names the presets and their sources,
-//! `counters.rs` counts.
+//! `counters.rs` counts, `routes.rs` keeps a matrix's links and their routes.
 //!
 //! # Pitfalls (and what is done about each)
 //!
@@ -87,6 +87,7 @@ pub mod counters;
 mod delay_line;
 pub mod presets;
 pub mod proxy;
+pub mod routes;
 pub mod shape;
 pub mod spec;
 mod timer;

@@ -10,6 +10,7 @@ fn cell(store: ImageStore, strategy: Strategy, state: State, change: Change) -> 
         image_store: store,
         skip: None,
         stands_for: vec![],
+        link: "none".into(),
     }
 }
 

@@ -161,6 +161,10 @@ pub fn decision(a: &Analysis, hosts: &[String]) -> Decision {
                 .iter()
                 .flat_map(|(_, s)| s.best_effort.clone())
                 .collect(),
+            link: mine
+                .first()
+                .map(|(_, s)| s.link.clone())
+                .unwrap_or_else(|| crate::records::record::DEFAULT_LINK.to_string()),
         });
     }
     Decision {
@@ -172,6 +176,7 @@ pub fn decision(a: &Analysis, hosts: &[String]) -> Decision {
         ),
         margin: crate::report::decision::margin_words(a),
         change_mix: a.change_mix.clone(),
+        break_even: parts.iter().flat_map(|(_, d)| d.break_even.clone()).collect(),
         situations,
     }
 }

@@ -171,7 +171,20 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
         d.mix_words()
     );
     for s in &d.situations {
-        let _ = writeln!(out, "### {}\n", situation_heading(s.situation));
+        let sub;
+        let a = if a.has_links() {
+            sub = a.for_link(&s.link);
+            let _ = writeln!(
+                out,
+                "### {} {}\n",
+                situation_heading(s.situation),
+                crate::report::decision::link_words(a, &s.link)
+            );
+            &sub
+        } else {
+            let _ = writeln!(out, "### {}\n", situation_heading(s.situation));
+            a
+        };
         let _ = writeln!(out, "{}\n", s.recommendation);
         if s.situation == SituationKind::BestEffortLocal {
             for b in &s.best_effort {

@@ -72,6 +72,7 @@ impl Exporter for GithubSummary {
         let mut out = String::new();
         sec::header(&mut out, data, "cachebench");
         sec::decision(&mut out, a);
+        out.push_str(&crate::report::decision::break_even::markdown(a, "##"));
         sec::warnings(&mut out, data);
         out.push_str("## Results\n\n");
         narrow_results(&mut out, a);

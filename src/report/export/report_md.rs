@@ -23,6 +23,7 @@ impl Exporter for MarkdownReport {
         let mut out = String::new();
         sec::header(&mut out, data, "cachebench report");
         sec::decision(&mut out, a);
+        out.push_str(&crate::report::decision::break_even::markdown(a, "##"));
         sec::verdicts(&mut out, a);
         crate::report::repetitions::section(&mut out, data.stopping, "##");
         sec::warnings(&mut out, data);

@@ -39,6 +39,7 @@ pub const SUMMARY_CSV_COLUMNS: &[&str] = &[
     "warmup",
     "state_failed",
     "image_store",
+    "link",
 ];
 
 /// Writes `summary.csv`.
@@ -95,6 +96,7 @@ fn row(c: &CellStats, metric: &str, s: Option<&Summary>, wall: bool) -> Vec<Stri
         counts.warmup.to_string(),
         counts.state_failed.to_string(),
         c.key.image_store.clone(),
+        c.key.link.clone(),
     ]
 }
 

@@ -290,6 +290,7 @@ fn chain_rec(rep: u32, status: RunStatus, check: &str) -> RunRecord {
         image_store: ImageStore::Containerd,
         skip: None,
         stands_for: vec![],
+        link: "none".into(),
     };
     let mut r = RunRecord::blank("s", "w", &cell, rep, RunKind::Measured, status, "");
     r.state_check = check.into();

@@ -365,6 +365,7 @@ pub fn cell(strategy: Strategy) -> Cell {
         image_store: ImageStore::Containerd,
         skip: None,
         stands_for: vec![],
+        link: "none".into(),
     }
 }
 
