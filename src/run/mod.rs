@@ -7,7 +7,8 @@
 //! [`rounds`], each cell's runs a warm [`chain`], `--reps auto` in
 //! [`adaptive_reps`], the ETA in [`eta`], repeated failures in [`failure_policy`])
 //! → [`runner`] (one run: [`workspace`], [`prepare`] and its [`change`],
-//! [`local_state`], [`measure`], over [`docker_exec`]) → [`state_check`] (the run
+//! [`local_state`], [`measure`], over [`docker_exec`]; the gha cache it talks to
+//! in [`gha_service`], every remote cache reached through [`link_route`]) → [`state_check`] (the run
 //! proves its state from the build's own records) → [`transcript`], [`console`] and
 //! [`progress`] (what the user reads).
 //!
@@ -25,6 +26,8 @@ pub mod environment_capture;
 pub mod eta;
 pub mod executor;
 pub mod failure_policy;
+pub mod gha_service;
+pub mod link_route;
 pub mod local_state;
 pub mod measure;
 pub mod prepare;

@@ -192,7 +192,7 @@ impl Failure {
 /// grow without bound.
 pub(crate) fn rotate_cache(t: &RunTarget) -> std::io::Result<()> {
     let new = t.cache_dir_new();
-    if !new.exists() {
+    if !t.local_cache_rotate || !new.exists() {
         return Ok(());
     }
     if t.cache_dir.exists() {

@@ -61,6 +61,14 @@ pub struct Session {
     journal: Vec<String>,
     /// What the running run does now, on the matrix's bar.
     pub(crate) stage: crate::run::progress::Stage,
+    /// cachebench's stand-in for the GitHub Actions cache service, once a
+    /// gha-cache cell started it (see `run/gha_service.rs`), and the token minted
+    /// for it.
+    pub(crate) gha: Option<(crate::infra::gha_cache::server::GhaCacheServer, String)>,
+    /// The BuildKit version of docker-container builders' image (`v0.13.2`).
+    pub container_buildkit_version: Option<String>,
+    /// dockerd's version (its vendored BuildKit is the docker driver's), once asked.
+    pub(crate) engine_version: Option<String>,
 }
 
 impl Session {
@@ -101,6 +109,9 @@ impl Session {
             kept: Vec::new(),
             journal: Vec::new(),
             stage: Default::default(),
+            gha: None,
+            container_buildkit_version: None,
+            engine_version: None,
         })
     }
 
@@ -161,7 +172,12 @@ impl Session {
         };
         let _ = self.engine.take_journal(); // setup's commands, not this run's
         let (ws, id) = chain_names(cell, plan.chain, &n.to_string());
-        let target = run_target(&self.opts, cell, &self.naming(), &ws, &id, &n.to_string());
+        let mut target = run_target(&self.opts, cell, &self.naming(), &ws, &id, &n.to_string());
+        if let Err(e) = self.gha_target(cell, &mut target).await {
+            rec.status = RunStatus::Failed;
+            rec.reason = format!("gha cache stand-in: {e:#}");
+            return rec;
+        }
         let builder_name = target.builder.clone();
         let deadline = self.opts.timeout.map(|t| Instant::now() + t);
         // Unique across the whole invocation (and across --resume, whose run id
@@ -189,8 +205,10 @@ impl Session {
 
         // ---- measured ----
         let create_builder = builder_name.is_some() && cell.state != State::WarmLocal;
+        self.gha_reset();
         self.measure(cell, &target, create_builder, &mut rec, &mut log, deadline)
             .await;
+        self.gha_record(&target, &mut rec);
         use std::io::Write;
         let _ = writeln!(
             log,
