@@ -4,7 +4,7 @@
 //! plan` prints what [`commands`] returns, so the two can be checked against each
 //! other.
 
-use crate::config::matrix::{CacheOutput, Strategy};
+use crate::config::matrix::{CacheOutput, State, Strategy};
 use std::path::PathBuf;
 
 /// What a command is for; decides how its time is attributed.
@@ -143,6 +143,13 @@ impl RunTarget {
             None => format!("type=gha,mode=max,scope={}", self.gha_scope),
         }
     }
+}
+
+/// True when a job of `strategy` in `state` restores and saves its cache folder
+/// with actions/cache around the build: local-cache on an ephemeral runner
+/// (warm-remote), timed as the `cache_restore` and `cache_save` phases.
+pub fn uses_actions_cache(strategy: Strategy, state: State) -> bool {
+    strategy == Strategy::LocalCache && state == State::WarmRemote
 }
 
 /// The measured commands of one run of `strategy`, in order.

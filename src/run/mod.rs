@@ -8,13 +8,15 @@
 //! [`adaptive_reps`], the ETA in [`eta`], repeated failures in [`failure_policy`])
 //! → [`runner`] (one run: [`workspace`], [`prepare`] and its [`change`],
 //! [`local_state`], [`measure`], over [`docker_exec`]; the gha cache it talks to
-//! in [`gha_service`], every remote cache reached through [`link_route`]) → [`state_check`] (the run
+//! in [`gha_service`], actions/cache's transfers in [`actions_cache`], every
+//! remote cache reached through [`link_route`]) → [`state_check`] (the run
 //! proves its state from the build's own records) → [`transcript`], [`console`] and
 //! [`progress`] (what the user reads).
 //!
 //! May import: config, plan, records, phases, infra (the layers are stated once, in
 //! the crate root).
 
+pub mod actions_cache;
 pub mod adaptive_reps;
 pub mod base_images;
 pub mod chain;

@@ -206,9 +206,44 @@ impl Session {
         // ---- measured ----
         let create_builder = builder_name.is_some() && cell.state != State::WarmLocal;
         self.gha_reset();
+        let restored = if crate::plan::strategy::uses_actions_cache(cell.strategy, cell.state) {
+            self.stage.now("actions/cache restore");
+            match self.actions_cache_restore(&target).await {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    rec.status = RunStatus::Failed;
+                    rec.reason = format!("actions/cache restore: {e:#}");
+                    self.cleanup_run(&target, cell.state).await;
+                    self.journal_to(&mut log);
+                    return rec;
+                }
+            }
+        } else {
+            None
+        };
         self.measure(cell, &target, create_builder, &mut rec, &mut log, deadline)
             .await;
         self.gha_record(&target, &mut rec);
+        if let Some(restored) = restored {
+            let saved = if rec.status == RunStatus::Ok {
+                self.stage.now("actions/cache save");
+                match self.actions_cache_save(&target).await {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        rec.status = RunStatus::Failed;
+                        rec.reason = format!("actions/cache save: {e:#}");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            self.actions_cache_record(&restored, saved.as_ref(), &mut rec);
+        }
+        if cell.strategy == crate::config::matrix::Strategy::LocalCache {
+            rec.local_cache_bytes =
+                Some(crate::infra::actions_cache::folder_bytes(&target.cache_dir));
+        }
         use std::io::Write;
         let _ = writeln!(
             log,

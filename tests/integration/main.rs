@@ -11,6 +11,7 @@ mod container_builder;
 mod corpus;
 mod egress_probe_images;
 mod faults;
+mod gha_cache;
 mod input;
 mod interrupt;
 mod isolation;
