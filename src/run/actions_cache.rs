@@ -33,10 +33,15 @@ impl Session {
         })
     }
 
-    /// Saves the folder under a new key of the chain (the end of a job).
-    pub(crate) async fn actions_cache_save(&mut self, t: &RunTarget) -> anyhow::Result<Transfer> {
+    /// Saves the folder under a new key of the chain (the end of a job; `what`
+    /// tells the warming build's save from the measured one's).
+    pub(crate) async fn actions_cache_save(
+        &mut self,
+        t: &RunTarget,
+        what: &str,
+    ) -> anyhow::Result<Transfer> {
         let svc = self.actions_cache_service().await?;
-        let key = format!("{}{}", key_prefix(t), self.counter);
+        let key = format!("{}{}-{what}", key_prefix(t), self.counter);
         let scratch = self.work.join("actions-cache");
         actions_cache::save(&svc, &t.cache_dir, &scratch, &key).await
     }

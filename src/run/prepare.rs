@@ -70,7 +70,7 @@ impl Session {
                 if crate::plan::strategy::uses_actions_cache(cell.strategy, cell.state) {
                     self.stage.now("actions/cache: the previous job's save");
                     if *prep == Prep::Warm {
-                        let saved = self.actions_cache_save(t).await;
+                        let saved = self.actions_cache_save(t, "warming").await;
                         let saved = saved.map_err(|e| {
                             Failure::failed(format!(
                                 "actions/cache save after the warming build: {e:#}"

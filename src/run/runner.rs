@@ -227,7 +227,7 @@ impl Session {
         if let Some(restored) = restored {
             let saved = if rec.status == RunStatus::Ok {
                 self.stage.now("actions/cache save");
-                match self.actions_cache_save(&target).await {
+                match self.actions_cache_save(&target, "measured").await {
                     Ok(s) => Some(s),
                     Err(e) => {
                         rec.status = RunStatus::Failed;

@@ -141,3 +141,48 @@ fn v2_on_buildkit_v0_20_or_later_stores_and_imports_entries() {
     );
     assert_eq!(recs.len(), 2, "{recs:#?}");
 }
+
+/// local-cache on an ephemeral runner (warm-remote) with actions/cache: the folder
+/// is restored before the build and saved after it, both timed, and the archive
+/// really went through the stand-in (its counters saw it down and up).
+#[test]
+fn actions_cache_restore_and_save_are_timed_through_the_stand_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = run(&tiny_run_args(
+        &out,
+        "2",
+        &[
+            "--strategy",
+            "local-cache",
+            "--state",
+            "warm-remote",
+            "--change",
+            "source",
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 2, "{recs:#?}");
+    for r in &recs {
+        let cell = r.cell().to_string();
+        assert_eq!(r.status, RunStatus::Ok, "{cell}: {}", r.reason);
+        assert_eq!(r.state_check, "ok", "{cell}: {}", r.state_check);
+        assert!(r.phases.cache_restore_ms.unwrap() > 0, "{cell}: {r:#?}");
+        assert!(r.phases.cache_save_ms.unwrap() > 0, "{cell}: {r:#?}");
+        let archive = r.actions_cache_archive_bytes.unwrap();
+        // The 1 MB random dependency layer does not compress.
+        assert!(archive > 1_000_000, "{cell}: {archive}");
+        assert!(
+            r.gha_bytes_downloaded.unwrap() > 1_000_000,
+            "{cell}: {r:#?}"
+        );
+        assert_eq!(r.gha_bytes_uploaded, Some(archive), "{cell}: {r:#?}");
+        assert!(r.local_cache_bytes.unwrap() > 1_000_000, "{cell}");
+        let log = std::fs::read_to_string(out.join(&r.log)).unwrap();
+        assert!(
+            log.contains("the runner starts without it"),
+            "{cell}: {log}"
+        );
+    }
+}
