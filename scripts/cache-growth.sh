@@ -10,7 +10,8 @@
 #   bash scripts/cache-growth.sh [BUILDS]     (default 8; root; writes $OUT)
 #
 # CHANGE=source|deps (default deps), DEPS_MB (default 16), CACHEBENCH (the binary;
-# default target/release/cachebench, built when missing).
+# default target/release/cachebench, built when missing); REPORT_ONLY=1 re-reads
+# an existing $OUT without running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILDS=${1:-8}
@@ -19,8 +20,9 @@ DEPS_MB=${DEPS_MB:-16}
 OUT=${OUT:-results/cache-growth-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 BIN=${CACHEBENCH:-$PWD/target/release/cachebench}
-[ -x "$BIN" ] || cargo build --release --locked
+[ -n "${REPORT_ONLY:-}" ] || [ -x "$BIN" ] || cargo build --release --locked
 for rotate in on off; do
+  [ -n "${REPORT_ONLY:-}" ] && continue
   "$BIN" run --context dockerfiles/synthetic --source-file src/main.txt --deps-file deps.txt \
     --build-arg "DEPS_MB=$DEPS_MB" --build-arg DEPS_ROUNDS=1 \
     --strategy local-cache --state warm-local --change "$CHANGE" --reps "$BUILDS" \
@@ -46,7 +48,8 @@ for rotate in ("on", "off"):
     print("|---:|---:|---|")
     for i, r in enumerate(runs, 1):
         print(f"| {i} | {r['local_cache_bytes'] / MiB:.1f} | {r['status']} |")
-    left = (QUOTA - sizes[-1]) / growth if growth > 0 else float("inf")
+    # Less than 1 KiB a build is no growth (metadata).
+    left = (QUOTA - sizes[-1]) / growth if growth >= 1024 else float("inf")
     until = "never (no growth)" if left == float("inf") else f"about {left:.0f} more builds"
     print(f"\ngrowth {growth / MiB:.1f} MiB per build; 10 GiB quota reached: {until}\n")
 PY
