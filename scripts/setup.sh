@@ -90,6 +90,8 @@ install_missing() {
   { have fc-list && fc-list 2>/dev/null | grep -qi dejavu; } || want+=(fontconfig fonts-dejavu-core)
   { have pkg-config && pkg-config --exists fontconfig; } || want+=(pkg-config libfontconfig1-dev)
   [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || want+=(busybox-static)
+  # actions/cache's archives (local-cache on warm-remote): tar piped through zstd --long=30.
+  have zstd || want+=(zstd)
   if [ ${#want[@]} = 0 ]; then
     log "docker, dockerd, buildx, registry and busybox already present"
     return 0

@@ -89,7 +89,17 @@ pub(crate) fn plan_cmd(p: &PlanCmd) -> Result<i32> {
             continue;
         }
         let (ws, id) = crate::run::runner::chain_names(cell, i, "<n>");
-        let t = run_target(&opts, cell, &names, &ws, &id, "<n>");
+        let mut t = run_target(&opts, cell, &names, &ws, &id, "<n>");
+        if cell.strategy == crate::config::matrix::Strategy::GhaCache
+            && !plan::cells::Facts::runner_gha_service()
+        {
+            // cachebench's stand-in: its port, token and protocol are the run's.
+            t.gha_attrs = Some(format!(
+                "type=gha,url=http://127.0.0.1:<gha-port>/,url_v2=http://127.0.0.1:<gha-port>/,\
+                 version=<1|2>,token=<token>,scope={}",
+                t.gha_scope
+            ));
+        }
         println!(
             "       prepare: {}",
             prepare_text(cell, opts.docker_host.is_some())
@@ -106,6 +116,12 @@ pub(crate) fn plan_cmd(p: &PlanCmd) -> Result<i32> {
                     .display()
                 );
             }
+        }
+        if strategy::uses_actions_cache(cell.strategy, cell.state) {
+            println!(
+                "       actions/cache: the folder restored before the build (timed: cache_restore), \
+                 saved after it (timed: cache_save)"
+            );
         }
         for cmd in strategy::commands(cell.strategy, &t) {
             println!("       $ {}", cmd.display());

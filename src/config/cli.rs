@@ -5,7 +5,9 @@
 //! the scenario file; see [`crate::config::options`] for how the two are merged. The matrix
 //! axes are [`crate::config::matrix`]'s value enums, so `--help` lists the accepted names.
 
-use crate::config::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
+use crate::config::matrix::{
+    BuilderKind, CacheOutput, Change, GhaProtocol, ImageStore, State, Strategy,
+};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -230,6 +232,27 @@ pub struct RunArgs {
     /// (same-region, cross-region, cross-continent, office) [default: none].
     #[arg(long = "link", value_name = "LINK")]
     pub links: Vec<String>,
+    /// local-cache exports to DIR-new and moves it over DIR after the build (on, the
+    /// docs' advice) or exports over DIR itself (off: the folder grows) [default: on].
+    #[arg(long, value_name = "on|off")]
+    pub local_cache_rotate: Option<OnOff>,
+    /// Protocol of the gha cache stand-in: auto (v2 for BuildKit v0.20+, else v1), v1
+    /// or v2 [default: auto].
+    #[arg(long, value_name = "NAME")]
+    pub gha_protocol: Option<GhaProtocol>,
+}
+
+/// A switch given as `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+impl OnOff {
+    pub fn is_on(self) -> bool {
+        self == OnOff::On
+    }
 }
 
 #[derive(Debug, Args)]
@@ -329,6 +352,7 @@ pub fn value_error(e: &clap::Error) -> Option<String> {
         "--builder" => value.parse::<BuilderKind>().err(),
         "--image-store" => value.parse::<ImageStore>().err(),
         "--registry-cache-output" => value.parse::<CacheOutput>().err(),
+        "--gha-protocol" => value.parse::<GhaProtocol>().err(),
         _ => None,
     }?;
     Some(format!("{flag}: {why}"))

@@ -12,7 +12,9 @@
 //! `scenarios/x.toml: matrix.strategies[1]`, and what to do about it.
 
 use crate::config::cli::RunArgs;
-use crate::config::matrix::{BuilderKind, CacheOutput, Change, ImageStore, State, Strategy};
+use crate::config::matrix::{
+    BuilderKind, CacheOutput, Change, GhaProtocol, ImageStore, State, Strategy,
+};
 use crate::config::scenario::{self, LoadedScenario, Scenario};
 use crate::error::{Error, Result};
 use checks::{check_egress_probe, check_ref, check_registry, count, parse_duration, Keys};
@@ -84,6 +86,10 @@ pub struct Options {
     /// The link axis (`--link`, `matrix.links`), in order; canonical names once
     /// [`Options::canonical_links`] ran.
     pub links: Vec<crate::config::matrix::LinkValue>,
+    /// local-cache's `-new` rotation (`--local-cache-rotate`, `run.local_cache_rotate`).
+    pub local_cache_rotate: bool,
+    /// The gha cache stand-in's protocol (`--gha-protocol`, `run.gha_protocol`).
+    pub gha_protocol: GhaProtocol,
 }
 
 impl Options {
@@ -151,6 +157,8 @@ impl Options {
             registry_cache_output: r.registry_cache_output,
             resume: args.resume.clone(),
             links: a.links,
+            local_cache_rotate: r.local_cache_rotate,
+            gha_protocol: r.gha_protocol,
         })
     }
 }
@@ -164,6 +172,8 @@ struct RunParts {
     timeout: Option<Duration>,
     out: Option<PathBuf>,
     registry_cache_output: CacheOutput,
+    local_cache_rotate: bool,
+    gha_protocol: GhaProtocol,
 }
 
 fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> Result<RunParts> {
@@ -227,6 +237,19 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         })?,
         (None, None) => CacheOutput::Load,
     };
+    let local_cache_rotate = args
+        .local_cache_rotate
+        .map(|v| v.is_on())
+        .or(sc.run.local_cache_rotate)
+        .unwrap_or(true);
+    let gha_protocol = match (&args.gha_protocol, &sc.run.gha_protocol) {
+        (Some(v), _) => *v,
+        (None, Some(v)) => v
+            .get_ref()
+            .parse()
+            .map_err(|e| Error::usage(format!("{}: {e}", keys.at("run.gha_protocol", v.span()))))?,
+        (None, None) => GhaProtocol::Auto,
+    };
     let out = args
         .out
         .clone()
@@ -246,6 +269,8 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         timeout,
         out,
         registry_cache_output,
+        local_cache_rotate,
+        gha_protocol,
     })
 }
 

@@ -101,6 +101,12 @@ pub struct RunSection {
     pub out: Option<PathBuf>,
     /// `load` or `push`: how the registry-cache strategy exports the image.
     pub registry_cache_output: Option<Spanned<String>>,
+    /// local-cache's `-new` rotation (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_cache_rotate: Option<bool>,
+    /// `auto`, `v1` or `v2`: the gha cache stand-in's protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gha_protocol: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -84,6 +84,28 @@ pub async fn tcp(
     .await
 }
 
+/// A request carrying `body` (with its `Content-Length`) against `host:port` over
+/// TCP, bounded by `timeout` (the actions/cache client's uploads and Twirp calls).
+pub async fn tcp_with_body(
+    method: &str,
+    host_port: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> std::io::Result<Response> {
+    let len = body.len().to_string();
+    let mut all = headers.to_vec();
+    all.push(("Content-Length", &len));
+    let mut req = request_bytes(method, host_port, path, &all);
+    req.extend_from_slice(body);
+    within(timeout, &format!("{method} {host_port}{path}"), async {
+        let s = tokio::net::TcpStream::connect(host_port).await?;
+        exchange(s, &req).await
+    })
+    .await
+}
+
 /// A request over a Unix socket (the engine's API socket), bounded by `timeout`.
 pub async fn unix(
     method: &str,

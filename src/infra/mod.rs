@@ -8,6 +8,7 @@
 //! May import: config, plan, records, phases (the layers are stated once, in the
 //! crate root).
 
+pub mod actions_cache;
 pub mod builder;
 pub mod buildkit_image;
 pub mod egress_probe;

@@ -85,6 +85,7 @@ pub fn compute_phases(
             client_start_ms: Some(ms[9]),
             client_end_ms: Some(ms[10]),
             other_ms: Some(ms[Phase::COUNT]),
+            ..Phases::default()
         },
         wall_ms,
         ..PhaseBreakdown::default()

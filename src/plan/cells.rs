@@ -81,7 +81,8 @@ fn file_safe(link: &str) -> String {
 pub struct Facts {
     /// Why docker-container builders cannot run here (the BuildKit image missing).
     pub container_builder_unavailable: Option<String>,
-    /// Why the gha cache cannot be used (no ACTIONS_CACHE_URL / token).
+    /// Why the gha cache cannot be used (none today: where no runner provides the
+    /// service, cachebench's stand-in does).
     pub gha_unavailable: Option<String>,
     /// The host and image store of an engine cachebench does not own.
     pub external_store: Option<(String, ImageStore)>,
@@ -91,26 +92,24 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// The gha cache needs the runner's cache service; only its presence is
-    /// checked, the token is never read.
+    /// The gha cache runs everywhere: on a GitHub runner against the runner's cache
+    /// service (`ACTIONS_CACHE_URL` / `ACTIONS_RESULTS_URL` and
+    /// `ACTIONS_RUNTIME_TOKEN`, only their presence is checked), elsewhere against
+    /// cachebench's stand-in of it (`run/gha_service.rs`).
     pub fn from_env() -> Facts {
-        let has = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
         Facts {
             container_builder_unavailable: None,
             external_store: None,
             run_unsupported: crate::plan::image_store::run_unsupported_from_env(),
-            gha_unavailable: if has("ACTIONS_RUNTIME_TOKEN")
-                && (has("ACTIONS_CACHE_URL") || has("ACTIONS_RESULTS_URL"))
-            {
-                None
-            } else {
-                Some(
-                    "the gha cache needs ACTIONS_CACHE_URL and ACTIONS_RUNTIME_TOKEN, which only a \
-                     GitHub Actions runner provides (expose them with crazy-max/ghaction-github-runtime)"
-                        .into(),
-                )
-            },
+            gha_unavailable: None,
         }
+    }
+
+    /// True on a GitHub runner that exposes its cache service (the real one is
+    /// then used instead of the stand-in).
+    pub fn runner_gha_service() -> bool {
+        let has = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+        has("ACTIONS_RUNTIME_TOKEN") && (has("ACTIONS_CACHE_URL") || has("ACTIONS_RESULTS_URL"))
     }
 }
 

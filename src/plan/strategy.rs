@@ -4,7 +4,7 @@
 //! plan` prints what [`commands`] returns, so the two can be checked against each
 //! other.
 
-use crate::config::matrix::{CacheOutput, Strategy};
+use crate::config::matrix::{CacheOutput, State, Strategy};
 use std::path::PathBuf;
 
 /// What a command is for; decides how its time is attributed.
@@ -98,6 +98,18 @@ pub struct RunTarget {
     /// Builder to use with `--builder` (buildx), absent for the engine's default.
     pub builder: Option<String>,
     pub registry_cache_output: CacheOutput,
+    /// The `type=gha,…` attributes of the cache service this run talks to (URL,
+    /// token, protocol version and scope), set by the run when it uses cachebench's
+    /// stand-in; `None` on a GitHub runner, where buildx fills `url` and `token`
+    /// from `ACTIONS_CACHE_URL` / `ACTIONS_RUNTIME_TOKEN`.
+    pub gha_attrs: Option<String>,
+    /// local-cache's `-new` rotation: export to [`RunTarget::cache_dir_new`] and move
+    /// it over `cache_dir` after the build (on), or export over `cache_dir` (off).
+    pub local_cache_rotate: bool,
+    /// The cell's link (`none`, a preset or figures): every remote cache of the
+    /// run, the gha stand-in and actions/cache's transfers included, is reached
+    /// through it.
+    pub link: String,
 }
 
 impl RunTarget {
@@ -107,6 +119,41 @@ impl RunTarget {
         p.push("-new");
         PathBuf::from(p)
     }
+
+    /// The folder local-cache's `--cache-to` writes: `DIR-new` with the rotation,
+    /// `DIR` itself without (BuildKit then adds to the folder it imported from).
+    pub fn cache_export_dir(&self) -> PathBuf {
+        if self.local_cache_rotate {
+            self.cache_dir_new()
+        } else {
+            self.cache_dir.clone()
+        }
+    }
+
+    /// The `type=gha` attributes of `--cache-from`: the stand-in's, or the scope
+    /// alone on a GitHub runner.
+    pub fn gha_cache_from(&self) -> String {
+        match &self.gha_attrs {
+            Some(a) => a.clone(),
+            None => format!("type=gha,scope={}", self.gha_scope),
+        }
+    }
+
+    /// The `type=gha` attributes of `--cache-to` (`mode=max`, about one entry per
+    /// new layer).
+    pub fn gha_cache_to(&self) -> String {
+        match &self.gha_attrs {
+            Some(a) => format!("{a},mode=max"),
+            None => format!("type=gha,mode=max,scope={}", self.gha_scope),
+        }
+    }
+}
+
+/// True when a job of `strategy` in `state` restores and saves its cache folder
+/// with actions/cache around the build: local-cache on an ephemeral runner
+/// (warm-remote), timed as the `cache_restore` and `cache_save` phases.
+pub fn uses_actions_cache(strategy: Strategy, state: State) -> bool {
+    strategy == Strategy::LocalCache && state == State::WarmRemote
 }
 
 /// The measured commands of one run of `strategy`, in order.
@@ -182,7 +229,10 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
             s("--cache-from"),
             format!("type=local,src={}", t.cache_dir.display()),
             s("--cache-to"),
-            format!("type=local,dest={},mode=max", t.cache_dir_new().display()),
+            format!(
+                "type=local,dest={},mode=max",
+                t.cache_export_dir().display()
+            ),
             s("--load"),
         ])],
         Strategy::InlineCache => vec![buildx(vec![
@@ -194,9 +244,9 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
         ])],
         Strategy::GhaCache => vec![buildx(vec![
             s("--cache-from"),
-            format!("type=gha,scope={}", t.gha_scope),
+            t.gha_cache_from(),
             s("--cache-to"),
-            format!("type=gha,mode=max,scope={}", t.gha_scope),
+            t.gha_cache_to(),
             s("--load"),
         ])],
     }
@@ -217,6 +267,9 @@ mod tests {
             gha_scope: "cachebench-r1".into(),
             builder: None,
             registry_cache_output: CacheOutput::Load,
+            gha_attrs: None,
+            local_cache_rotate: true,
+            link: "none".into(),
         }
     }
 
@@ -259,6 +312,36 @@ mod tests {
             line.contains("type=local,dest=/tmp/cache/d-new,mode=max"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn local_cache_without_rotation_exports_over_its_own_folder() {
+        let mut t = target();
+        t.local_cache_rotate = false;
+        let line = commands(Strategy::LocalCache, &t)[0].display();
+        assert!(line.contains("type=local,src=/tmp/cache/d "), "{line}");
+        assert!(
+            line.contains("type=local,dest=/tmp/cache/d,mode=max"),
+            "{line}"
+        );
+        assert!(!line.contains("d-new"), "{line}");
+    }
+
+    #[test]
+    fn gha_cache_names_the_stand_in_or_leaves_the_runner_to_buildx() {
+        let mut t = target();
+        let line = commands(Strategy::GhaCache, &t)[0].display();
+        assert!(
+            line.contains("--cache-from type=gha,scope=cachebench-r1 --cache-to type=gha,mode=max,scope=cachebench-r1 --load"),
+            "{line}"
+        );
+        let attrs = "type=gha,url=http://127.0.0.1:9/,url_v2=http://127.0.0.1:9/,version=2,token=T,scope=cachebench-r1";
+        t.gha_attrs = Some(attrs.into());
+        let c = commands(Strategy::GhaCache, &t);
+        let from = c[0].args.iter().position(|a| a == "--cache-from").unwrap();
+        let to = c[0].args.iter().position(|a| a == "--cache-to").unwrap();
+        assert_eq!(c[0].args[from + 1], attrs);
+        assert_eq!(c[0].args[to + 1], format!("{attrs},mode=max"));
     }
 
     #[test]

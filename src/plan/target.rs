@@ -79,6 +79,9 @@ pub fn run_target(
         builder: (cell.builder == BuilderKind::DockerContainer)
             .then(|| format!("cachebench-{}-{}-{id}", names.run_id, cell.slug())),
         registry_cache_output: o.registry_cache_output,
+        gha_attrs: None,
+        local_cache_rotate: o.local_cache_rotate,
+        link: cell.link.clone(),
     }
 }
 

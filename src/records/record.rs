@@ -74,9 +74,34 @@ pub struct Phases {
     #[serde(default)]
     pub client_end_ms: Option<u64>,
     pub other_ms: Option<u64>,
+    /// actions/cache's restore before the build (download the archive, unpack it):
+    /// outside the build's wall window, so not in the sum of [`Phases::named`];
+    /// measured for local-cache on warm-remote (an ephemeral runner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_restore_ms: Option<u64>,
+    /// actions/cache's save after the build (pack the folder, upload it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_save_ms: Option<u64>,
 }
 
 impl Phases {
+    /// The phases a CI job pays outside the build (actions/cache's restore and
+    /// save), in the order they happen.
+    pub fn transfers(&self) -> [(&'static str, Option<u64>); 2] {
+        [
+            ("cache_restore", self.cache_restore_ms),
+            ("cache_save", self.cache_save_ms),
+        ]
+    }
+
+    /// The transfers' time, when any was measured.
+    pub fn transfers_ms(&self) -> Option<u64> {
+        let t = self.transfers();
+        t.iter()
+            .any(|(_, v)| v.is_some())
+            .then(|| t.iter().map(|(_, v)| v.unwrap_or(0)).sum())
+    }
+
     /// Phase names in report order, paired with their values.
     pub fn named(&self) -> [(&'static str, Option<u64>); 12] {
         [
@@ -235,6 +260,31 @@ pub struct RunRecord {
     /// Every timed command (runs.jsonl only).
     #[serde(default)]
     pub commands: Vec<CommandRecord>,
+    /// gha-cache: the cache service the run talked to, `stand-in v1`, `stand-in v2`
+    /// or `runner` (GitHub's own; then nothing below is counted).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gha_service: String,
+    /// gha-cache: entries the measured build created (committed) in the stand-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gha_entries_created: Option<u64>,
+    /// gha-cache: entry uploads started (reservations), what GitHub's limit of
+    /// 200 per minute per repository counts, in the busiest minute of the build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gha_peak_entries_per_minute: Option<u32>,
+    /// gha-cache (and actions/cache's transfers): bytes uploaded to the stand-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gha_bytes_uploaded: Option<u64>,
+    /// gha-cache (and actions/cache's transfers): bytes downloaded from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gha_bytes_downloaded: Option<u64>,
+    /// local-cache with actions/cache: the size of the zstd archive saved
+    /// (what the next job restores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions_cache_archive_bytes: Option<u64>,
+    /// local-cache: the cache folder's size after the run (what actions/cache would
+    /// pack), against its 10 GiB repository quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_cache_bytes: Option<u64>,
 }
 
 impl RunRecord {
@@ -291,6 +341,13 @@ impl RunRecord {
             link_figures: String::new(),
             step_details: vec![],
             commands: vec![],
+            gha_service: String::new(),
+            gha_entries_created: None,
+            gha_peak_entries_per_minute: None,
+            gha_bytes_uploaded: None,
+            gha_bytes_downloaded: None,
+            actions_cache_archive_bytes: None,
+            local_cache_bytes: None,
         }
     }
 

@@ -40,6 +40,8 @@ const FLAGS: &[(&str, &str)] = &[
     ("run.warmup", "--warmup"),
     ("run.timeout", "--timeout"),
     ("run.registry_cache_output", "--registry-cache-output"),
+    ("run.local_cache_rotate", "--local-cache-rotate"),
+    ("run.gha_protocol", "--gha-protocol"),
     ("engine.docker_host", "--docker-host"),
     ("engine.allow_prune", "--allow-prune"),
     ("engine.buildkit_image", "--buildkit-image"),

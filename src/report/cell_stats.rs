@@ -211,7 +211,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         .first()
         .map(|r| r.phases.named().iter().map(|(n, _)| *n).collect())
         .unwrap_or_default();
-    let phases = phase_names
+    let mut phases: Vec<PhaseStats> = phase_names
         .iter()
         .enumerate()
         .filter_map(|(i, name)| {
@@ -225,6 +225,24 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             })
         })
         .collect();
+    // actions/cache's restore and save, outside the build, where measured
+    // (local-cache on warm-remote): after the build's phases.
+    for (i, (name, _)) in crate::records::record::Phases::default()
+        .transfers()
+        .iter()
+        .enumerate()
+    {
+        let vals: Vec<u64> = measured
+            .iter()
+            .filter_map(|r| r.phases.transfers()[i].1)
+            .collect();
+        if let Some(s) = stats::summary::summarize(&vals) {
+            phases.push(PhaseStats {
+                phase: name.to_string(),
+                stats: s,
+            });
+        }
+    }
     let mut shares: Vec<f64> = measured
         .iter()
         .filter_map(|r| match (r.phases.other_ms, r.wall_ms) {
@@ -267,3 +285,6 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         footprint,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -46,10 +46,12 @@ impl PhaseGroup {
     pub fn of(phase: &str) -> PhaseGroup {
         match phase {
             "builder_create" | "context" | "base_pull" => PhaseGroup::Setup,
-            "cache_import" => PhaseGroup::CacheImport,
+            // actions/cache's restore and save (outside the build) import and
+            // export the cache too.
+            "cache_import" | "cache_restore" => PhaseGroup::CacheImport,
             "steps" => PhaseGroup::Steps,
             "image_export" | "push" | "load" => PhaseGroup::Image,
-            "cache_export" => PhaseGroup::CacheExport,
+            "cache_export" | "cache_save" => PhaseGroup::CacheExport,
             _ => PhaseGroup::Other,
         }
     }

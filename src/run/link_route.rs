@@ -104,6 +104,13 @@ impl Session {
         Ok(())
     }
 
+    /// The link a run's remote caches sit behind: the cell's, which
+    /// [`RunTarget::link`](crate::plan::strategy::RunTarget::link) carries (`none`
+    /// for a name that does not parse, which plan time has refused already).
+    pub fn target_link(t: &crate::plan::strategy::RunTarget) -> LinkSpec {
+        t.link.parse().unwrap_or(LinkSpec::None)
+    }
+
     /// The repository a cell's image and cache refs name: the registry's own, or
     /// for a linked cell the same repository on the link's proxy port. A link
     /// needs a registry on loopback (a remote one is reached over its own network,

@@ -7,14 +7,16 @@
 //! [`rounds`], each cell's runs a warm [`chain`], `--reps auto` in
 //! [`adaptive_reps`], the ETA in [`eta`], repeated failures in [`failure_policy`])
 //! → [`runner`] (one run: [`workspace`], [`prepare`] and its [`change`],
-//! [`local_state`], [`measure`], over [`docker_exec`]; a linked cell's caches
-//! through [`link_route`]) → [`state_check`] (the run
+//! [`local_state`], [`measure`], over [`docker_exec`]; the gha cache it talks to
+//! in [`gha_service`], actions/cache's transfers in [`actions_cache`], every
+//! remote cache reached through [`link_route`]) → [`state_check`] (the run
 //! proves its state from the build's own records) → [`transcript`], [`console`] and
 //! [`progress`] (what the user reads).
 //!
 //! May import: config, plan, records, phases, infra (the layers are stated once, in
 //! the crate root).
 
+pub mod actions_cache;
 pub mod adaptive_reps;
 pub mod base_images;
 pub mod chain;
@@ -26,6 +28,7 @@ pub mod environment_capture;
 pub mod eta;
 pub mod executor;
 pub mod failure_policy;
+pub mod gha_service;
 pub mod link_route;
 pub mod local_state;
 pub mod measure;

@@ -67,6 +67,25 @@ impl Session {
                 }
             }
             State::WarmRemote => {
+                if crate::plan::strategy::uses_actions_cache(cell.strategy, cell.state) {
+                    self.stage.now("actions/cache: the previous job's save");
+                    if *prep == Prep::Warm {
+                        let saved = self.actions_cache_save(t, "warming").await;
+                        let saved = saved.map_err(|e| {
+                            Failure::failed(format!(
+                                "actions/cache save after the warming build: {e:#}"
+                            ))
+                        })?;
+                        let _ = writeln!(
+                            log,
+                            "== prepare: actions/cache saved {} bytes as {} ==",
+                            saved.archive_bytes, saved.key
+                        );
+                    }
+                    self.actions_cache_empty_runner(t).map_err(|e| {
+                        Failure::failed(format!("failed to remove the local cache folder: {e}"))
+                    })?;
+                }
                 self.stage.now("emptying local state, remote cache kept");
                 let _ = writeln!(log, "== prepare: empty local state, keep remote ==");
                 if let Some(name) = &t.builder {
@@ -192,7 +211,7 @@ impl Failure {
 /// grow without bound.
 pub(crate) fn rotate_cache(t: &RunTarget) -> std::io::Result<()> {
     let new = t.cache_dir_new();
-    if !new.exists() {
+    if !t.local_cache_rotate || !new.exists() {
         return Ok(());
     }
     if t.cache_dir.exists() {

@@ -64,6 +64,14 @@ pub struct Session {
     /// The links started for linked cells and their routes
     /// ([`crate::run::link_route`]).
     pub(crate) links: crate::infra::link::routes::LinkRoutes,
+    /// cachebench's stand-in for the GitHub Actions cache service, once a
+    /// gha-cache cell started it (see `run/gha_service.rs`), and the token minted
+    /// for it.
+    pub(crate) gha: Option<(crate::infra::gha_cache::server::GhaCacheServer, String)>,
+    /// The BuildKit version of docker-container builders' image (`v0.13.2`).
+    pub container_buildkit_version: Option<String>,
+    /// dockerd's version (its vendored BuildKit is the docker driver's), once asked.
+    pub(crate) engine_version: Option<String>,
 }
 
 impl Session {
@@ -106,6 +114,9 @@ impl Session {
             kept: Vec::new(),
             journal: Vec::new(),
             stage: Default::default(),
+            gha: None,
+            container_buildkit_version: None,
+            engine_version: None,
         })
     }
 
@@ -175,7 +186,12 @@ impl Session {
                 return rec;
             }
         }
-        let target = run_target(&self.opts, cell, &names, &ws, &id, &n.to_string());
+        let mut target = run_target(&self.opts, cell, &names, &ws, &id, &n.to_string());
+        if let Err(e) = self.gha_target(cell, &mut target).await {
+            rec.status = RunStatus::Failed;
+            rec.reason = format!("gha cache stand-in: {e:#}");
+            return rec;
+        }
         let builder_name = target.builder.clone();
         let deadline = self.opts.timeout.map(|t| Instant::now() + t);
         // Unique across the whole invocation (and across --resume, whose run id
@@ -203,10 +219,47 @@ impl Session {
 
         // ---- measured ----
         let create_builder = builder_name.is_some() && cell.state != State::WarmLocal;
+        self.gha_reset();
+        let restored = if crate::plan::strategy::uses_actions_cache(cell.strategy, cell.state) {
+            self.stage.now("actions/cache restore");
+            match self.actions_cache_restore(&target).await {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    rec.status = RunStatus::Failed;
+                    rec.reason = format!("actions/cache restore: {e:#}");
+                    self.cleanup_run(&target, cell.state).await;
+                    self.journal_to(&mut log);
+                    return rec;
+                }
+            }
+        } else {
+            None
+        };
         let link_before = self.link_counters(cell);
         self.measure(cell, &target, create_builder, &mut rec, &mut log, deadline)
             .await;
         self.record_link_bytes(cell, link_before, &mut rec);
+        self.gha_record(&target, &mut rec);
+        if let Some(restored) = restored {
+            let saved = if rec.status == RunStatus::Ok {
+                self.stage.now("actions/cache save");
+                match self.actions_cache_save(&target, "measured").await {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        rec.status = RunStatus::Failed;
+                        rec.reason = format!("actions/cache save: {e:#}");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            self.actions_cache_record(&restored, saved.as_ref(), &mut rec);
+        }
+        if cell.strategy == crate::config::matrix::Strategy::LocalCache {
+            rec.local_cache_bytes =
+                Some(crate::infra::actions_cache::folder_bytes(&target.cache_dir));
+        }
         use std::io::Write;
         let _ = writeln!(
             log,

@@ -350,6 +350,7 @@ fn finish_setup(
     }
     // The registry that serves base images beside one given with --registry.
     session.mirror = mirror;
+    session.container_buildkit_version = buildkit.as_ref().and_then(|b| b.version.clone());
     Ok(Setup {
         session,
         work,

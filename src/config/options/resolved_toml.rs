@@ -80,6 +80,8 @@ impl Options {
                     .map(|t| unread(humantime::format_duration(t).to_string())),
                 out: self.out.clone(),
                 registry_cache_output: Some(unread(self.registry_cache_output.name().into())),
+                local_cache_rotate: Some(self.local_cache_rotate),
+                gha_protocol: Some(unread(self.gha_protocol.name().into())),
             },
             engine: EngineSection {
                 docker_host: self.docker_host.clone(),

@@ -87,7 +87,7 @@ impl GhaCacheServer {
             signer: Signer::default(),
             counters: Counters::default(),
             limiter: Limiter::new(config.entry_limit_per_minute),
-            base_url: format!("http://{addr}/"),
+            base_url: std::sync::Mutex::new(format!("http://{addr}/")),
         });
         let app = router(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -110,19 +110,31 @@ impl GhaCacheServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT/`. The trailing slash matters: go-actions-cache as
-    /// vendored in BuildKit v0.13.2 appends `_apis/artifactcache/…` to it as is.
-    pub fn base_url(&self) -> &str {
-        &self.shared.base_url
+    /// `http://127.0.0.1:PORT/` (or the address given to [`Self::advertise`]).
+    /// The trailing slash matters: go-actions-cache as vendored in BuildKit
+    /// v0.13.2 appends `_apis/artifactcache/…` to it as is.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url()
+    }
+
+    /// Clients reach the server at `addr` (a proxy in front of it, such as the
+    /// shaped link): the attributes and every URL handed out from now on name it,
+    /// so blob transfers take the same path as the API calls.
+    pub fn advertise(&self, addr: SocketAddr) {
+        *self
+            .shared
+            .base_url
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = format!("http://{addr}/");
     }
 
     /// The `url=` attribute (v1).
-    pub fn url_v1(&self) -> &str {
+    pub fn url_v1(&self) -> String {
         self.base_url()
     }
 
     /// The `url_v2=` attribute (v2); the client appends `twirp/…`.
-    pub fn url_v2(&self) -> &str {
+    pub fn url_v2(&self) -> String {
         self.base_url()
     }
 

@@ -15,8 +15,19 @@ pub struct Shared {
     pub signer: Signer,
     pub counters: Counters,
     pub limiter: Limiter,
-    /// `http://127.0.0.1:PORT/`, the prefix of every URL handed out.
-    pub base_url: String,
+    /// `http://HOST:PORT/`, the prefix of every URL handed out: the server's own
+    /// address, or the one clients reach it at ([`Shared::base_url`]).
+    pub base_url: std::sync::Mutex<String>,
+}
+
+impl Shared {
+    /// The prefix of every URL handed out now.
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 }
 
 /// A JSON response.

@@ -98,7 +98,7 @@ async fn v1_reserve_chunks_commit_then_lookup_hits_and_downloads_the_same_bytes(
     assert_eq!(j["cacheKey"], key);
     assert_eq!(j["scope"], "refs/heads/main");
     let location = j["archiveLocation"].as_str().unwrap().to_string();
-    assert!(location.starts_with(s.base_url()), "{location}");
+    assert!(location.starts_with(&s.base_url()), "{location}");
 
     // The archive is fetched without the token, whole, then resumed with Range.
     let whole = send("GET", &location, &[], b"").await;

@@ -70,7 +70,7 @@ async fn v2_blocks_then_block_list_then_finalize_and_ranged_download() {
     assert_eq!(r.status, 200, "{:?}", r.json());
     assert_eq!(r.json()["ok"], true);
     let upload = r.json()["signed_upload_url"].as_str().unwrap().to_string();
-    assert!(upload.starts_with(s.base_url()));
+    assert!(upload.starts_with(&s.base_url()));
 
     let bytes = data(2_500_000);
     let blocks: Vec<&[u8]> = bytes.chunks(1024 * 1024).collect();

@@ -157,7 +157,7 @@ pub async fn lookup(
     s.counters.event(EventKind::Hit, Protocol::V1, &first, 0);
     let location = format!(
         "{}blobs/{}?sig={}",
-        s.base_url,
+        s.base_url(),
         e.id,
         s.signer.sign(e.id, Access::Read)
     );

@@ -196,7 +196,7 @@ async fn create(s: &Shared, c: &Claims, body: Body) -> Answer {
         .event(EventKind::Reserved, Protocol::V2, &e.key, 0);
     let url = format!(
         "{}blobs/{}?sp=cw&sig={}",
-        s.base_url,
+        s.base_url(),
         e.id,
         s.signer.sign(e.id, Access::Write)
     );
@@ -239,7 +239,7 @@ async fn download_url(s: &Shared, c: &Claims, body: Body) -> Answer {
             s.counters.event(EventKind::Hit, Protocol::V2, &req.key, 0);
             let url = format!(
                 "{}blobs/{}?sp=r&sig={}",
-                s.base_url,
+                s.base_url(),
                 e.id,
                 s.signer.sign(e.id, Access::Read)
             );

@@ -10,6 +10,7 @@ impl Setup {
     /// Stops what cachebench started and removes its temporary folders.
     pub async fn teardown(mut self) {
         self.remove_run_artefacts().await;
+        self.session.stop_gha_stand_in().await;
         self.session.engine.shutdown().await;
         self.session.registry.stop().await;
         if let Some(m) = self.session.mirror.as_mut() {
