@@ -19,6 +19,7 @@ use checks::{check_egress_probe, check_ref, check_registry, count, parse_duratio
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 mod axes;
+mod cache_cost;
 mod changes;
 mod checks;
 mod resolved_toml;
@@ -81,6 +82,11 @@ pub struct Options {
     pub egress_probe: Option<String>,
     pub registry_cache_output: CacheOutput,
     pub resume: Option<PathBuf>,
+    /// `--cache-mode` / `run.cache_mode`: what registry-cache, local-cache and
+    /// gha-cache export (`max` by default).
+    pub cache_mode: crate::config::matrix::CacheMode,
+    /// `[cost]`: the prices of the optional cost estimate; `None`, no estimate.
+    pub prices: Option<crate::config::cost::Prices>,
 }
 
 impl Options {
@@ -147,6 +153,8 @@ impl Options {
             egress_probe: e.egress_probe,
             registry_cache_output: r.registry_cache_output,
             resume: args.resume.clone(),
+            cache_mode: cache_cost::cache_mode(sc, args, &keys)?,
+            prices: cache_cost::prices(sc, &keys)?,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! plan` prints what [`commands`] returns, so the two can be checked against each
 //! other.
 
-use crate::config::matrix::{CacheOutput, Strategy};
+use crate::config::matrix::{CacheMode, CacheOutput, Strategy};
 use std::path::PathBuf;
 
 /// What a command is for; decides how its time is attributed.
@@ -98,6 +98,8 @@ pub struct RunTarget {
     /// Builder to use with `--builder` (buildx), absent for the engine's default.
     pub builder: Option<String>,
     pub registry_cache_output: CacheOutput,
+    /// `mode=` of the registry, local and gha cache exports.
+    pub cache_mode: CacheMode,
 }
 
 impl RunTarget {
@@ -142,6 +144,7 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
         args: vec!["push".into(), t.image.clone()],
     };
     let s = |x: &str| x.to_string();
+    let mode = t.cache_mode.name();
     match strategy {
         Strategy::Legacy => {
             let mut args = vec![s("build"), s("-f"), t.dockerfile.display().to_string()];
@@ -172,7 +175,7 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
                 format!("type=registry,ref={}", t.cache_ref),
                 s("--cache-to"),
                 format!(
-                    "type=registry,ref={},mode=max,image-manifest=true,oci-mediatypes=true",
+                    "type=registry,ref={},mode={mode},image-manifest=true,oci-mediatypes=true",
                     t.cache_ref
                 ),
                 s(out),
@@ -182,7 +185,10 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
             s("--cache-from"),
             format!("type=local,src={}", t.cache_dir.display()),
             s("--cache-to"),
-            format!("type=local,dest={},mode=max", t.cache_dir_new().display()),
+            format!(
+                "type=local,dest={},mode={mode}",
+                t.cache_dir_new().display()
+            ),
             s("--load"),
         ])],
         Strategy::InlineCache => vec![buildx(vec![
@@ -196,7 +202,7 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
             s("--cache-from"),
             format!("type=gha,scope={}", t.gha_scope),
             s("--cache-to"),
-            format!("type=gha,mode=max,scope={}", t.gha_scope),
+            format!("type=gha,mode={mode},scope={}", t.gha_scope),
             s("--load"),
         ])],
     }
@@ -217,6 +223,7 @@ mod tests {
             gha_scope: "cachebench-r1".into(),
             builder: None,
             registry_cache_output: CacheOutput::Load,
+            cache_mode: CacheMode::Max,
         }
     }
 
@@ -259,6 +266,27 @@ mod tests {
             line.contains("type=local,dest=/tmp/cache/d-new,mode=max"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn cache_mode_min_reaches_every_cache_export() {
+        let mut t = target();
+        t.cache_mode = CacheMode::Min;
+        for (strategy, want) in [
+            (
+                Strategy::RegistryCache,
+                "type=registry,ref=127.0.0.1:5000/cachebench:r1-cache,mode=min,",
+            ),
+            (
+                Strategy::LocalCache,
+                "type=local,dest=/tmp/cache/d-new,mode=min",
+            ),
+            (Strategy::GhaCache, "type=gha,mode=min,scope=cachebench-r1"),
+        ] {
+            let line = commands(strategy, &t)[0].display();
+            assert!(line.contains(want), "{strategy}: {line}");
+            assert!(!line.contains("mode=max"), "{strategy}: {line}");
+        }
     }
 
     #[test]

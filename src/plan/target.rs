@@ -79,6 +79,7 @@ pub fn run_target(
         builder: (cell.builder == BuilderKind::DockerContainer)
             .then(|| format!("cachebench-{}-{}-{id}", names.run_id, cell.slug())),
         registry_cache_output: o.registry_cache_output,
+        cache_mode: o.cache_mode,
     }
 }
 

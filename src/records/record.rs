@@ -211,6 +211,10 @@ pub struct RunRecord {
     /// Every timed command (runs.jsonl only).
     #[serde(default)]
     pub commands: Vec<CommandRecord>,
+    /// The footprint split into image and cache, the ECR artifacts, the local
+    /// cache folder and the cache mode ([`crate::records::footprint`]).
+    #[serde(flatten, default)]
+    pub footprint: crate::records::footprint::FootprintFields,
 }
 
 impl RunRecord {
@@ -261,6 +265,7 @@ impl RunRecord {
             stands_for: cell.stands_for_text(),
             step_details: vec![],
             commands: vec![],
+            footprint: Default::default(),
         }
     }
 
@@ -407,11 +412,29 @@ pub const CSV_COLUMNS: &[&str] = &[
     "shuffle_seed",
     "warmed_by",
     "stands_for",
+    // The footprint fields ([`crate::records::footprint::FOOTPRINT_CSV_COLUMNS`]).
+    "cache_mode",
+    "image_bytes",
+    "image_blobs",
+    "image_manifests",
+    "image_tags",
+    "cache_bytes",
+    "cache_blobs",
+    "cache_manifests",
+    "cache_tags",
+    "ecr_artifacts",
+    "local_cache_bytes",
+    "local_cache_files",
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_csv_ends_with_the_footprint_columns() {
+        assert!(CSV_COLUMNS.ends_with(crate::records::footprint::FOOTPRINT_CSV_COLUMNS));
+    }
 
     #[test]
     fn old_records_are_on_the_containerd_store() {

@@ -40,6 +40,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("run.warmup", "--warmup"),
     ("run.timeout", "--timeout"),
     ("run.registry_cache_output", "--registry-cache-output"),
+    ("run.cache_mode", "--cache-mode"),
     ("engine.docker_host", "--docker-host"),
     ("engine.allow_prune", "--allow-prune"),
     ("engine.buildkit_image", "--buildkit-image"),
