@@ -4,6 +4,7 @@
 //! engine-tests`, as `scripts/test.sh` and `.ci/run` do; root). `scripts/setup.sh`
 //! installs and starts what they need; when it is missing these tests fail, they
 //! do not pass silently.
+mod cache_mounts;
 mod chains;
 mod changes;
 mod common;
