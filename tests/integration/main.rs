@@ -12,6 +12,7 @@ mod container_builder;
 mod corpus;
 mod egress_probe_images;
 mod faults;
+mod footprint;
 mod input;
 mod interrupt;
 mod isolation;
