@@ -65,6 +65,9 @@ pub struct Analysis {
     /// The change mix the Decision weighs changes by.
     #[serde(skip)]
     pub change_mix: BTreeMap<String, f64>,
+    /// The scenario's `[cost]` prices, when given (the Decision then shows cost).
+    #[serde(skip)]
+    pub prices: Option<crate::records::report_settings::CostPrices>,
 }
 
 fn pos(v: &[String], s: &str) -> usize {
@@ -114,6 +117,7 @@ impl Analysis {
             stop_rule: stopped_by,
             reading: Some(settings.rule.clone()),
             change_mix: settings.change_mix.clone(),
+            prices: settings.prices.clone(),
         };
         let mut keys: Vec<CellKey> = vec![];
         for r in records {
