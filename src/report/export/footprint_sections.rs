@@ -164,3 +164,47 @@ pub fn cache_mounts(out: &mut String, a: &Analysis) -> bool {
     out.push('\n');
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::record::RunRecord;
+
+    fn analysis(prices: bool) -> Analysis {
+        let line = r#"{"scenario":"s","workload":"w","strategy":"registry-cache","builder":"docker","state":"warm-remote","change":"deps","rep":1,"kind":"measured","status":"ok","reason":"","started_at":"t","wall_ms":2000,"build_ms":2000,"prepare_ms":1,"steps_total":2,"steps_cached":1,"bytes_down":0,"bytes_up":0,"log":"l","state_check":"ok","registry_manifests":1,"registry_attestations":0,"registry_bytes":2000000000,"cache_mode":"max","image_bytes":0,"image_manifests":0,"cache_bytes":2000000000,"cache_manifests":1,"ecr_artifacts":1,"step_details":[{"name":"[2/3] RUN --mount=type=cache,target=/c x","duration_ms":1500,"cached":false}]}"#;
+        let r: RunRecord = serde_json::from_str(line).unwrap();
+        let mut a = Analysis::from_records(&[r]);
+        a.prices = prices.then(|| crate::records::report_settings::CostPrices {
+            storage_per_gb_month: 0.1,
+            transfer_per_gb: 0.5,
+            currency: "EUR".into(),
+        });
+        a
+    }
+
+    #[test]
+    fn cost_is_shown_only_with_prices_and_follows_them() {
+        let mut out = String::new();
+        assert!(!cost_beside_time(&mut out, &analysis(false)));
+        assert!(out.is_empty());
+        assert!(cost_beside_time(&mut out, &analysis(true)));
+        // 2 GB stored at 0.1 per GB-month; 2 GB moved at 0.5 per GB.
+        assert!(out.contains("| registry-cache | 2.00 s |"), "{out}");
+        assert!(out.contains("0.2000 EUR | 1.0000 EUR |"), "{out}");
+    }
+
+    #[test]
+    fn footprint_and_mount_sections_read_the_records() {
+        let a = analysis(false);
+        let mut out = String::new();
+        assert!(by_strategy(&mut out, &a));
+        assert!(
+            out.contains("| registry-cache | max | 0 B | 0 | 1.9 GiB | 1 | 1 | – |"),
+            "{out}"
+        );
+        let mut out = String::new();
+        assert!(cache_mounts(&mut out, &a));
+        assert!(out.contains("not the registry cache, not the local cache, not the gha cache"));
+        assert!(out.contains("| registry-cache | – | 1.50 s | – |"), "{out}");
+    }
+}
