@@ -152,3 +152,59 @@ fn split_counts_match_the_registry_read_independently() {
     let none = block_on(registry.footprint(&[format!("{}/fp/app:absent", reg.host)])).unwrap();
     assert_eq!((none.tags, none.manifests, none.bytes), (0, 0, 0));
 }
+
+/// A real run's records carry the split: registry-cache with `--push` leaves one
+/// image tag and one cache tag, its ECR artifacts are the manifests of both, and
+/// local-cache measures its folder; `--cache-mode min` is recorded.
+#[test]
+fn a_run_records_the_split_the_local_folder_and_the_mode() {
+    use super::common::records::records;
+    use super::common::runs::{run, text, tiny_args};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string()];
+    args.extend(tiny_args(&out));
+    args.extend(
+        [
+            "--strategy",
+            "registry-cache",
+            "--strategy",
+            "local-cache",
+            "--state",
+            "cold",
+            "--registry-cache-output",
+            "push",
+            "--cache-mode",
+            "min",
+        ]
+        .map(String::from),
+    );
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in records(&out) {
+        let f = &r.footprint;
+        assert_eq!(f.cache_mode, "min", "{}", r.cell());
+        assert!(
+            r.commands[0].argv.iter().any(|a| a.contains("mode=min")),
+            "{}",
+            r.cell()
+        );
+        match r.strategy.as_str() {
+            "registry-cache" => {
+                assert_eq!((f.image_tags, f.cache_tags), (Some(1), Some(1)), "{f:?}");
+                assert_eq!(f.cache_manifests, Some(1), "{f:?}");
+                assert_eq!(
+                    f.ecr_artifacts,
+                    Some(f.image_manifests.unwrap() + f.cache_manifests.unwrap())
+                );
+                assert_eq!(f.ecr_artifacts, r.registry_manifests);
+                assert!(f.cache_bytes.unwrap() > 1_000_000, "{f:?}");
+            }
+            _ => {
+                assert_eq!(f.cache_tags, Some(0), "{f:?}");
+                assert!(f.local_cache_files.unwrap() > 0, "{f:?}");
+                assert!(f.local_cache_bytes.unwrap() > 1_000_000, "{f:?}");
+            }
+        }
+    }
+}
