@@ -247,10 +247,10 @@ fn two_image_stores_are_told_apart() {
         .lines()
         .next()
         .unwrap()
-        .ends_with(",warmup,state_failed,image_store,link"));
+        .contains(",warmup,state_failed,image_store,link,cache_mode,"));
     assert!(csv
         .lines()
-        .any(|l| l.starts_with("2,local-cache,") && l.ends_with(",classic,none")));
+        .any(|l| l.starts_with("2,local-cache,") && l.contains(",classic,none,")));
 }
 
 fn png_size(path: &Path) -> (u32, u32) {

@@ -131,6 +131,10 @@ pub(crate) async fn run_cmd(c: RunCmd) -> Result<i32> {
     let settings = crate::records::report_settings::ReportSettings {
         rule: opts.auto.clone().unwrap_or_default(),
         change_mix: opts.change_mix.clone(),
+        prices: opts
+            .prices
+            .as_ref()
+            .map(crate::records::report_settings::CostPrices::from),
     };
     crate::records::report_settings::write(&out, &settings).map_err(|e| {
         Error::Internal(anyhow::anyhow!(

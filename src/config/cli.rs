@@ -6,7 +6,7 @@
 //! axes are [`crate::config::matrix`]'s value enums, so `--help` lists the accepted names.
 
 use crate::config::matrix::{
-    BuilderKind, CacheOutput, Change, GhaProtocol, ImageStore, State, Strategy,
+    BuilderKind, CacheMode, CacheOutput, Change, GhaProtocol, ImageStore, State, Strategy,
 };
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
@@ -224,6 +224,10 @@ pub struct RunArgs {
     /// Export of the registry-cache strategy: load (then nothing) or push [default: load].
     #[arg(long, value_name = "NAME")]
     pub registry_cache_output: Option<CacheOutput>,
+    /// What registry-cache, local-cache and gha-cache export: max (every layer) or
+    /// min (the image's layers only) [default: max].
+    #[arg(long, value_name = "MODE")]
+    pub cache_mode: Option<CacheMode>,
     /// Continue the matrix of an earlier, unfinished results folder.
     #[arg(long, value_name = "OUT")]
     pub resume: Option<PathBuf>,
@@ -353,6 +357,7 @@ pub fn value_error(e: &clap::Error) -> Option<String> {
         "--image-store" => value.parse::<ImageStore>().err(),
         "--registry-cache-output" => value.parse::<CacheOutput>().err(),
         "--gha-protocol" => value.parse::<GhaProtocol>().err(),
+        "--cache-mode" => value.parse::<CacheMode>().err(),
         _ => None,
     }?;
     Some(format!("{flag}: {why}"))

@@ -167,6 +167,17 @@ impl FromStr for GhaProtocol {
         }
     }
 }
+named_enum!(
+    /// What a cache export keeps (`mode=` of `--cache-to`) for registry-cache,
+    /// local-cache and gha-cache: every intermediate layer (`max`, the default) or
+    /// only the final image's layers (`min`).
+    CacheMode, "cache mode", {
+        /// `mode=max`: every layer of every stage.
+        Max => "max",
+        /// `mode=min`: the layers of the exported image only.
+        Min => "min",
+    }
+);
 
 /// Export of the registry-cache strategy: `--load` (the usual ECR quick start) or `--push`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -9,6 +9,7 @@
 pub mod change_mix;
 pub mod change_syntax;
 pub mod cli;
+pub mod cost;
 pub mod matrix;
 pub mod options;
 pub mod reps;

@@ -21,6 +21,7 @@ use checks::{check_egress_probe, check_ref, check_registry, count, parse_duratio
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 mod axes;
+mod cache_cost;
 mod changes;
 mod checks;
 mod resolved_toml;
@@ -90,6 +91,11 @@ pub struct Options {
     pub local_cache_rotate: bool,
     /// The gha cache stand-in's protocol (`--gha-protocol`, `run.gha_protocol`).
     pub gha_protocol: GhaProtocol,
+    /// `--cache-mode` / `run.cache_mode`: what registry-cache, local-cache and
+    /// gha-cache export (`max` by default).
+    pub cache_mode: crate::config::matrix::CacheMode,
+    /// `[cost]`: the prices of the optional cost estimate; `None`, no estimate.
+    pub prices: Option<crate::config::cost::Prices>,
 }
 
 impl Options {
@@ -159,6 +165,8 @@ impl Options {
             links: a.links,
             local_cache_rotate: r.local_cache_rotate,
             gha_protocol: r.gha_protocol,
+            cache_mode: cache_cost::cache_mode(sc, args, &keys)?,
+            prices: cache_cost::prices(sc, &keys)?,
         })
     }
 }

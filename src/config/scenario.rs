@@ -35,6 +35,10 @@ pub struct Scenario {
     pub engine: EngineSection,
     #[serde(default)]
     pub registry: RegistrySection,
+    /// Prices for the optional cost estimate ([`crate::config::cost`]); absent: no
+    /// cost is estimated or shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::config::cost::CostSection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -107,6 +111,9 @@ pub struct RunSection {
     /// `auto`, `v1` or `v2`: the gha cache stand-in's protocol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gha_protocol: Option<Spanned<String>>,
+    /// `max` or `min`: what registry-cache, local-cache and gha-cache export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_mode: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -415,6 +422,14 @@ timeout = "5m"
         assert_eq!(args.len(), 1);
         let deep = "x = ".to_string() + &"[".repeat(5000) + &"]".repeat(5000);
         refused(deep.as_bytes(), "line 1", "recursion limit");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_table_name_their_path() {
+        let e = parse(b"[cost]\nstorage_per_gb = 1.0\n").unwrap_err();
+        assert!(e.contains("cost.storage_per_gb"), "{e}");
+        let e = parse(b"[cost]\ntransfer_per_gb = \"cheap\"\n").unwrap_err();
+        assert!(e.contains("key `cost.transfer_per_gb`"), "{e}");
     }
 
     #[test]

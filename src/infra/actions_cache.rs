@@ -366,19 +366,5 @@ async fn write_at(path: &Path, offset: u64, bytes: &[u8]) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// The size of everything under `dir` (what actions/cache would pack).
-pub fn folder_bytes(dir: &Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    rd.flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => folder_bytes(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
-}
-
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@
 //! plan` prints what [`commands`] returns, so the two can be checked against each
 //! other.
 
-use crate::config::matrix::{CacheOutput, State, Strategy};
+use crate::config::matrix::{CacheMode, CacheOutput, State, Strategy};
 use std::path::PathBuf;
 
 /// What a command is for; decides how its time is attributed.
@@ -110,6 +110,8 @@ pub struct RunTarget {
     /// run, the gha stand-in and actions/cache's transfers included, is reached
     /// through it.
     pub link: String,
+    /// `mode=` of the registry, local and gha cache exports.
+    pub cache_mode: CacheMode,
 }
 
 impl RunTarget {
@@ -139,12 +141,13 @@ impl RunTarget {
         }
     }
 
-    /// The `type=gha` attributes of `--cache-to` (`mode=max`, about one entry per
-    /// new layer).
+    /// The `type=gha` attributes of `--cache-to` (with `mode=max`, about one entry
+    /// per new layer).
     pub fn gha_cache_to(&self) -> String {
+        let mode = self.cache_mode.name();
         match &self.gha_attrs {
-            Some(a) => format!("{a},mode=max"),
-            None => format!("type=gha,mode=max,scope={}", self.gha_scope),
+            Some(a) => format!("{a},mode={mode}"),
+            None => format!("type=gha,mode={mode},scope={}", self.gha_scope),
         }
     }
 }
@@ -189,6 +192,7 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
         args: vec!["push".into(), t.image.clone()],
     };
     let s = |x: &str| x.to_string();
+    let mode = t.cache_mode.name();
     match strategy {
         Strategy::Legacy => {
             let mut args = vec![s("build"), s("-f"), t.dockerfile.display().to_string()];
@@ -219,7 +223,7 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
                 format!("type=registry,ref={}", t.cache_ref),
                 s("--cache-to"),
                 format!(
-                    "type=registry,ref={},mode=max,image-manifest=true,oci-mediatypes=true",
+                    "type=registry,ref={},mode={mode},image-manifest=true,oci-mediatypes=true",
                     t.cache_ref
                 ),
                 s(out),
@@ -230,7 +234,7 @@ pub fn commands(strategy: Strategy, t: &RunTarget) -> Vec<DockerCommand> {
             format!("type=local,src={}", t.cache_dir.display()),
             s("--cache-to"),
             format!(
-                "type=local,dest={},mode=max",
+                "type=local,dest={},mode={mode}",
                 t.cache_export_dir().display()
             ),
             s("--load"),
@@ -270,6 +274,7 @@ mod tests {
             gha_attrs: None,
             local_cache_rotate: true,
             link: "none".into(),
+            cache_mode: CacheMode::Max,
         }
     }
 
@@ -342,6 +347,27 @@ mod tests {
         let to = c[0].args.iter().position(|a| a == "--cache-to").unwrap();
         assert_eq!(c[0].args[from + 1], attrs);
         assert_eq!(c[0].args[to + 1], format!("{attrs},mode=max"));
+    }
+
+    #[test]
+    fn cache_mode_min_reaches_every_cache_export() {
+        let mut t = target();
+        t.cache_mode = CacheMode::Min;
+        for (strategy, want) in [
+            (
+                Strategy::RegistryCache,
+                "type=registry,ref=127.0.0.1:5000/cachebench:r1-cache,mode=min,",
+            ),
+            (
+                Strategy::LocalCache,
+                "type=local,dest=/tmp/cache/d-new,mode=min",
+            ),
+            (Strategy::GhaCache, "type=gha,mode=min,scope=cachebench-r1"),
+        ] {
+            let line = commands(strategy, &t)[0].display();
+            assert!(line.contains(want), "{strategy}: {line}");
+            assert!(!line.contains("mode=max"), "{strategy}: {line}");
+        }
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub fn run_target(
         gha_attrs: None,
         local_cache_rotate: o.local_cache_rotate,
         link: cell.link.clone(),
+        cache_mode: o.cache_mode,
     }
 }
 

@@ -9,6 +9,7 @@
 //! May import: config, plan (the layers are stated once, in the crate root).
 
 pub mod environment;
+pub mod footprint;
 pub mod record;
 pub mod redact;
 pub mod report_settings;

@@ -281,10 +281,10 @@ pub struct RunRecord {
     /// (what the next job restores).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions_cache_archive_bytes: Option<u64>,
-    /// local-cache: the cache folder's size after the run (what actions/cache would
-    /// pack), against its 10 GiB repository quota.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_cache_bytes: Option<u64>,
+    /// The footprint split into image and cache, the ECR artifacts, the local
+    /// cache folder and the cache mode ([`crate::records::footprint`]).
+    #[serde(flatten, default)]
+    pub footprint: crate::records::footprint::FootprintFields,
 }
 
 impl RunRecord {
@@ -347,7 +347,7 @@ impl RunRecord {
             gha_bytes_uploaded: None,
             gha_bytes_downloaded: None,
             actions_cache_archive_bytes: None,
-            local_cache_bytes: None,
+            footprint: Default::default(),
         }
     }
 
@@ -536,11 +536,29 @@ pub const CSV_COLUMNS: &[&str] = &[
     "link_bytes_down",
     "link_connections",
     "link_figures",
+    // The footprint fields ([`crate::records::footprint::FOOTPRINT_CSV_COLUMNS`]).
+    "cache_mode",
+    "image_bytes",
+    "image_blobs",
+    "image_manifests",
+    "image_tags",
+    "cache_bytes",
+    "cache_blobs",
+    "cache_manifests",
+    "cache_tags",
+    "ecr_artifacts",
+    "local_cache_bytes",
+    "local_cache_files",
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_csv_ends_with_the_footprint_columns() {
+        assert!(CSV_COLUMNS.ends_with(crate::records::footprint::FOOTPRINT_CSV_COLUMNS));
+    }
 
     #[test]
     fn old_records_are_on_the_containerd_store() {

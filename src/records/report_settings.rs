@@ -3,7 +3,8 @@
 //! with once (confidence and the practical margin; a `--reps auto` run's own rule,
 //! in stopping.json, comes first), and the change mix the Decision weighs its
 //! changes by ([`crate::config::change_mix`]). `cachebench report` may override both
-//! for one rendering.
+//! for one rendering. With a `[cost]` table in the scenario, its prices too
+//! ([`CostPrices`]), so `report` re-renders the cost estimate without the scenario.
 
 use crate::error::{Error, Result};
 use crate::stats::sequential::StopRule;
@@ -23,6 +24,48 @@ pub struct ReportSettings {
     /// Weight of each change (`none`, `source`, `deps`) in the Decision's one
     /// answer per situation; weights are shares of the changes measured.
     pub change_mix: BTreeMap<String, f64>,
+    /// The scenario's `[cost]` prices; absent: no cost is estimated or shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<CostPrices>,
+}
+
+/// The prices of the cost estimate, as the scenario gave them (checked by
+/// [`crate::config::cost`]); cachebench has none of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostPrices {
+    /// Per GB (10^9 bytes) stored for a month.
+    pub storage_per_gb_month: f64,
+    /// Per GB transferred to or from the cache.
+    pub transfer_per_gb: f64,
+    /// The label printed beside amounts.
+    pub currency: String,
+}
+
+impl From<&crate::config::cost::Prices> for CostPrices {
+    fn from(p: &crate::config::cost::Prices) -> Self {
+        CostPrices {
+            storage_per_gb_month: p.storage_per_gb_month,
+            transfer_per_gb: p.transfer_per_gb,
+            currency: p.currency.clone(),
+        }
+    }
+}
+
+impl CostPrices {
+    /// Estimated monthly price of keeping `bytes` stored.
+    pub fn storage_per_month(&self, bytes: u64) -> f64 {
+        bytes as f64 / 1e9 * self.storage_per_gb_month
+    }
+
+    /// Price of moving `bytes`.
+    pub fn transfer(&self, bytes: u64) -> f64 {
+        bytes as f64 / 1e9 * self.transfer_per_gb
+    }
+
+    /// `0.0123 USD`: an amount with its label, four decimals (cache prices are small).
+    pub fn amount(&self, value: f64) -> String {
+        format!("{value:.4} {}", self.currency)
+    }
 }
 
 impl Default for ReportSettings {
@@ -30,6 +73,7 @@ impl Default for ReportSettings {
         ReportSettings {
             rule: StopRule::default(),
             change_mix: crate::config::change_mix::default_mix(),
+            prices: None,
         }
     }
 }
@@ -89,8 +133,25 @@ mod tests {
     fn settings_round_trip_and_a_missing_file_is_none() {
         let d = tempfile::tempdir().unwrap();
         assert_eq!(read(d.path()).unwrap(), None);
-        let s = ReportSettings::default();
+        let mut s = ReportSettings::default();
+        write(d.path(), &s).unwrap();
+        assert_eq!(read(d.path()).unwrap(), Some(s.clone()));
+        s.prices = Some(CostPrices {
+            storage_per_gb_month: 0.1,
+            transfer_per_gb: 0.09,
+            currency: "USD".into(),
+        });
         write(d.path(), &s).unwrap();
         assert_eq!(read(d.path()).unwrap(), Some(s));
+        // A file written before prices existed reads as no prices.
+        std::fs::write(
+            d.path().join(REPORT_SETTINGS_JSON),
+            serde_json::to_string(&serde_json::json!({
+                "rule": StopRule::default(), "change_mix": {"source": 1.0}
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(read(d.path()).unwrap().unwrap().prices, None);
     }
 }

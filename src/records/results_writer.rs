@@ -162,6 +162,9 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
         opt(r.link_connections),
         r.link_figures.clone(),
     ]
+    .into_iter()
+    .chain(r.footprint.csv_cells())
+    .collect()
 }
 
 /// Reads `runs.jsonl` with the tolerant loader
@@ -194,6 +197,10 @@ mod tests {
                     || c.starts_with("bytes_")
                     || c.starts_with("registry_")
                     || (c.starts_with("link_") && c != "link_figures")
+                    || (c.starts_with("image_") && c != "image_store")
+                    || (c.starts_with("cache_") && c != "cache_mode")
+                    || c.starts_with("local_cache_")
+                    || c == "ecr_artifacts"
                     || matches!(c, "rep" | "round" | "order" | "shuffle_seed") =>
                 {
                     (1000 + i as u64).into()

@@ -42,6 +42,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("run.registry_cache_output", "--registry-cache-output"),
     ("run.local_cache_rotate", "--local-cache-rotate"),
     ("run.gha_protocol", "--gha-protocol"),
+    ("run.cache_mode", "--cache-mode"),
     ("engine.docker_host", "--docker-host"),
     ("engine.allow_prune", "--allow-prune"),
     ("engine.buildkit_image", "--buildkit-image"),

@@ -87,6 +87,9 @@ pub struct Analysis {
     /// `host`); empty otherwise.
     #[serde(skip)]
     pub hosts: BTreeMap<CellKey, String>,
+    /// The scenario's `[cost]` prices, when given (the Decision then shows cost).
+    #[serde(skip)]
+    pub prices: Option<crate::records::report_settings::CostPrices>,
 }
 
 fn pos(v: &[String], s: &str) -> usize {
@@ -140,6 +143,7 @@ impl Analysis {
             reading: Some(settings.rule.clone()),
             change_mix: settings.change_mix.clone(),
             hosts: BTreeMap::new(),
+            prices: settings.prices.clone(),
         };
         let mut keys: Vec<CellKey> = vec![];
         for r in records {

@@ -91,6 +91,10 @@ pub struct CellStats {
     /// What the cell's runs left in the registry (medians), when measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub footprint: Option<FootprintStats>,
+    /// Median duration of the cell's cache-mount step (`RUN --mount=type=cache`),
+    /// when its Dockerfile has one (the report's "Cache mounts" section).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_mount_step_ms: Option<u64>,
 }
 
 /// Registry footprint of a cell: medians over its successful measured runs.
@@ -99,6 +103,27 @@ pub struct FootprintStats {
     pub manifests: u32,
     pub attestations: u32,
     pub bytes: u64,
+    /// The cache export's `mode=` (`max`/`min`), empty without one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cache_mode: String,
+    /// What the image's tag reaches: bytes and manifests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_manifests: Option<u32>,
+    /// What the registry cache's tag reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_manifests: Option<u32>,
+    /// What an ECR lifecycle rule counts as images (every manifest either tag reaches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecr_artifacts: Option<u32>,
+    /// local-cache: the cache folder's bytes and files after the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_cache_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_cache_files: Option<u64>,
 }
 
 impl CellStats {
@@ -269,7 +294,33 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         manifests: fp_median(|r| r.registry_manifests.map(u64::from)).unwrap_or(0) as u32,
         attestations: fp_median(|r| r.registry_attestations.map(u64::from)).unwrap_or(0) as u32,
         bytes,
+        cache_mode: measured
+            .iter()
+            .map(|r| r.footprint.cache_mode.clone())
+            .find(|m| !m.is_empty())
+            .unwrap_or_default(),
+        image_bytes: fp_median(|r| r.footprint.image_bytes),
+        image_manifests: fp_median(|r| r.footprint.image_manifests.map(u64::from))
+            .map(|v| v as u32),
+        cache_bytes: fp_median(|r| r.footprint.cache_bytes),
+        cache_manifests: fp_median(|r| r.footprint.cache_manifests.map(u64::from))
+            .map(|v| v as u32),
+        ecr_artifacts: fp_median(|r| r.footprint.ecr_artifacts.map(u64::from)).map(|v| v as u32),
+        local_cache_bytes: fp_median(|r| r.footprint.local_cache_bytes),
+        local_cache_files: fp_median(|r| r.footprint.local_cache_files),
     });
+    // The cache-mount step (`RUN --mount=type=cache`): its median duration.
+    let cache_mount_step_ms = median_u64(
+        measured
+            .iter()
+            .filter_map(|r| {
+                r.step_details
+                    .iter()
+                    .find(|s| s.name.contains("--mount=type=cache"))
+                    .map(|s| s.duration_ms)
+            })
+            .collect(),
+    );
     CellStats {
         key,
         workloads,
@@ -283,6 +334,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         relative: None,
         other_share,
         footprint,
+        cache_mount_step_ms,
     }
 }
 

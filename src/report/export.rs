@@ -2,6 +2,7 @@
 //! data every exporter gets; the sections both Markdown forms share are [`sections`].
 
 pub mod benchmark_json;
+pub mod footprint_sections;
 pub mod github_md;
 pub mod hosts;
 pub mod report_md;

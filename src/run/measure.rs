@@ -181,24 +181,60 @@ impl Session {
         if rec.commands.iter().any(|c| c.role == "build") {
             self.engine.note_built(&target.image).await;
         }
+        rec.footprint.cache_mode = match cell.strategy {
+            Strategy::RegistryCache | Strategy::LocalCache | Strategy::GhaCache => {
+                target.cache_mode.name().to_string()
+            }
+            // Inline cache only exports the image's own layers.
+            Strategy::InlineCache => "min".to_string(),
+            _ => String::new(),
+        };
         if rec.status == RunStatus::Ok {
-            // What the strategy left in the registry (untimed; loopback only).
+            // What the strategy left in the registry (untimed; loopback only),
+            // split into the image's tag and the cache's.
             if self.registry.is_loopback() {
                 match self
                     .registry
-                    .footprint(&[
-                        self.real_ref(&target.image),
-                        self.real_ref(&target.cache_ref),
-                    ])
+                    .footprint_split(
+                        &[self.real_ref(&target.image)],
+                        &[self.real_ref(&target.cache_ref)],
+                    )
                     .await
                 {
                     Ok(fp) => {
-                        rec.registry_manifests = Some(fp.manifests);
-                        rec.registry_attestations = Some(fp.attestations);
-                        rec.registry_bytes = Some(fp.bytes);
+                        rec.registry_manifests = Some(fp.total.manifests);
+                        rec.registry_attestations = Some(fp.total.attestations);
+                        rec.registry_bytes = Some(fp.total.bytes);
+                        let f = &mut rec.footprint;
+                        f.image_bytes = Some(fp.image.bytes);
+                        f.image_blobs = Some(fp.image.blobs);
+                        f.image_manifests = Some(fp.image.manifests);
+                        f.image_tags = Some(fp.image.tags);
+                        f.cache_bytes = Some(fp.cache.bytes);
+                        f.cache_blobs = Some(fp.cache.blobs);
+                        f.cache_manifests = Some(fp.cache.manifests);
+                        f.cache_tags = Some(fp.cache.tags);
+                        f.ecr_artifacts = Some(fp.total.manifests);
                     }
                     Err(e) => {
                         let _ = writeln!(log, "cachebench: registry footprint not measured: {e:#}");
+                    }
+                }
+            }
+            // The local cache folder as actions/cache would save it (after rotation).
+            if cell.strategy == Strategy::LocalCache {
+                match crate::records::footprint::folder_size(&target.cache_dir) {
+                    Ok(Some((bytes, files))) => {
+                        rec.footprint.local_cache_bytes = Some(bytes);
+                        rec.footprint.local_cache_files = Some(files);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        let _ = writeln!(
+                            log,
+                            "cachebench: local cache folder {} not measured: {e}",
+                            target.cache_dir.display()
+                        );
                     }
                 }
             }

@@ -256,10 +256,6 @@ impl Session {
             };
             self.actions_cache_record(&restored, saved.as_ref(), &mut rec);
         }
-        if cell.strategy == crate::config::matrix::Strategy::LocalCache {
-            rec.local_cache_bytes =
-                Some(crate::infra::actions_cache::folder_bytes(&target.cache_dir));
-        }
         use std::io::Write;
         let _ = writeln!(
             log,

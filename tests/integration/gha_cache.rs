@@ -178,7 +178,7 @@ fn actions_cache_restore_and_save_are_timed_through_the_stand_in() {
             "{cell}: {r:#?}"
         );
         assert_eq!(r.gha_bytes_uploaded, Some(archive), "{cell}: {r:#?}");
-        assert!(r.local_cache_bytes.unwrap() > 1_000_000, "{cell}");
+        assert!(r.footprint.local_cache_bytes.unwrap() > 1_000_000, "{cell}");
         let log = std::fs::read_to_string(out.join(&r.log)).unwrap();
         assert!(
             log.contains("the runner starts without it"),

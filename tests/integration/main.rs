@@ -5,6 +5,7 @@
 //! installs and starts what they need; when it is missing these tests fail, they
 //! do not pass silently.
 mod action;
+mod cache_mounts;
 mod chains;
 mod changes;
 mod common;
@@ -12,6 +13,7 @@ mod container_builder;
 mod corpus;
 mod egress_probe_images;
 mod faults;
+mod footprint;
 mod gha_cache;
 mod input;
 mod interrupt;

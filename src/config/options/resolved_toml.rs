@@ -2,6 +2,7 @@
 //! value the run uses, written to OUT as `scenario.toml` and read back by `--resume`.
 
 use super::Options;
+use crate::config::cost::CostSection;
 use crate::config::scenario::NameList;
 use toml::Spanned;
 
@@ -82,6 +83,7 @@ impl Options {
                 registry_cache_output: Some(unread(self.registry_cache_output.name().into())),
                 local_cache_rotate: Some(self.local_cache_rotate),
                 gha_protocol: Some(unread(self.gha_protocol.name().into())),
+                cache_mode: Some(unread(self.cache_mode.name().into())),
             },
             engine: EngineSection {
                 docker_host: self.docker_host.clone(),
@@ -93,6 +95,11 @@ impl Options {
             registry: RegistrySection {
                 address: self.registry.clone(),
             },
+            cost: self.prices.as_ref().map(|p| CostSection {
+                storage_per_gb_month: Some(unread(p.storage_per_gb_month)),
+                transfer_per_gb: Some(unread(p.transfer_per_gb)),
+                currency: Some(unread(p.currency.clone())),
+            }),
         };
         let mut s = String::from("# the resolved scenario of this run, written by cachebench\n");
         s.push_str(&toml::to_string(&sc).unwrap_or_default());

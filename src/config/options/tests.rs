@@ -207,3 +207,60 @@ fn container_strategies_limit_docker_container_cells() {
         .to_toml()
         .contains("container_strategies = [\"buildkit\"]"));
 }
+
+/// Options from a scenario file with `text` (written in a fresh folder).
+fn from_file(d: &tempfile::TempDir, text: &str, a: &RunArgs) -> Result<Options> {
+    let p = d.path().join("s.toml");
+    std::fs::write(&p, text).unwrap();
+    Options::resolve(Some(&p), a)
+}
+
+#[test]
+fn cache_mode_defaults_to_max_and_a_bad_one_names_its_key() {
+    let d = ctx();
+    let a = args(d.path());
+    assert_eq!(
+        Options::merge(None, &a).unwrap().cache_mode,
+        crate::config::matrix::CacheMode::Max
+    );
+    let o = from_file(&d, "[run]\ncache_mode = \"min\"\n", &a).unwrap();
+    assert_eq!(o.cache_mode, crate::config::matrix::CacheMode::Min);
+    let e = from_file(&d, "[run]\ncache_mode = \"tiny\"\n", &a)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 2: run.cache_mode: unknown cache mode `tiny`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn cost_prices_are_read_and_bad_ones_name_their_key() {
+    let d = ctx();
+    let a = args(d.path());
+    assert_eq!(Options::merge(None, &a).unwrap().prices, None);
+    let o = from_file(
+        &d,
+        "[cost]\nstorage_per_gb_month = 0.1\ntransfer_per_gb = 0.09\ncurrency = \"USD\"\n",
+        &a,
+    )
+    .unwrap();
+    let p = o.prices.unwrap();
+    assert_eq!((p.storage_per_gb_month, p.transfer_per_gb), (0.1, 0.09));
+    assert_eq!(p.currency, "USD");
+    let e = from_file(&d, "[cost]\nstorage_per_gb_month = -1.0\n", &a)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 2: cost.storage_per_gb_month: price -1"),
+        "{e}"
+    );
+    let e = from_file(&d, "[cost]\ncurrency = \"USD\"\n", &a)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cost: give cost.storage_per_gb_month"), "{e}");
+    let e = from_file(&d, "[cost]\nstorage_per_gb = 1.0\n", &a)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cost.storage_per_gb"), "{e}");
+}

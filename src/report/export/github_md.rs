@@ -7,6 +7,7 @@
 use crate::error::Result;
 use crate::report::analysis::Analysis;
 use crate::report::decision::markdown::median_interval;
+use crate::report::export::footprint_sections as fsec;
 use crate::report::export::sections as sec;
 use crate::report::export::{Exporter, ReportData};
 use crate::report::format::fmt_ratio;
@@ -73,6 +74,11 @@ impl Exporter for GithubSummary {
         sec::header(&mut out, data, "cachebench");
         sec::decision(&mut out, a);
         out.push_str(&crate::report::decision::break_even::markdown(a, "##"));
+        let mut cost = String::new();
+        if fsec::cost_beside_time(&mut cost, a) {
+            out.push_str("### Cost beside time\n\n");
+            out.push_str(&cost);
+        }
         sec::warnings(&mut out, data);
         out.push_str("## Results\n\n");
         narrow_results(&mut out, a);
@@ -91,6 +97,15 @@ impl Exporter for GithubSummary {
         let mut body = String::new();
         if sec::footprint_table(&mut body, a) {
             details(&mut out, "Registry footprint per cell", &body);
+        }
+        let mut body = String::new();
+        if fsec::by_strategy(&mut body, a) {
+            details(&mut out, "Footprint per strategy: image and cache", &body);
+        }
+        let mut body = String::new();
+        if fsec::cache_mounts(&mut body, a) {
+            out.push_str("### Cache mounts\n\n");
+            out.push_str(&body);
         }
         let mut body = String::new();
         sec::methods(&mut body, a);

@@ -5,6 +5,7 @@
 //! comment is [`crate::report::export::github_md`].
 
 use crate::error::Result;
+use crate::report::export::footprint_sections as fsec;
 use crate::report::export::sections as sec;
 use crate::report::export::{Exporter, ReportData};
 use crate::report::mermaid;
@@ -24,6 +25,11 @@ impl Exporter for MarkdownReport {
         sec::header(&mut out, data, "cachebench report");
         sec::decision(&mut out, a);
         out.push_str(&crate::report::decision::break_even::markdown(a, "##"));
+        let mut cost = String::new();
+        if fsec::cost_beside_time(&mut cost, a) {
+            out.push_str("### Cost beside time\n\n");
+            out.push_str(&cost);
+        }
         sec::verdicts(&mut out, a);
         crate::report::repetitions::section(&mut out, data.stopping, "##");
         sec::warnings(&mut out, data);
@@ -39,6 +45,16 @@ impl Exporter for MarkdownReport {
         if sec::footprint_table(&mut fp, a) {
             out.push_str("## Registry footprint\n\n");
             out.push_str(&fp);
+        }
+        let mut split = String::new();
+        if fsec::by_strategy(&mut split, a) {
+            out.push_str("## Footprint per strategy: image and cache\n\n");
+            out.push_str(&split);
+        }
+        let mut mounts = String::new();
+        if fsec::cache_mounts(&mut mounts, a) {
+            out.push_str("## Cache mounts\n\n");
+            out.push_str(&mounts);
         }
         out.push_str("## Charts\n\n");
         let _ = writeln!(out, "{}", mermaid::legend());

@@ -40,6 +40,11 @@ pub const SUMMARY_CSV_COLUMNS: &[&str] = &[
     "state_failed",
     "image_store",
     "link",
+    "cache_mode",
+    "image_bytes",
+    "cache_bytes",
+    "ecr_artifacts",
+    "local_cache_bytes",
 ];
 
 /// Writes `summary.csv`.
@@ -98,6 +103,23 @@ fn row(c: &CellStats, metric: &str, s: Option<&Summary>, wall: bool) -> Vec<Stri
         c.key.image_store.clone(),
         c.key.link.clone(),
     ]
+    .into_iter()
+    .chain(footprint_cells(c, wall))
+    .collect()
+}
+
+/// The footprint columns: on the wall row only (a phase row repeats nothing).
+fn footprint_cells(c: &CellStats, wall: bool) -> Vec<String> {
+    match c.footprint.as_ref().filter(|_| wall) {
+        None => vec![String::new(); 5],
+        Some(f) => vec![
+            f.cache_mode.clone(),
+            opt(f.image_bytes),
+            opt(f.cache_bytes),
+            opt(f.ecr_artifacts),
+            opt(f.local_cache_bytes),
+        ],
+    }
 }
 
 impl Exporter for SummaryCsv {
