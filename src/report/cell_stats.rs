@@ -44,6 +44,11 @@ pub struct Sample {
     /// not written to summary.json).
     #[serde(skip)]
     pub steps_ms: Option<u64>,
+    /// actions/cache's restore and save around the build, ms, when measured
+    /// (local-cache on warm-remote; outside `wall_ms`; not written to
+    /// summary.json, whose phases carry them).
+    #[serde(skip)]
+    pub transfers_ms: Option<u64>,
 }
 
 /// Statistics of one phase of a cell (over the samples that have the phase).
@@ -220,6 +225,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             z,
             outlier: z.abs() > OUTLIER_Z,
             steps_ms: r.phases.steps_ms,
+            transfers_ms: r.phases.transfers_ms(),
         })
         .collect();
     let outliers = samples

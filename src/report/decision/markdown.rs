@@ -82,8 +82,11 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation, confidence: f64) {
             } else {
                 name
             };
-            let m = median_interval(o.median_ms, o.ci, confidence);
+            let mut m = median_interval(o.median_ms, o.ci, confidence);
             low_coverage |= m.ends_with('*');
+            if o.transfers_ms.is_some() {
+                m.push_str(" ‡");
+            }
             let _ = writeln!(out, "| {name} | {m} | {} | {} |", saving(o), registry(o));
         }
         out.push('\n');
@@ -95,6 +98,15 @@ fn scope_table(out: &mut String, a: &Analysis, s: &Situation, confidence: f64) {
                 "† no cache is {}'s own cold build: no plain build ({}) was measured cold.\n",
                 o.strategy,
                 crate::report::decision::NO_CACHE.join(", ")
+            );
+        }
+        for o in sc.options.iter().filter(|o| o.transfers_ms.is_some()) {
+            let _ = writeln!(
+                out,
+                "‡ {}: the job's time, the build ({}) plus actions/cache's restore and save around it ({}).\n",
+                o.strategy,
+                fmt_ms(o.build_alone_ms.unwrap_or(0.0)),
+                fmt_ms(o.transfers_ms.unwrap_or(0.0))
             );
         }
         if low_coverage {

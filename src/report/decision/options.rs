@@ -45,6 +45,15 @@ pub struct OptionStats {
     /// For a cache: false when it is not faster than no cache (its import and
     /// export cost more than it saves).
     pub pays: Option<bool>,
+    /// For a cache restored and saved by actions/cache around the build
+    /// (local-cache on an ephemeral runner): the median of those transfers, ms.
+    /// `median_ms`, the interval and the verdict then count them (the job's time);
+    /// `build_alone_ms` is what the build alone took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfers_ms: Option<f64>,
+    /// The build's own median, ms, when `transfers_ms` is counted in `median_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_alone_ms: Option<f64>,
     /// Every sample's wall and steps seconds (steps 0 when not parsed), for the
     /// stop rule and the drift check; not written out.
     #[serde(skip)]
@@ -154,10 +163,41 @@ pub fn option(cells: &[&CellStats], no_cache: bool) -> Option<OptionStats> {
         bytes: fp.map(|f| f.bytes),
         miss_ms: None,
         pays: None,
+        transfers_ms: None,
+        build_alone_ms: None,
         runs,
         times,
         runs_have_steps,
     })
+}
+
+/// An ephemeral runner's option of a cache restored and saved by actions/cache
+/// around the build: each run's time is the job's (the build plus its restore and
+/// save), so the median, interval and verdict count the transfers; the build's own
+/// median stays beside it. Unchanged when no run measured transfers.
+pub fn option_with_transfers(cells: &[&CellStats]) -> Option<OptionStats> {
+    let mut o = option(cells, false)?;
+    let samples: Vec<&crate::report::cell_stats::Sample> =
+        cells.iter().flat_map(|c| c.samples.iter()).collect();
+    if !samples.iter().any(|s| s.transfers_ms.is_some()) {
+        return Some(o);
+    }
+    let extra = |s: &crate::report::cell_stats::Sample| s.transfers_ms.unwrap_or(0);
+    let jobs: Vec<u64> = samples.iter().map(|s| s.wall_ms + extra(s)).collect();
+    let transfers: Vec<u64> = samples.iter().filter_map(|s| s.transfers_ms).collect();
+    let job: Summary = stats::summary::summarize(&jobs)?;
+    o.build_alone_ms = Some(o.median_ms);
+    o.transfers_ms = stats::summary::summarize(&transfers).map(|t| t.median);
+    o.median_ms = job.median;
+    o.ci = job.ci;
+    for (split, s) in o.runs.iter_mut().zip(&samples) {
+        split.wall += extra(s) as f64 / 1000.0;
+    }
+    // `times` follows the cells' samples in the same order.
+    for (t, s) in o.times.iter_mut().zip(&samples) {
+        t.seconds += extra(s) as f64 / 1000.0;
+    }
+    Some(o)
 }
 
 /// The no-cache option of a builder × store: the first of [`NO_CACHE`] with cold

@@ -11,7 +11,9 @@
 //!   cache export), which is what "no cache" means on a host that keeps its layers.
 
 use crate::report::analysis::Analysis;
-use crate::report::decision::options::{cells_of, cold_median, no_cache, option, OptionStats};
+use crate::report::decision::options::{
+    cells_of, cold_median, no_cache, option, option_with_transfers, OptionStats,
+};
 use crate::report::decision::{Scope, SituationKind, REMOTE_CACHES};
 use crate::report::judge::{judge, judge_against_no_cache, Contender};
 use crate::stats::summary::round3;
@@ -88,28 +90,63 @@ fn ephemeral(a: &Analysis) -> Vec<Scope> {
         .filter_map(|(store, builder, change)| {
             let base = no_cache(a, &builder, &store);
             let base_ms = base.as_ref().map(|b| b.median_ms);
-            let mut options: Vec<OptionStats> = REMOTE_CACHES
+            // Each cache twice: as the job pays it (actions/cache's restore and
+            // save counted), and as the build alone.
+            let (mut options, mut alone): (Vec<OptionStats>, Vec<OptionStats>) = REMOTE_CACHES
                 .iter()
                 .filter_map(|s| {
-                    let mut o = option(
-                        &cells_of(a, s, &builder, &store, "warm-remote", &change),
-                        false,
-                    )?;
-                    o.miss_ms = cold_median(a, s, &builder, &store);
-                    o.pays = base_ms.map(|b| o.median_ms < b);
-                    Some(with_savings(o, base_ms))
+                    let cells = cells_of(a, s, &builder, &store, "warm-remote", &change);
+                    let miss = cold_median(a, s, &builder, &store);
+                    let finish = |mut o: OptionStats| {
+                        o.miss_ms = miss;
+                        o.pays = base_ms.map(|b| o.median_ms < b);
+                        with_savings(o, base_ms)
+                    };
+                    Some((
+                        finish(option_with_transfers(&cells)?),
+                        finish(option(&cells, false)?),
+                    ))
                 })
-                .collect();
+                .unzip();
             if options.is_empty() {
                 return None;
             }
-            options.extend(base.map(|b| with_savings(b, base_ms)));
+            let counted = options.iter().any(|o| o.transfers_ms.is_some());
+            options.extend(base.clone().map(|b| with_savings(b, base_ms)));
+            alone.extend(base.map(|b| with_savings(b, base_ms)));
             let unmeasured = not_measured(a, &builder, &store, &change);
-            let mut scope = settle_scope(a, (store, builder, change), options, base_ms, true);
+            let key = (store, builder, change);
+            let mut scope = settle_scope(a, key.clone(), options, base_ms, true);
+            if counted {
+                let build_alone = settle_scope(a, key, alone, base_ms, true);
+                scope.notes.push(build_alone_note(&scope, &build_alone));
+            }
             scope.notes.extend(unmeasured);
             Some(scope)
         })
         .collect()
+}
+
+/// What the build alone would have suggested, beside the answer that counts
+/// actions/cache's restore and save (the issue a plain `docker build` timing hides).
+fn build_alone_note(job: &Scope, build_alone: &Scope) -> String {
+    let name = |o: Option<&OptionStats>| match o {
+        Some(o) if o.no_cache => "no cache".to_string(),
+        Some(o) => o.strategy.clone(),
+        None => "no option".to_string(),
+    };
+    let (now, then) = (name(job.pick()), name(build_alone.pick()));
+    if now == then {
+        format!(
+            "Counted on the build alone, without actions/cache's restore and save, the answer \
+             is the same: {then}."
+        )
+    } else {
+        format!(
+            "Counted on the build alone, without actions/cache's restore and save, the answer \
+             would have been {then}, not {now}: the transfers around the build change it."
+        )
+    }
 }
 
 /// Notes on remote caches planned in warm-remote that have no successful run, with
@@ -154,3 +191,6 @@ fn warm_host(a: &Analysis) -> Vec<Scope> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
