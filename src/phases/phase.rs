@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn names_match_record_columns() {
-        use crate::records::record::{Phases, CSV_COLUMNS};
+        use crate::records::{record::Phases, results_writer::CSV_COLUMNS};
         let named: Vec<&str> = Phases::default().named().iter().map(|(n, _)| *n).collect();
         let mut want: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
         want.push("other");

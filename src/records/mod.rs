@@ -1,5 +1,5 @@
 //! The record store: what a run leaves in OUT, and reading it back. [`record`] (one
-//! run's record and the CSV columns, a public interface) passes [`redact`] (secrets
+//! run's record, a public interface; its cell named by [`cell_key`]) passes [`redact`] (secrets
 //! out before anything is written) into [`results_writer`] (runs.jsonl and runs.csv,
 //! after every run); [`environment`] is env.json and [`stopping`] stopping.json;
 //! [`results_reader`] reads runs.jsonl back, tolerant of an interrupted last line,
@@ -8,6 +8,7 @@
 //!
 //! May import: config, plan (the layers are stated once, in the crate root).
 
+pub mod cell_key;
 pub mod environment;
 pub mod footprint;
 pub mod record;

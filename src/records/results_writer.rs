@@ -8,7 +8,7 @@
 //! - `scenario.toml`: the resolved scenario; `env.json`: the environment;
 //! - `summary.*`, `report.md`, `charts/`, `benchmark.json`: rendered by `report`.
 
-use crate::records::record::{RunRecord, CSV_COLUMNS};
+use crate::records::record::RunRecord;
 use anyhow::Context;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -178,9 +178,95 @@ pub fn read_runs(out: &Path) -> anyhow::Result<(Vec<RunRecord>, Option<String>)>
     Ok((loaded.records, warning))
 }
 
+/// The columns of `runs.csv`, in order. Public interface: only append.
+pub const CSV_COLUMNS: &[&str] = &[
+    "scenario",
+    "workload",
+    "strategy",
+    "builder",
+    "state",
+    "change",
+    "rep",
+    "kind",
+    "status",
+    "reason",
+    "started_at",
+    "wall_ms",
+    "build_ms",
+    "prepare_ms",
+    "builder_create_ms",
+    "context_ms",
+    "base_pull_ms",
+    "cache_import_ms",
+    "steps_ms",
+    "image_export_ms",
+    "cache_export_ms",
+    "push_ms",
+    "load_ms",
+    "other_ms",
+    "steps_total",
+    "steps_cached",
+    "bytes_down",
+    "bytes_up",
+    "log",
+    "note",
+    "registry_manifests",
+    "registry_attestations",
+    "registry_bytes",
+    "state_check",
+    "client_start_ms",
+    "client_end_ms",
+    "image_store",
+    "builder_pull_ms",
+    "builder_boot_ms",
+    "round",
+    "order",
+    "shuffle_seed",
+    "warmed_by",
+    "stands_for",
+    "link",
+    "link_bytes_up",
+    "link_bytes_down",
+    "link_connections",
+    "link_figures",
+    // The footprint fields ([`crate::records::footprint::FOOTPRINT_CSV_COLUMNS`]).
+    "cache_mode",
+    "image_bytes",
+    "image_blobs",
+    "image_manifests",
+    "image_tags",
+    "cache_bytes",
+    "cache_blobs",
+    "cache_manifests",
+    "cache_tags",
+    "ecr_artifacts",
+    "local_cache_bytes",
+    "local_cache_files",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_records_are_on_the_containerd_store() {
+        let line = r#"{"scenario":"s","workload":"w","strategy":"push","builder":"docker","state":"cold","change":"none","rep":1,"kind":"measured","status":"ok","reason":"","started_at":"t","wall_ms":1,"build_ms":1,"prepare_ms":1,"steps_total":1,"steps_cached":0,"bytes_down":0,"bytes_up":0,"log":"l"}"#;
+        let r: RunRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(r.image_store, "containerd");
+        assert_eq!(r.cell().to_string(), "push/docker/cold/none");
+        let mut k = r.cell();
+        k.image_store = "classic".into();
+        assert_eq!(k.to_string(), "push/docker/cold/none/classic");
+        assert_eq!(r.cell().with_store(), "push/docker/cold/none/containerd");
+        assert_eq!(r.link, "none");
+        assert!(!r.cell().has_link());
+        assert_eq!(r.link_bytes_up, None);
+    }
+
+    #[test]
+    fn runs_csv_ends_with_the_footprint_columns() {
+        assert!(CSV_COLUMNS.ends_with(crate::records::footprint::FOOTPRINT_CSV_COLUMNS));
+    }
 
     /// Every CSV column holds the record's JSON field of the same name: a column
     /// added to one list and not the other, or out of order, fails here.
@@ -188,7 +274,10 @@ mod tests {
     fn csv_row_matches_the_columns_field_by_field() {
         let mut json = serde_json::json!({});
         // Distinct values for every field, so a swapped column cannot go unnoticed.
-        for (i, c) in crate::records::record::CSV_COLUMNS.iter().enumerate() {
+        for (i, c) in crate::records::results_writer::CSV_COLUMNS
+            .iter()
+            .enumerate()
+        {
             json[*c] = match *c {
                 "kind" => "measured".into(),
                 "status" => "ok".into(),
@@ -210,8 +299,8 @@ mod tests {
         }
         let r: RunRecord = serde_json::from_value(json.clone()).unwrap();
         let row = csv_row(&r);
-        assert_eq!(row.len(), crate::records::record::CSV_COLUMNS.len());
-        for (c, v) in crate::records::record::CSV_COLUMNS.iter().zip(&row) {
+        assert_eq!(row.len(), crate::records::results_writer::CSV_COLUMNS.len());
+        for (c, v) in crate::records::results_writer::CSV_COLUMNS.iter().zip(&row) {
             let want = match &json[*c] {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),

@@ -8,7 +8,8 @@
 //! but never sampled. Order is that of first appearance in the records (the order the
 //! scenario ran the matrix), so output is deterministic for a given `runs.jsonl`.
 
-use crate::records::record::{CellKey, RunRecord};
+use crate::records::cell_key::CellKey;
+use crate::records::record::RunRecord;
 use crate::records::report_settings::ReportSettings;
 use crate::report::cell_stats::{push_unique, CellStats, Relative};
 use crate::report::judge::{self, Contender};
@@ -39,11 +40,11 @@ pub struct Group {
 }
 
 fn default_store() -> String {
-    crate::records::record::DEFAULT_IMAGE_STORE.to_string()
+    crate::records::cell_key::DEFAULT_IMAGE_STORE.to_string()
 }
 
 fn default_link() -> String {
-    crate::records::record::DEFAULT_LINK.to_string()
+    crate::records::cell_key::DEFAULT_LINK.to_string()
 }
 
 fn default_links() -> Vec<String> {
@@ -278,7 +279,7 @@ impl Analysis {
     pub fn has_links(&self) -> bool {
         self.links
             .iter()
-            .any(|l| l != crate::records::record::DEFAULT_LINK)
+            .any(|l| l != crate::records::cell_key::DEFAULT_LINK)
     }
 
     /// The analysis of one link's cells and groups alone (the Decision answers

@@ -5,7 +5,8 @@
 //! [`crate::report::analysis`] groups cells and compares them; the types of a
 //! cell's statistics are here.
 
-use crate::records::record::{CellKey, RunKind, RunRecord, RunStatus};
+use crate::records::cell_key::CellKey;
+use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::stats::drift::Split;
 use crate::stats::summary::{Ratio, Summary};
 use crate::stats::two_cells::RunTime;

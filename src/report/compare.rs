@@ -8,7 +8,7 @@
 //! only are listed, never failed.
 
 use crate::error::{Error, Result};
-use crate::records::record::CellKey;
+use crate::records::cell_key::CellKey;
 use crate::report::analysis::Analysis;
 use crate::report::cell_stats::CellStats;
 use crate::report::format::fmt_ms;

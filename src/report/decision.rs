@@ -129,11 +129,11 @@ pub struct Situation {
 }
 
 fn no_link() -> String {
-    crate::records::record::DEFAULT_LINK.to_string()
+    crate::records::cell_key::DEFAULT_LINK.to_string()
 }
 
 fn is_no_link(l: &str) -> bool {
-    l == crate::records::record::DEFAULT_LINK
+    l == crate::records::cell_key::DEFAULT_LINK
 }
 
 /// The link in words, for a recommendation: `over a 200mbit/20ms link`, `over the

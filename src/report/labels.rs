@@ -3,7 +3,8 @@
 //! or when it is not the default (containerd), so a single-store containerd run
 //! reads exactly as before the store was an axis.
 
-use crate::records::record::{CellKey, DEFAULT_IMAGE_STORE};
+use crate::records::cell_key::CellKey;
+use crate::records::cell_key::DEFAULT_IMAGE_STORE;
 use crate::report::analysis::{Analysis, Group};
 
 /// True when cells must name their image store.

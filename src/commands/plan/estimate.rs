@@ -8,7 +8,8 @@
 
 use crate::config::matrix::State;
 use crate::plan::cells::Cell;
-use crate::records::record::{CellKey, RunRecord, RunStatus};
+use crate::records::cell_key::CellKey;
+use crate::records::record::{RunRecord, RunStatus};
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -117,7 +117,7 @@ fn baseline<'a>(a: &'a Analysis, of: &CellStats, link: &str) -> Option<&'a CellS
             })
         })
     };
-    find(link).or_else(|| find(crate::records::record::DEFAULT_LINK))
+    find(link).or_else(|| find(crate::records::cell_key::DEFAULT_LINK))
 }
 
 /// Every remote cache's break-even link (empty when no link was swept or set).

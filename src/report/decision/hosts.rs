@@ -164,7 +164,7 @@ pub fn decision(a: &Analysis, hosts: &[String]) -> Decision {
             link: mine
                 .first()
                 .map(|(_, s)| s.link.clone())
-                .unwrap_or_else(|| crate::records::record::DEFAULT_LINK.to_string()),
+                .unwrap_or_else(|| crate::records::cell_key::DEFAULT_LINK.to_string()),
         });
     }
     Decision {
