@@ -24,7 +24,9 @@ pub struct CostSection {
     pub currency: Option<Spanned<String>>,
 }
 
-/// Checked prices: finite and not negative; a missing price is 0.
+/// Checked prices: finite and not negative; a missing price is 0. What they cost
+/// is reckoned from the copy in report-settings.json
+/// (`CostPrices` in records/report_settings.rs), which the report reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prices {
     pub storage_per_gb_month: f64,
@@ -34,23 +36,6 @@ pub struct Prices {
 
 /// The label used when `cost.currency` is not given.
 pub const DEFAULT_CURRENCY: &str = "currency units";
-
-impl Prices {
-    /// Estimated monthly price of keeping `bytes` stored.
-    pub fn storage_per_month(&self, bytes: u64) -> f64 {
-        bytes as f64 / 1e9 * self.storage_per_gb_month
-    }
-
-    /// Price of moving `bytes`.
-    pub fn transfer(&self, bytes: u64) -> f64 {
-        bytes as f64 / 1e9 * self.transfer_per_gb
-    }
-
-    /// `0.0123 USD`: an amount with its label, four decimals (cache prices are small).
-    pub fn amount(&self, value: f64) -> String {
-        format!("{value:.4} {}", self.currency)
-    }
-}
 
 /// Checks one price: `Err(why)` when it is not a finite, non-negative number.
 pub fn check_price(value: f64) -> std::result::Result<f64, String> {
@@ -79,18 +64,6 @@ pub fn check_currency(value: &str) -> std::result::Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_follow_the_given_prices() {
-        let p = Prices {
-            storage_per_gb_month: 0.5,
-            transfer_per_gb: 2.0,
-            currency: "EUR".into(),
-        };
-        assert_eq!(p.storage_per_month(2_000_000_000), 1.0);
-        assert_eq!(p.transfer(500_000_000), 1.0);
-        assert_eq!(p.amount(1.0), "1.0000 EUR");
-    }
 
     #[test]
     fn bad_prices_and_labels_are_refused() {

@@ -4,13 +4,14 @@
 //! after every run); [`environment`] is env.json and [`stopping`] stopping.json;
 //! [`results_reader`] reads runs.jsonl back, tolerant of an interrupted last line,
 //! and [`resume`] continues an interrupted matrix from it; [`shard_manifest`] is the
-//! shard.json of a `run --shard I/N`.
+//! shard.json of a `run --shard I/N`; [`json_file`] reads and writes those small files.
 //!
 //! May import: config, plan (the layers are stated once, in the crate root).
 
 pub mod cell_key;
 pub mod environment;
 pub mod footprint;
+pub mod json_file;
 pub mod record;
 pub mod redact;
 pub mod report_settings;

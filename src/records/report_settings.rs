@@ -6,7 +6,7 @@
 //! for one rendering. With a `[cost]` table in the scenario, its prices too
 //! ([`CostPrices`]), so `report` re-renders the cost estimate without the scenario.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::stats::sequential::StopRule;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -93,31 +93,30 @@ pub fn mix_words(mix: &BTreeMap<String, f64>) -> String {
 
 /// Writes the settings into `out`.
 pub fn write(out: &Path, s: &ReportSettings) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(s).map_err(std::io::Error::other)?;
-    std::fs::write(out.join(REPORT_SETTINGS_JSON), text)
+    crate::records::json_file::write(out, REPORT_SETTINGS_JSON, s)
 }
 
 /// The settings a run recorded; `None` when the file is absent (a folder written
 /// before it existed: the defaults apply).
 pub fn read(out: &Path) -> Result<Option<ReportSettings>> {
-    let path = out.join(REPORT_SETTINGS_JSON);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Error::usage(format!(
-                "{}: not a report-settings.json cachebench wrote: {e}",
-                path.display()
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Internal(
-            anyhow::Error::new(e).context(format!("reading {}", path.display())),
-        )),
-    }
+    crate::records::json_file::read(out, REPORT_SETTINGS_JSON)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_follow_the_given_prices() {
+        let p = CostPrices {
+            storage_per_gb_month: 0.5,
+            transfer_per_gb: 2.0,
+            currency: "EUR".into(),
+        };
+        assert_eq!(p.storage_per_month(2_000_000_000), 1.0);
+        assert_eq!(p.transfer(500_000_000), 1.0);
+        assert_eq!(p.amount(1.0), "1.0000 EUR");
+    }
 
     #[test]
     fn mixes_read_in_words_as_shares_of_their_total() {

@@ -3,7 +3,7 @@
 //! scenario, one workload, one plan hash, each part once) and say which host ran
 //! which cells.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -34,25 +34,12 @@ pub struct ShardManifest {
 
 /// Writes the manifest into `out`.
 pub fn write(out: &Path, m: &ShardManifest) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(m).map_err(std::io::Error::other)?;
-    std::fs::write(out.join(SHARD_JSON), text)
+    crate::records::json_file::write(out, SHARD_JSON, m)
 }
 
 /// The manifest of `out`; `None` when it holds none (a run without `--shard`).
 pub fn read(out: &Path) -> Result<Option<ShardManifest>> {
-    let path = out.join(SHARD_JSON);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Error::usage(format!(
-                "{}: not a shard.json cachebench wrote: {e}",
-                path.display()
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Internal(
-            anyhow::Error::new(e).context(format!("reading {}", path.display())),
-        )),
-    }
+    crate::records::json_file::read(out, SHARD_JSON)
 }
 
 #[cfg(test)]
