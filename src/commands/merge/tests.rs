@@ -116,6 +116,11 @@ fn shards_merge_into_one_folder_with_every_run_once_and_its_host() {
     crate::report::render::render_with(&out, &Default::default()).unwrap();
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Hosts"), "{report}");
+    let github = std::fs::read_to_string(out.join("github.md")).unwrap();
+    assert!(
+        github.contains("## Hosts") && github.contains("- **2/3** on b: Y, "),
+        "{github}"
+    );
     // Merging again into it is refused.
     let e = merge(&folders, &out).unwrap_err().to_string();
     assert!(

@@ -80,6 +80,7 @@ impl Exporter for GithubSummary {
             out.push_str(&cost);
         }
         sec::warnings(&mut out, data);
+        crate::report::export::hosts::compact(&mut out, data);
         out.push_str("## Results\n\n");
         narrow_results(&mut out, a);
         sec::verdicts(&mut out, a);

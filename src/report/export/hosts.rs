@@ -39,7 +39,43 @@ pub fn section(out: &mut String, data: &ReportData<'_>) {
         );
     }
     out.push('\n');
-    let differ = host_differences(&env.hosts);
+    differences_and_cells(out, &env.hosts);
+}
+
+/// The same for github.md, as a list (a ten-column table does not fit GitHub's
+/// 890 px column): one line per shard with its host's figures and round groups.
+pub fn compact(out: &mut String, data: &ReportData<'_>) {
+    let Some(env) = data.env.filter(|e| !e.hosts.is_empty()) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "## Hosts\n\nMerged from {} shard(s); each round group ran on one host.\n",
+        env.hosts.len()
+    );
+    let or = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
+    for h in &env.hosts {
+        let e = &h.env;
+        let _ = writeln!(
+            out,
+            "- **{}** on {}: {}, {} cores, engine {}, {} store, {} driver; {}",
+            h.shard,
+            h.host,
+            or(e.cpu_model.clone()),
+            or(e.cpu_cores.map(|n| n.to_string())),
+            or(e.engine_version.clone()),
+            or(e.image_store.clone()),
+            or(e.driver.clone()),
+            h.units.join(", ")
+        );
+    }
+    out.push('\n');
+    differences_and_cells(out, &env.hosts);
+}
+
+/// Whether the hosts differ (and in what), then each host's cells.
+fn differences_and_cells(out: &mut String, hosts: &[crate::records::environment::HostEnv]) {
+    let differ = host_differences(hosts);
     if differ.is_empty() {
         out.push_str(
             "The hosts agree in CPU model, cores, engine version, image store, driver and BuildKit version.\n\n",
@@ -53,7 +89,7 @@ pub fn section(out: &mut String, data: &ReportData<'_>) {
         }
         out.push('\n');
     }
-    for h in &env.hosts {
+    for h in hosts {
         let _ = writeln!(out, "- {} ({}): {}", h.host, h.shard, h.cells.join(", "));
     }
     out.push('\n');
