@@ -44,12 +44,30 @@ pub fn benchmark_name(key: &CellKey) -> String {
     } else {
         format!("{}, {}", key.builder, key.image_store)
     };
-    format!("{} [{on}] {} / {}", key.strategy, key.state, key.change)
+    format!(
+        "{} [{on}] {} / {}{}",
+        key.strategy,
+        key.state,
+        key.change,
+        key.link_suffix()
+    )
 }
 
-/// The title of a group: its state and change, and its builder and store where
-/// they tell groups apart.
+/// The title of a group: its state and change, its builder and store where they
+/// tell groups apart, and its link when the records have links (`over same-region`,
+/// `with no link`).
 pub fn group_title(a: &Analysis, g: &Group) -> String {
+    let link = if !a.has_links() {
+        String::new()
+    } else if g.link == crate::records::cell_key::DEFAULT_LINK {
+        " with no link".to_string()
+    } else {
+        format!(" over {}", g.link)
+    };
+    format!("{}{link}", title_without_link(a, g))
+}
+
+fn title_without_link(a: &Analysis, g: &Group) -> String {
     let mut on: Vec<String> = vec![];
     if a.builders.len() > 1 {
         on.push(format!("builder {}", g.builder));

@@ -1,5 +1,6 @@
-//! (5) Wall time against the link, when the matrix swept links: the median wall
-//! time of each strategy × state × change (a line per strategy) at each swept
+//! (5) Wall time against the link, when the matrix swept links: the median time a
+//! job pays (the build's wall time, plus actions/cache's restore and save for a
+//! local cache folder on an ephemeral runner) of each strategy × state × change (a line per strategy) at each swept
 //! link's down rate (log axis), and the no-cache baseline; a second panel against
 //! the round-trip time when the sweep varied it. Links without a rate (`none`,
 //! `passthrough`) have no place on the axis and are left out.
@@ -30,10 +31,12 @@ fn lines(a: &Analysis, by_rtt: bool) -> Vec<Line> {
             "cold" => format!("{} cold", c.key.strategy),
             _ => label,
         };
-        let point = (
-            if by_rtt { *rtt } else { *down },
-            c.wall.as_ref().expect("filtered").median / 1000.0,
-        );
+        // A job's time: a local cache folder's actions/cache restore and save go
+        // through the link too.
+        let job_ms = crate::report::decision::options::option_with_transfers(&[c])
+            .map(|o| o.median_ms)
+            .unwrap_or_else(|| c.wall.as_ref().expect("filtered").median);
+        let point = (if by_rtt { *rtt } else { *down }, job_ms / 1000.0);
         match out.iter_mut().find(|l| l.0 == label) {
             Some(l) => l.1.push(point),
             None => out.push((label, vec![point])),
@@ -86,7 +89,7 @@ where
         };
         let mut chart = ChartBuilder::on(area)
             .caption(
-                format!("Median wall time against the link's {what} — {subj}"),
+                format!("Median time of a job against the link's {what} — {subj}"),
                 ("sans-serif", 16),
             )
             .margin(12)
@@ -100,7 +103,7 @@ where
         chart
             .configure_mesh()
             .x_desc(format!("link {what}, {unit}"))
-            .y_desc("median wall time, s")
+            .y_desc("median time, s (actions/cache transfers counted)")
             .draw()
             .map_err(e2s)?;
         for (i, (label, points)) in ls.iter().enumerate() {

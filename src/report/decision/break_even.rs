@@ -1,5 +1,6 @@
 //! The break-even link: for each store × builder × state × change, and each remote
-//! cache, the lowest swept bandwidth at which the cache's median beats building
+//! cache, the lowest swept bandwidth at which the cache's median (the job's time:
+//! actions/cache's restore and save counted for a local cache folder) beats building
 //! with no cache by the rule's practical margin (the larger of the relative margin
 //! and the floor per build), or "not within the swept links". Only when the
 //! records swept or set a link; links are ordered by their down rate (cache → build,
@@ -103,6 +104,12 @@ fn median(c: &CellStats) -> Option<f64> {
     c.wall.as_ref().map(|s| s.median)
 }
 
+/// A cache's median as the job pays it: with actions/cache's restore and save for a
+/// local cache folder on an ephemeral runner (they go through the link too).
+fn job_median(c: &CellStats) -> Option<f64> {
+    crate::report::decision::options::option_with_transfers(&[c]).map(|o| o.median_ms)
+}
+
 /// The no-cache baseline of a store × builder over `link` (else with no link).
 fn baseline<'a>(a: &'a Analysis, of: &CellStats, link: &str) -> Option<&'a CellStats> {
     let find = |link: &str| {
@@ -169,7 +176,7 @@ pub fn break_even(a: &Analysis) -> Vec<BreakEven> {
                 continue;
             };
             base_name = format!("{} cold", base.key.strategy);
-            let (Some(m), Some(b)) = (median(cell), median(base)) else {
+            let (Some(m), Some(b)) = (job_median(cell), median(base)) else {
                 continue;
             };
             let margin = (rule.margin * b).max(rule.margin_floor_s * 1000.0);
@@ -201,7 +208,7 @@ pub fn markdown(a: &Analysis, heading: &str) -> String {
         return String::new();
     }
     let mut s = format!(
-        "{heading} Break-even link\n\nThe lowest swept link at which each remote cache's median beats building with no cache by the practical margin ({}); links swept: {}. Workload: {}.\n\n| store × builder | state × change | cache | no cache | break-even link |\n|---|---|---|---|---|\n",
+        "{heading} Break-even link\n\nThe lowest swept link at which each remote cache's median, as a job pays it (actions/cache's restore and save counted), beats building with no cache by the practical margin ({}); links swept: {}. Workload: {}.\n\n| store × builder | state × change | cache | no cache | break-even link |\n|---|---|---|---|---|\n",
         crate::report::decision::margin_words(a),
         rows[0].swept.join(", "),
         rows[0].workloads.join(", ")

@@ -2,12 +2,14 @@
 //! the engine's layer store survives only when the job lands on a host that kept it).
 //! With hit probability p the expected build time is E(p) = p·warm + (1 − p)·cold,
 //! from the measured medians of the local strategy (`layer-cache`, else `buildkit`)
-//! warm-local and cold; it beats a remote cache R (its warm-remote median) when p is
+//! warm-local and cold; it beats a remote cache R (its warm-remote median, the job's
+//! time: with actions/cache's restore and save for a local cache folder) when p is
 //! above p* = (cold − R)/(cold − warm).
 
 use crate::report::analysis::Analysis;
 use crate::stats::summary::round3;
-use crate::{report::decision::options::cold_median, report::decision::REMOTE_CACHES};
+use crate::report::decision::options::{cells_of, cold_median, option_with_transfers};
+use crate::report::decision::REMOTE_CACHES;
 use serde::{Deserialize, Serialize};
 
 /// Local strategies, in order of preference.
@@ -28,7 +30,7 @@ pub struct Expected {
 pub struct BreakEven {
     /// The remote cache.
     pub strategy: String,
-    /// Its warm-remote median, ms.
+    /// Its warm-remote median, ms (the job's time, transfers counted).
     pub remote_ms: f64,
     /// The local cache is faster on average when p > `p_star` (0: always, since the
     /// remote cache is no faster than a miss); `None`: never, since the remote
@@ -113,7 +115,17 @@ pub fn best_effort(a: &Analysis) -> Vec<BestEffort> {
             let break_even = REMOTE_CACHES
                 .iter()
                 .filter_map(|r| {
-                    let remote = state_median(a, r, "warm-remote", &k)?;
+                    // The job's time: a local cache restored and saved by
+                    // actions/cache pays its transfers on an ephemeral runner.
+                    let remote = option_with_transfers(&cells_of(
+                        a,
+                        r,
+                        &k.1,
+                        &k.0,
+                        "warm-remote",
+                        &k.2,
+                    ))?
+                    .median_ms;
                     Some(BreakEven {
                         strategy: r.to_string(),
                         remote_ms: remote,

@@ -214,7 +214,7 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians, against each remote cache's warm-remote median ({}); a negative difference means the local cache is faster on average.\n",
+                "Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians, against each remote cache's warm-remote median as a job pays it, actions/cache's restore and save included ({}); a negative difference means the local cache is faster on average.\n",
                 remotes.join(", ")
             );
         } else {

@@ -50,10 +50,22 @@ pub fn coverage_note(c: MedianCi, confidence: f64) -> String {
 /// The plain sentence for a cache that is not faster than no cache.
 pub fn does_not_pay(o: &OptionStats, no_cache_ms: f64) -> String {
     let more = o.median_ms - no_cache_ms;
+    // What the cache costs around the build steps: its import and export, and for a
+    // folder restored and saved by actions/cache those transfers too.
+    let transfers = o.transfers_ms.unwrap_or(0.0);
     match o.overhead_ms {
         Some(ov) => {
-            let rest = o.median_ms - ov;
+            let rest = o.median_ms - ov - transfers;
             let saved = no_cache_ms - rest;
+            let cost = if transfers > 0.0 {
+                format!(
+                    "its import and export take {} and actions/cache's restore and save {}",
+                    fmt_ms(ov),
+                    fmt_ms(transfers)
+                )
+            } else {
+                format!("its import and export take {}", fmt_ms(ov))
+            };
             let tail = if saved > 0.0 {
                 format!("more than the {} it saves in the build", fmt_ms(saved))
             } else {
@@ -63,11 +75,10 @@ pub fn does_not_pay(o: &OptionStats, no_cache_ms: f64) -> String {
                 )
             };
             format!(
-                "{} does not pay for itself: {} against {} with no cache; its import and export take {}, {tail}.",
+                "{} does not pay for itself: {} against {} with no cache; {cost}, {tail}.",
                 o.strategy,
                 fmt_ms(o.median_ms),
                 fmt_ms(no_cache_ms),
-                fmt_ms(ov),
             )
         }
         None => format!(

@@ -145,12 +145,21 @@ pub fn decision(out: &mut String, a: &Analysis) {
 pub fn verdicts(out: &mut String, a: &Analysis) {
     out.push_str("## Verdict per state\n\n");
     for g in &a.groups {
-        let _ = writeln!(
-            out,
-            "- **{}**: {}",
-            labels::group_title(a, g),
-            crate::report::decision::per_state::sentence(a, g)
-        );
+        // A state's verdict reads the builds; a local cache folder's job also pays
+        // actions/cache's transfers, which the Decision counts.
+        let transfers = a
+            .cells_of(g)
+            .any(|c| c.phases.iter().any(|p| p.phase == "cache_restore"));
+        let sentence = crate::report::decision::per_state::sentence(a, g);
+        let sentence = if transfers {
+            format!(
+                "{} (the builds alone; the Decision adds actions/cache's restore and save to local-cache).",
+                sentence.trim_end_matches('.')
+            )
+        } else {
+            sentence
+        };
+        let _ = writeln!(out, "- **{}**: {sentence}", labels::group_title(a, g));
     }
     out.push('\n');
 }

@@ -103,3 +103,30 @@ fn the_table_marks_the_job_time_and_gives_its_parts() {
         "{md}"
     );
 }
+
+#[test]
+fn a_cache_that_its_transfers_sink_names_them() {
+    let mut local = runs("local-cache", "warm-remote", 3_000, Some((14_000, 14_000)));
+    for r in &mut local {
+        r.phases.cache_import_ms = Some(600);
+        r.phases.cache_export_ms = Some(600);
+    }
+    let s = ephemeral(vec![runs("buildkit", "cold", 5_000, None), local]);
+    let scope = &s.scopes[0];
+    assert!(scope.pick().unwrap().no_cache);
+    let note = scope
+        .notes
+        .iter()
+        .find(|n| n.starts_with("local-cache does not pay for itself"))
+        .unwrap();
+    assert!(
+        note.contains(
+            "its import and export take 1.20 s and actions/cache's restore and save 28.00 s, \
+             more than the 3.20 s it saves in the build"
+        ),
+        "{note}"
+    );
+    assert!(scope.notes.iter().any(|n| n.contains(
+        "the answer would have been local-cache, not no cache: the transfers around the build change it"
+    )));
+}
