@@ -7,9 +7,9 @@
 //! above p* = (cold − R)/(cold − warm).
 
 use crate::report::analysis::Analysis;
-use crate::stats::summary::round3;
 use crate::report::decision::options::{cells_of, cold_median, option_with_transfers};
 use crate::report::decision::REMOTE_CACHES;
+use crate::stats::summary::round3;
 use serde::{Deserialize, Serialize};
 
 /// Local strategies, in order of preference.
@@ -117,15 +117,9 @@ pub fn best_effort(a: &Analysis) -> Vec<BestEffort> {
                 .filter_map(|r| {
                     // The job's time: a local cache restored and saved by
                     // actions/cache pays its transfers on an ephemeral runner.
-                    let remote = option_with_transfers(&cells_of(
-                        a,
-                        r,
-                        &k.1,
-                        &k.0,
-                        "warm-remote",
-                        &k.2,
-                    ))?
-                    .median_ms;
+                    let remote =
+                        option_with_transfers(&cells_of(a, r, &k.1, &k.0, "warm-remote", &k.2))?
+                            .median_ms;
                     Some(BreakEven {
                         strategy: r.to_string(),
                         remote_ms: remote,
