@@ -125,48 +125,19 @@ named_enum!(
     }
 );
 
-/// Which protocol of the GitHub Actions cache service the gha-cache strategy speaks
-/// to cachebench's stand-in: `auto` picks from the builder's BuildKit (v2 from
-/// v0.20 on, v1 before), `v1` or `v2` forces one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum GhaProtocol {
-    #[default]
-    Auto,
-    V1,
-    V2,
-}
-
-impl GhaProtocol {
-    /// The stable name: `auto`, `v1` or `v2`.
-    pub fn name(self) -> &'static str {
-        match self {
-            GhaProtocol::Auto => "auto",
-            GhaProtocol::V1 => "v1",
-            GhaProtocol::V2 => "v2",
-        }
+named_enum!(
+    /// Which protocol of the GitHub Actions cache service the gha-cache strategy
+    /// speaks to cachebench's stand-in: `auto` picks from the builder's BuildKit (v2
+    /// from v0.20 on, v1 before), `v1` or `v2` forces one.
+    #[derive(Default)]
+    GhaProtocol, "gha cache protocol", {
+        #[default]
+        Auto => "auto",
+        V1 => "v1",
+        V2 => "v2",
     }
-}
+);
 
-impl fmt::Display for GhaProtocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for GhaProtocol {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "auto" => Ok(GhaProtocol::Auto),
-            "v1" => Ok(GhaProtocol::V1),
-            "v2" => Ok(GhaProtocol::V2),
-            _ => Err(format!(
-                "unknown gha cache protocol `{}`; expected auto, v1 or v2",
-                s.escape_debug()
-            )),
-        }
-    }
-}
 named_enum!(
     /// What a cache export keeps (`mode=` of `--cache-to`) for registry-cache,
     /// local-cache and gha-cache: every intermediate layer (`max`, the default) or
