@@ -7,8 +7,9 @@
 //!
 //! Method (quoted by the report's Methods section, see [`METHOD`]): **a leader-group
 //! verdict from t-tests on log wall times, paired by round where the cells share
-//! rounds (else Welch's), Bonferroni-corrected over looks and cells, with a practical
-//! equivalence margin and a non-binding conditional-power futility stop**.
+//! rounds (else Welch's), with a Pocock boundary over looks and Bonferroni over
+//! cells, a practical equivalence margin and a non-binding conditional-power futility
+//! stop**.
 //! - Each comparison is on `ln(seconds)`, so differences are ratios and the skew of
 //!   run times is tamed. Two cells that ran in the same rounds are compared on their
 //!   per-round differences (paired t, `n − 1` degrees of freedom): a round runs each
@@ -30,12 +31,17 @@
 //!   variation.
 //! - Error control: the rule is checked after every round from `min_reps` to
 //!   `max_reps`, `L = max_reps − min_reps + 1` looks, and with `k` cells every
-//!   one-sided test runs at `α / (k·L)`, `α = 1 − confidence`. A Winner needs all its
-//!   `k − 1` slower tests to pass (intersection-union, Berger 1982): a false one has
-//!   probability ≤ α/(k·L) per candidate leader and look, so ≤ α over the `k`
-//!   possible leaders and `L` looks. A wrong tie group needs one of the leader's
-//!   `k − 1` classifications wrong: Bonferroni over them and the looks keeps that
-//!   below α too. Bonferroni holds whatever the dependence, pairing included.
+//!   test is given the error α/k over all its looks, `α = 1 − confidence`. Each
+//!   look runs the test at the nominal level of a Pocock boundary
+//!   ([`boundary::pocock_level`]): the constant level at which a statistic that
+//!   grows like a random walk (a mean over 3, 4, …, 10 runs) crosses its bound at
+//!   *some* look with probability α/k. The looks are nested, so that level is about
+//!   twice Bonferroni's α/(k·L) (0.0035 against 0.0016 for 4 cells and 8 looks).
+//!   A Winner needs all its `k − 1` slower tests to pass (intersection-union,
+//!   Berger 1982): a false one has probability ≤ α/k over the looks per candidate
+//!   leader, so ≤ α over the `k` possible leaders. A wrong tie group needs one of
+//!   the leader's `k − 1` classifications wrong: Bonferroni over them keeps that
+//!   below α too, whatever the dependence between cells, pairing included.
 //! - **Futility** (non-binding): at a look before `max_reps`, for each unclassified
 //!   cell, the conditional power under the current trend (Lan–Wittes B-value,
 //!   `two_cells::conditional_power`) of its slower test and of its
@@ -49,7 +55,10 @@
 //!
 //! The assumption behind the t-tests is that log wall times (or their per-round
 //! differences) are roughly normal; with a handful of runs that is an approximation,
-//! which the Bonferroni factors absorb in part.
+//! and the boundary's level is read off Student's t at each look's degrees of
+//! freedom (the significance-level approach); the seeded simulations in
+//! `sequential/sim_tests.rs` check the false-winner and false-tie rates stay below
+//! α with the rule as it is.
 
 use crate::stats::two_cells::{conditional_power, t_quantile, Cell, Diff, RunTime};
 use crate::stats::verdict::Verdict;
@@ -59,8 +68,8 @@ pub const METHOD: &str = "stop rule: leader-group verdict from t-tests on log wa
 paired by round where cells share rounds (else Welch's), re-checked after every round; every \
 cell is classified against the fastest (leader) as slower (one-sided test) or equivalent within \
 the practical margin (TOST; the larger of the relative margin and the absolute floor), each test \
-at α/(k·looks) (Bonferroni over cells and looks, looks = max_reps − min_reps + 1; \
-intersection-union for a winner); a winner when no cell is equivalent, else a tie of the \
+at the Pocock level that keeps its error over all looks at α/k (looks = max_reps − min_reps + 1; \
+Bonferroni over cells; intersection-union for a winner); a winner when no cell is equivalent, else a tie of the \
 leader's group; futile (unsettled) when a cell's conditional power at max_reps, under the \
 current trend, is below 5%; α = 1 − confidence";
 
@@ -274,10 +283,11 @@ impl StopRule {
         self.judge(&runs)
     }
 
-    /// One-sided level of every test at each look: α/(k·L).
+    /// One-sided level of every test at each look: the Pocock level that keeps a
+    /// test's error over its `L` looks at α/k ([`boundary::pocock_level`]).
     fn level(&self, k: usize) -> f64 {
         let alpha = 1.0 - self.confidence;
-        alpha / (k as f64 * f64::from(self.looks()))
+        boundary::pocock_level(self.effective_min(), self.max_reps, alpha / k as f64)
     }
 
     /// The margin on the log scale for this look's leader.
@@ -393,6 +403,8 @@ fn order(a: &Cell, b: &Cell) -> std::cmp::Ordering {
         .total_cmp(&b.median)
         .then(a.mean.total_cmp(&b.mean))
 }
+
+mod boundary;
 
 #[cfg(test)]
 mod tests;
