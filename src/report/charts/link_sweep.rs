@@ -48,6 +48,15 @@ fn lines(a: &Analysis, by_rtt: bool) -> Vec<Line> {
     out
 }
 
+/// The swept values, each once, ascending: the axis labels those and no others,
+/// so every point has its value beneath it.
+fn measured(xs: &[f64]) -> Vec<f64> {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
 /// Whether the sweep varied the round-trip time (two or more distinct values).
 fn rtt_swept(a: &Analysis) -> bool {
     let mut v: Vec<f64> = rated_links(a).iter().map(|r| r.2).collect();
@@ -96,13 +105,16 @@ where
             .x_label_area_size(36)
             .y_label_area_size(50)
             .build_cartesian_2d(
-                ((xlo * 0.7).max(0.001)..(xhi * 1.4).max(0.01)).log_scale(),
+                ((xlo * 0.7).max(0.001)..(xhi * 1.4).max(0.01))
+                    .log_scale()
+                    .with_key_points(measured(&xs)),
                 0.0..ymax.max(1.0),
             )
             .map_err(e2s)?;
         chart
             .configure_mesh()
             .x_desc(format!("link {what}, {unit}"))
+            .x_label_formatter(&|x| format!("{x}"))
             .y_desc("median time, s (actions/cache transfers counted)")
             .draw()
             .map_err(e2s)?;
