@@ -115,11 +115,13 @@ fn ephemeral(a: &Analysis) -> Vec<Scope> {
             options.extend(base.clone().map(|b| with_savings(b, base_ms)));
             alone.extend(base.map(|b| with_savings(b, base_ms)));
             let unmeasured = not_measured(a, &builder, &store, &change);
-            let key = (store, builder, change);
+            let key = (store, builder, change.clone());
             let mut scope = settle_scope(a, key.clone(), options, base_ms, true);
             if counted {
                 let build_alone = settle_scope(a, key, alone, base_ms, true);
-                scope.notes.push(build_alone_note(&scope, &build_alone));
+                scope
+                    .notes
+                    .push(build_alone_note(&scope, &build_alone, &change));
             }
             scope.notes.extend(unmeasured);
             Some(scope)
@@ -128,8 +130,9 @@ fn ephemeral(a: &Analysis) -> Vec<Scope> {
 }
 
 /// What the build alone would have suggested, beside the answer that counts
-/// actions/cache's restore and save (the issue a plain `docker build` timing hides).
-fn build_alone_note(job: &Scope, build_alone: &Scope) -> String {
+/// actions/cache's restore and save (the issue a plain `docker build` timing hides),
+/// for one change: a situation holds one note per change.
+fn build_alone_note(job: &Scope, build_alone: &Scope, change: &str) -> String {
     let name = |o: Option<&OptionStats>| match o {
         Some(o) if o.no_cache => "no cache".to_string(),
         Some(o) => o.strategy.clone(),
@@ -138,13 +141,14 @@ fn build_alone_note(job: &Scope, build_alone: &Scope) -> String {
     let (now, then) = (name(job.pick()), name(build_alone.pick()));
     if now == then {
         format!(
-            "Counted on the build alone, without actions/cache's restore and save, the answer \
-             is the same: {then}."
+            "On {change} changes, counted on the build alone, without actions/cache's restore \
+             and save, the answer is the same: {then}."
         )
     } else {
         format!(
-            "Counted on the build alone, without actions/cache's restore and save, the answer \
-             would have been {then}, not {now}: the transfers around the build change it."
+            "On {change} changes, counted on the build alone, without actions/cache's restore \
+             and save, the answer would have been {then}, not {now}: the transfers around the \
+             build change it."
         )
     }
 }
