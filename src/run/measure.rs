@@ -49,6 +49,15 @@ impl Session {
             ));
         }
         cmds.extend(strategy::commands(cell.strategy, target));
+        // What earlier builds wrote is still being written back to disk for up to
+        // 30 s (the kernel's dirty expiry): flush it now, outside the timing, so no
+        // run pays for the one before it.
+        self.stage.now("flushing earlier writes (sync)");
+        let _ = tokio::task::spawn_blocking(|| {
+            // SAFETY: sync(2) takes no arguments and cannot fail.
+            unsafe { libc::sync() }
+        })
+        .await;
         let mut timelines: Vec<Timeline> = Vec::new();
         let mut extra: Vec<PhaseInterval> = Vec::new();
         // (wall-clock start, monotonic start, monotonic end) of the measured commands.
