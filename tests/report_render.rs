@@ -649,3 +649,35 @@ fn decision_of_the_example_results() {
         &analysis, &d
     ));
 }
+
+#[test]
+fn best_effort_without_remote_caches_says_there_is_nothing_to_set_against() {
+    // Only buildkit: the best-effort section has warm and cold, but no remote cache.
+    let (_dir, out) = fixture_copy();
+    let text = std::fs::read_to_string(out.join("runs.jsonl")).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("\"strategy\":\"buildkit\""))
+        .collect();
+    assert!(!kept.is_empty(), "the fixture has buildkit runs");
+    std::fs::write(out.join("runs.jsonl"), kept.join("\n") + "\n").unwrap();
+    let runs = load_runs(&out.join("runs.jsonl")).unwrap();
+    let analysis = Analysis::from_records(&runs.records);
+    let data = ReportData {
+        analysis: &analysis,
+        env: None,
+        charts: &[],
+        stopping: &[],
+        warnings: &[],
+    };
+    let ex = exporters()
+        .into_iter()
+        .find(|e| e.file_name() == "report.md")
+        .unwrap();
+    let md = String::from_utf8(ex.export(&data).unwrap()).unwrap();
+    assert!(
+        md.contains("no remote cache has warm-remote runs to set it against"),
+        "{md}"
+    );
+    assert!(!md.contains("included ()"), "{md}");
+}

@@ -212,11 +212,18 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
                         .collect()
                 })
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians, against each remote cache's warm-remote median as a job pays it, actions/cache's restore and save included ({}); a negative difference means the local cache is faster on average.\n",
-                remotes.join(", ")
-            );
+            if remotes.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians; no remote cache has warm-remote runs to set it against.\n"
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "Expected time E(p) = p·warm + (1 − p)·cold at hit probability p, from the measured medians, against each remote cache's warm-remote median as a job pays it, actions/cache's restore and save included ({}); a negative difference means the local cache is faster on average.\n",
+                    remotes.join(", ")
+                );
+            }
         } else {
             scope_table(&mut out, a, s, d.confidence);
         }
