@@ -69,8 +69,8 @@ fn npm_pip_go_cargo() {
                npm error request to https://npm.mirror.example/express failed, reason: getaddrinfo EAI_AGAIN npm.mirror.example\n\
                npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log";
     assert_eq!(host_of(npm, false).as_deref(), Some("npm.mirror.example"));
-    let pip = "ERROR: Could not install packages due to an OSError: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded with url: /simple/flask/ (Caused by NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno 101] Network is unreachable'))";
-    assert_eq!(host_of(pip, false).as_deref(), Some("pypi.org"));
+    let pip = "ERROR: Could not install packages due to an OSError: HTTPSConnectionPool(host='pypi.mirror.example', port=443): Max retries exceeded with url: /simple/flask/ (Caused by NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno 101] Network is unreachable'))";
+    assert_eq!(host_of(pip, false).as_deref(), Some("pypi.mirror.example"));
     let go = "go: github.com/pkg/errors@v0.9.1: Get \"https://go.mirror.example/github.com/pkg/errors/@v/v0.9.1.mod\": dial tcp: lookup go.mirror.example on 10.255.255.53:53: read udp 169.254.120.2:40000->10.255.255.53:53: i/o timeout";
     assert_eq!(host_of(go, false).as_deref(), Some("go.mirror.example"));
     let cargo = "    Updating `mirror` index\nerror: download of config.json failed\n\nCaused by:\n  failed to download from `https://crates.mirror.example/config.json`\n\nCaused by:\n  [6] Could not resolve hostname (Could not resolve host: crates.mirror.example)";
