@@ -49,6 +49,18 @@ impl Session {
         }
 
         if *prep == Prep::Warm {
+            if cell.state == State::WarmRemote {
+                // The job that saved the cache started empty too: a warming build
+                // standing on other cells' layers exported an incomplete cache
+                // (python-app: every step CACHED, then the next run ran `python3 -m
+                // venv` again, which its state check caught).
+                self.stage
+                    .now("emptying local state before the warming build");
+                let _ = writeln!(log, "== prepare: empty local state before warming ==");
+                let r = self.empty_local().await;
+                self.journal_to(log);
+                keep_note(&mut notes, r, "failed to empty local state")?;
+            }
             self.warming_build(cell, t, log, deadline).await?;
         } else {
             let _ = writeln!(
