@@ -33,7 +33,7 @@
 //!   `max_reps`, `L = max_reps − min_reps + 1` looks, and with `k` cells every
 //!   test is given the error α/k over all its looks, `α = 1 − confidence`. Each
 //!   look runs the test at the nominal level of a Pocock boundary
-//!   ([`boundary::pocock_level`]): the constant level at which a statistic that
+//!   (`sequential/boundary.rs`): the constant level at which a statistic that
 //!   grows like a random walk (a mean over 3, 4, …, 10 runs) crosses its bound at
 //!   *some* look with probability α/k. The looks are nested, so that level is about
 //!   twice Bonferroni's α/(k·L) (0.0035 against 0.0016 for 4 cells and 8 looks).
