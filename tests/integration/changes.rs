@@ -176,9 +176,16 @@ fn a_change_script_makes_the_change_and_its_failures_are_the_runs() {
         a.extend(["--change-script".to_string(), script.to_string()]);
         a
     };
-    let o = run_env(&base(&out, "requirements.txt", &bump), dir.path(), &[]);
+    // Two runs: with the containerd store a warm-local build can hit the engine's
+    // snapshot race (moby/buildkit#6521); the second run, re-warmed, then proves it.
+    let mut first = base(&out, "requirements.txt", &bump);
+    let reps = first.iter().position(|x| x == "--reps").unwrap();
+    first[reps + 1] = "2".into();
+    let o = run_env(&first, dir.path(), &[]);
     let runs = measured(&out);
-    for r in ok_runs_allowing_the_engine_race(&o, &runs) {
+    let ok = ok_runs_allowing_the_engine_race(&o, &runs);
+    assert!(!ok.is_empty(), "no run ended ok:\n{}", text(&o));
+    for r in ok {
         assert_eq!(r.state_check, "ok", "{}", r.state_check);
         let log = log_of(&out, &r);
         assert!(
