@@ -681,3 +681,47 @@ fn best_effort_without_remote_caches_says_there_is_nothing_to_set_against() {
     );
     assert!(!md.contains("included ()"), "{md}");
 }
+
+/// Records that carry the machine's CPU time: every run lost 30% of the CPU it
+/// wanted, so the report warns of it and the Decision, whose answers did not all
+/// settle on the fixture, names it; the same records without the figures say
+/// neither.
+#[test]
+fn a_contended_machine_is_warned_of_and_named_where_answers_did_not_settle() {
+    let report_of = |stolen: Option<u64>| {
+        let mut runs = load_runs(&fixture_dir().join("runs.jsonl"))
+            .unwrap()
+            .records;
+        for r in &mut runs {
+            r.cpu_busy_ms = stolen.map(|s| 1000 - s);
+            r.cpu_stolen_ms = stolen;
+        }
+        let analysis = Analysis::from_records(&runs);
+        let data = ReportData {
+            analysis: &analysis,
+            env: None,
+            charts: &[],
+            stopping: &[],
+            warnings: &[],
+        };
+        let ex = exporters()
+            .into_iter()
+            .find(|e| e.file_name() == "report.md")
+            .unwrap();
+        String::from_utf8(ex.export(&data).unwrap()).unwrap()
+    };
+    let md = report_of(Some(300));
+    let warnings = md.split("## Warnings").nth(1).expect("a Warnings section");
+    assert!(
+        warnings.contains("CPU stolen during the measured runs: the hypervisor gave 30% of the CPU time this machine wanted to other guests"),
+        "{md}"
+    );
+    let decision = md.split("## Decision").nth(1).unwrap();
+    assert!(
+        decision.contains("**A contended machine.** Not every answer settled"),
+        "{md}"
+    );
+    let quiet = report_of(None);
+    assert!(!quiet.contains("CPU stolen"), "{quiet}");
+    assert!(!quiet.contains("contended"), "{quiet}");
+}

@@ -2,7 +2,8 @@
 //! their own process group, pipelines, what a second Ctrl-C ends) and [`http`] (a
 //! loopback HTTP client); then [`network`] (the engine's bridge, firewall, probes),
 //! [`engine`] (the dockerd cachebench starts, or one it is given), [`registry`],
-//! [`buildkit_image`] and [`builder`]; and [`leftovers`] (finding and removing only
+//! [`buildkit_image`] and [`builder`]; [`cpu_time`] (what the hypervisor took
+//! during a run); and [`leftovers`] (finding and removing only
 //! what cachebench created). It knows nothing of the matrix loop or reports.
 //!
 //! May import: config, plan, records, phases (the layers are stated once, in the
@@ -11,6 +12,7 @@
 pub mod actions_cache;
 pub mod builder;
 pub mod buildkit_image;
+pub mod cpu_time;
 pub mod egress_probe;
 pub mod engine;
 pub mod gha_cache;

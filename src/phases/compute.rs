@@ -5,7 +5,8 @@
 use super::interval::{attribute, Ns};
 use super::phase::Phase;
 use super::timeline::{to_ns, PhaseInterval, Timeline};
-use crate::records::record::{Phases, StepRecord};
+use crate::records::phase_times::Phases;
+use crate::records::record::StepRecord;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -28,7 +28,7 @@ impl Phase {
     /// How many phases there are (`other` is not one: it is what none explains).
     pub const COUNT: usize = 11;
 
-    /// Every phase, in report order (the order of [`crate::records::record::Phases::named`]).
+    /// Every phase, in report order (the order of [`crate::records::phase_times::Phases::named`]).
     pub const ALL: [Phase; Phase::COUNT] = [
         Phase::BuilderCreate,
         Phase::Context,
@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn names_match_record_columns() {
-        use crate::records::{record::Phases, results_writer::CSV_COLUMNS};
+        use crate::records::{phase_times::Phases, results_writer::CSV_COLUMNS};
         let named: Vec<&str> = Phases::default().named().iter().map(|(n, _)| *n).collect();
         let mut want: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
         want.push("other");

@@ -1,5 +1,6 @@
 //! The record store: what a run leaves in OUT, and reading it back. [`record`] (one
-//! run's record, a public interface; its cell named by [`cell_key`]) passes [`redact`] (secrets
+//! run's record, a public interface; its cell named by [`cell_key`], its phases
+//! [`phase_times`]) passes [`redact`] (secrets
 //! out before anything is written) into [`results_writer`] (runs.jsonl and runs.csv,
 //! after every run); [`environment`] is env.json and [`stopping`] stopping.json;
 //! [`results_reader`] reads runs.jsonl back, tolerant of an interrupted last line,
@@ -12,6 +13,7 @@ pub mod cell_key;
 pub mod environment;
 pub mod footprint;
 pub mod json_file;
+pub mod phase_times;
 pub mod record;
 pub mod redact;
 pub mod report_settings;

@@ -51,76 +51,10 @@ impl fmt::Display for RunStatus {
 /// deserves a warning: the one threshold the terminal and the report use.
 pub const OTHER_WARN_SHARE: f64 = 0.05;
 
-/// Time per phase of one run, in milliseconds. `None` where the phase was not
-/// measured (for example no phase breakdown for a skipped run).
-///
-/// Phases are computed from the union of intervals so that parallel vertices are
-/// not counted twice; `other_ms` is wall time minus the union of every attributed
-/// interval.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Phases {
-    pub builder_create_ms: Option<u64>,
-    pub context_ms: Option<u64>,
-    pub base_pull_ms: Option<u64>,
-    pub cache_import_ms: Option<u64>,
-    pub steps_ms: Option<u64>,
-    pub image_export_ms: Option<u64>,
-    pub cache_export_ms: Option<u64>,
-    pub push_ms: Option<u64>,
-    pub load_ms: Option<u64>,
-    /// Process start of a build command to its first progress event.
-    #[serde(default)]
-    pub client_start_ms: Option<u64>,
-    /// Its last progress event to the process exit.
-    #[serde(default)]
-    pub client_end_ms: Option<u64>,
-    pub other_ms: Option<u64>,
-    /// actions/cache's restore before the build (download the archive, unpack it):
-    /// outside the build's wall window, so not in the sum of [`Phases::named`];
-    /// measured for local-cache on warm-remote (an ephemeral runner).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_restore_ms: Option<u64>,
-    /// actions/cache's save after the build (pack the folder, upload it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_save_ms: Option<u64>,
-}
-
-impl Phases {
-    /// The phases a CI job pays outside the build (actions/cache's restore and
-    /// save), in the order they happen.
-    pub fn transfers(&self) -> [(&'static str, Option<u64>); 2] {
-        [
-            ("cache_restore", self.cache_restore_ms),
-            ("cache_save", self.cache_save_ms),
-        ]
-    }
-
-    /// The transfers' time, when any was measured.
-    pub fn transfers_ms(&self) -> Option<u64> {
-        let t = self.transfers();
-        t.iter()
-            .any(|(_, v)| v.is_some())
-            .then(|| t.iter().map(|(_, v)| v.unwrap_or(0)).sum())
-    }
-
-    /// Phase names in report order, paired with their values.
-    pub fn named(&self) -> [(&'static str, Option<u64>); 12] {
-        [
-            ("builder_create", self.builder_create_ms),
-            ("context", self.context_ms),
-            ("base_pull", self.base_pull_ms),
-            ("cache_import", self.cache_import_ms),
-            ("steps", self.steps_ms),
-            ("image_export", self.image_export_ms),
-            ("cache_export", self.cache_export_ms),
-            ("push", self.push_ms),
-            ("load", self.load_ms),
-            ("client_start", self.client_start_ms),
-            ("client_end", self.client_end_ms),
-            ("other", self.other_ms),
-        ]
-    }
-}
+/// Above this share of the CPU time a run wanted, CPU stolen by the hypervisor
+/// ([`RunRecord::stolen_share`]) is worth a word: the terminal's run line and the
+/// report's warning use it.
+pub const STOLEN_WARN_SHARE: f64 = 0.10;
 
 /// One build step (`[n/m] RUN …` or `Step n/N : RUN …`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,7 +101,7 @@ pub struct RunRecord {
     /// Time spent preparing the state (not part of `wall_ms`).
     pub prepare_ms: Option<u64>,
     #[serde(flatten)]
-    pub phases: Phases,
+    pub phases: crate::records::phase_times::Phases,
     pub steps_total: Option<u32>,
     pub steps_cached: Option<u32>,
     pub bytes_down: Option<u64>,
@@ -286,6 +220,16 @@ pub struct RunRecord {
     /// cache folder and the cache mode ([`crate::records::footprint`]).
     #[serde(flatten, default)]
     pub footprint: crate::records::footprint::FootprintFields,
+    /// CPU time the whole machine used during the measured commands, summed over
+    /// CPUs (user, nice, system, irq, softirq from `/proc/stat`); absent where it
+    /// could not be read and in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_busy_ms: Option<u64>,
+    /// CPU time the machine wanted during the measured commands but the hypervisor
+    /// gave to other guests (`/proc/stat` steal): on a shared VM, the main source of
+    /// run-to-run noise ([`RunRecord::stolen_share`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_stolen_ms: Option<u64>,
 }
 
 impl RunRecord {
@@ -349,7 +293,17 @@ impl RunRecord {
             gha_bytes_downloaded: None,
             actions_cache_archive_bytes: None,
             footprint: Default::default(),
+            cpu_busy_ms: None,
+            cpu_stolen_ms: None,
         }
+    }
+
+    /// Of the CPU time the machine wanted during the run (used + stolen), the share
+    /// the hypervisor took; `None` when not measured or nothing was wanted.
+    pub fn stolen_share(&self) -> Option<f64> {
+        let (busy, stolen) = (self.cpu_busy_ms?, self.cpu_stolen_ms?);
+        let wanted = busy + stolen;
+        (wanted > 0).then(|| stolen as f64 / wanted as f64)
     }
 
     /// True when the run's state check failed (it is then left out of statistics).

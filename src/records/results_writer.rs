@@ -164,6 +164,7 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
     ]
     .into_iter()
     .chain(r.footprint.csv_cells())
+    .chain([opt(r.cpu_busy_ms), opt(r.cpu_stolen_ms)])
     .collect()
 }
 
@@ -229,7 +230,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "link_bytes_down",
     "link_connections",
     "link_figures",
-    // The footprint fields ([`crate::records::footprint::FOOTPRINT_CSV_COLUMNS`]).
+    // The footprint fields ([`crate::records::footprint::FOOTPRINT_CSV_COLUMNS`]),
+    // then the machine's CPU time.
     "cache_mode",
     "image_bytes",
     "image_blobs",
@@ -242,6 +244,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "ecr_artifacts",
     "local_cache_bytes",
     "local_cache_files",
+    "cpu_busy_ms",
+    "cpu_stolen_ms",
 ];
 
 #[cfg(test)]
@@ -264,8 +268,11 @@ mod tests {
     }
 
     #[test]
-    fn runs_csv_ends_with_the_footprint_columns() {
-        assert!(CSV_COLUMNS.ends_with(crate::records::footprint::FOOTPRINT_CSV_COLUMNS));
+    fn runs_csv_has_the_footprint_columns_together_then_the_cpu_time() {
+        let footprint = crate::records::footprint::FOOTPRINT_CSV_COLUMNS;
+        let before_cpu = &CSV_COLUMNS[..CSV_COLUMNS.len() - 2];
+        assert!(before_cpu.ends_with(footprint));
+        assert!(CSV_COLUMNS.ends_with(&["cpu_busy_ms", "cpu_stolen_ms"]));
     }
 
     /// Every CSV column holds the record's JSON field of the same name: a column

@@ -12,6 +12,7 @@ use crate::records::cell_key::CellKey;
 use crate::records::record::RunRecord;
 use crate::records::report_settings::ReportSettings;
 use crate::report::cell_stats::{push_unique, CellStats, Relative};
+use crate::report::contention::Contention;
 use crate::report::judge::{self, Contender};
 use crate::stats::drift::Split;
 use crate::stats::sequential::StopRule;
@@ -91,6 +92,9 @@ pub struct Analysis {
     /// The scenario's `[cost]` prices, when given (the Decision then shows cost).
     #[serde(skip)]
     pub prices: Option<crate::records::report_settings::CostPrices>,
+    /// The CPU the hypervisor took from the samples, when the records measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contention: Option<Contention>,
 }
 
 fn pos(v: &[String], s: &str) -> usize {
@@ -145,6 +149,7 @@ impl Analysis {
             change_mix: settings.change_mix.clone(),
             hosts: BTreeMap::new(),
             prices: settings.prices.clone(),
+            contention: Contention::of(records),
         };
         let mut keys: Vec<CellKey> = vec![];
         for r in records {

@@ -259,7 +259,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         .collect();
     // actions/cache's restore and save, outside the build, where measured
     // (local-cache on warm-remote): after the build's phases.
-    for (i, (name, _)) in crate::records::record::Phases::default()
+    for (i, (name, _)) in crate::records::phase_times::Phases::default()
         .transfers()
         .iter()
         .enumerate()

@@ -164,6 +164,10 @@ pub struct Decision {
     /// ([`crate::report::decision::break_even`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub break_even: Vec<crate::report::decision::break_even::BreakEven>,
+    /// When some answer did not settle and the hypervisor took much of the CPU the
+    /// runs wanted: that, in a sentence ([`crate::report::contention`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contention: Option<String>,
 }
 
 /// How verdicts are settled, for the report's Methods and `decision.method`.
@@ -202,10 +206,22 @@ impl Decision {
     /// ([`crate::report::decision::hosts`]).
     pub fn from_analysis(a: &Analysis) -> Decision {
         let hosts = crate::report::decision::hosts::hosts_of(a);
-        if hosts.len() > 1 {
-            return crate::report::decision::hosts::decision(a, &hosts);
-        }
-        Decision::from_one_host(a)
+        let mut d = if hosts.len() > 1 {
+            crate::report::decision::hosts::decision(a, &hosts)
+        } else {
+            Decision::from_one_host(a)
+        };
+        let unsettled = d
+            .situations
+            .iter()
+            .flat_map(|s| &s.scopes)
+            .any(|sc| !sc.verdict.is_settled());
+        d.contention = a
+            .contention
+            .as_ref()
+            .filter(|c| unsettled && c.is_high())
+            .map(|c| c.unsettled_note());
+        d
     }
 
     /// The Decision of cells measured on one host: one answer per situation, or,
@@ -280,6 +296,7 @@ impl Decision {
             change_mix: a.change_mix.clone(),
             situations,
             break_even: vec![],
+            contention: None,
         }
     }
 

@@ -1,8 +1,8 @@
 //! What cachebench prints while and after it runs: one line per finished run, and
 //! the end-of-run table of median, min and max wall time per cell.
 
-use crate::records::record::OTHER_WARN_SHARE;
 use crate::records::record::{RunKind, RunRecord, RunStatus};
+use crate::records::record::{OTHER_WARN_SHARE, STOLEN_WARN_SHARE};
 use std::collections::BTreeMap;
 
 /// One line for a finished run.
@@ -18,6 +18,9 @@ pub fn run_line(r: &RunRecord) -> String {
         r.kind,
         r.rep
     );
+    if let Some(share) = r.stolen_share().filter(|&s| s > STOLEN_WARN_SHARE) {
+        s.push_str(&format!(" ({:.0}% of its CPU stolen)", share * 100.0));
+    }
     if !r.reason.is_empty() {
         s.push_str(&format!(" ({})", r.reason));
     }
@@ -127,4 +130,21 @@ pub fn phase_shares(runs: &[&RunRecord]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_line_says_when_the_hypervisor_took_much_of_its_cpu() {
+        let line = r#"{"scenario":"s","workload":"w","strategy":"buildkit","builder":"docker","state":"cold","change":"source","rep":2,"kind":"measured","status":"ok","reason":"","started_at":"t","wall_ms":6430,"build_ms":6430,"prepare_ms":1,"steps_total":1,"steps_cached":0,"bytes_down":0,"bytes_up":0,"log":"l","cpu_busy_ms":7000,"cpu_stolen_ms":3000}"#;
+        let mut r: RunRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            run_line(&r),
+            "ok          buildkit/docker/cold/source measured 2: 6.43s (30% of its CPU stolen)"
+        );
+        r.cpu_stolen_ms = Some(500);
+        assert!(!run_line(&r).contains("stolen"), "5% is not worth a word");
+    }
 }

@@ -1,11 +1,13 @@
 //! The measured part of one run, timed: the run's docker commands (creating its
 //! docker-container builder where the state has none, the build, a separate push),
-//! their phases from the parsed output, the state check on the build's own
-//! records, and what the run left in the registry. A warm build that fails only
+//! their phases from the parsed output, the machine's CPU time used and stolen
+//! during them, the state check on the build's own records, and what the run left
+//! in the registry. A warm build that fails only
 //! after its change says so ([`crate::run::change::broken_build`]).
 
 use crate::config::matrix::Strategy;
 use crate::infra::builder;
+use crate::infra::cpu_time::{self, CpuTimes};
 use crate::infra::process::Ending;
 use crate::phases::bootstrap::{Bootstrap, BootstrapParser};
 use crate::plan::cells::Cell;
@@ -58,6 +60,9 @@ impl Session {
             unsafe { libc::sync() }
         })
         .await;
+        // The machine's CPU time around the measured commands: what the hypervisor
+        // took from it is the noise a shared VM adds (read outside the timing).
+        let cpu_before = CpuTimes::now().await;
         let mut timelines: Vec<Timeline> = Vec::new();
         let mut extra: Vec<PhaseInterval> = Vec::new();
         // (wall-clock start, monotonic start, monotonic end) of the measured commands.
@@ -126,6 +131,11 @@ impl Session {
                 ));
                 break;
             }
+        }
+        if let (Some(before), Some(after)) = (cpu_before, CpuTimes::now().await) {
+            let spent = after.since(&before, cpu_time::ticks_per_second());
+            rec.cpu_busy_ms = Some(spent.busy_ms);
+            rec.cpu_stolen_ms = Some(spent.stolen_ms);
         }
         if let Some((start, began, mono_end)) = window {
             // wall_ms is the monotonic time of the measured commands; timestamps

@@ -111,7 +111,8 @@ pub fn median(sorted: &[u64]) -> f64 {
     }
 }
 
-fn median_f64(values: &mut [f64]) -> f64 {
+/// The median of non-empty values (sorted in place), as [`median`] takes it.
+pub fn median_f64(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     if n % 2 == 1 {

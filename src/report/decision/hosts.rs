@@ -178,6 +178,7 @@ pub fn decision(a: &Analysis, hosts: &[String]) -> Decision {
         change_mix: a.change_mix.clone(),
         break_even: parts.iter().flat_map(|(_, d)| d.break_even.clone()).collect(),
         situations,
+        contention: None,
     }
 }
 

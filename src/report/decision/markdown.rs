@@ -228,6 +228,9 @@ pub fn render(a: &Analysis, d: &Decision) -> String {
             scope_table(&mut out, a, s, d.confidence);
         }
     }
+    if let Some(note) = &d.contention {
+        let _ = writeln!(out, "**A contended machine.** {note}\n");
+    }
     out
 }
 
@@ -244,6 +247,9 @@ pub fn terminal(d: &Decision) -> String {
         for n in s.scopes.iter().flat_map(|sc| &sc.notes) {
             let _ = writeln!(out, "  note: {}", plain(n));
         }
+    }
+    if let Some(note) = &d.contention {
+        let _ = writeln!(out, "note: {note}");
     }
     out
 }

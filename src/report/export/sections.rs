@@ -203,6 +203,9 @@ pub fn warnings(out: &mut String, data: &ReportData<'_>) {
             big_other.join(", ")
         ));
     }
+    if let Some(w) = a.contention.as_ref().and_then(|c| c.warning()) {
+        warnings.push(w);
+    }
     for c in a.cells.iter().filter(|c| c.slow_first_run) {
         warnings.push(format!(
             "{}: the first measured run is much slower than the rest (an outlier); add warm-up runs",
