@@ -107,6 +107,9 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64, force: bool) -> Resu
             en.as_deref().unwrap_or("unknown")
         ));
     }
+    if let Some(w) = contention_differs(&ab, &an) {
+        warnings.push(w);
+    }
 
     let mut keys: Vec<CellKey> = ab.cells.iter().map(|c| c.key.clone()).collect();
     for c in &an.cells {
@@ -152,6 +155,25 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64, force: bool) -> Resu
         regression,
         warnings,
     })
+}
+
+/// A warning when either side's typical run lost more than 10% of its CPU to the
+/// hypervisor ([`crate::report::contention`]): a change may then be the machine's.
+fn contention_differs(base: &Analysis, new: &Analysis) -> Option<String> {
+    let (b, n) = (base.contention.as_ref(), new.contention.as_ref());
+    if !b.is_some_and(|c| c.is_high()) && !n.is_some_and(|c| c.is_high()) {
+        return None;
+    }
+    let share = |c: Option<&crate::report::contention::Contention>| {
+        c.map_or("not measured".to_string(), |c| {
+            format!("{:.0}%", c.median_share * 100.0)
+        })
+    };
+    Some(format!(
+        "CPU stolen by the hypervisor, median per run: {} (base) vs {} (new); on a contended machine runs slow down at random, so a change may be the machine's, not the build's",
+        share(b),
+        share(n)
+    ))
 }
 
 /// The rule compare reads two sides with: looked at once, 3 runs a side at the
