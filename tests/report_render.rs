@@ -4,7 +4,7 @@
 //! to mirror.example): snapshots of every exporter, the Decision in every situation,
 //! chart structure, determinism, and compare.
 
-use cachebench::records::record::{RunKind, RunStatus};
+use cachebench::records::record::{RunKind, RunRecord, RunStatus};
 use cachebench::{
     records::environment::load_env, records::results_reader::load_runs, report::analysis::Analysis,
     report::compare::compare, report::compare::Change, report::export::exporters,
@@ -650,6 +650,23 @@ fn decision_of_the_example_results() {
     ));
 }
 
+/// report.md of `records` alone (no env.json, charts or stopping.json).
+fn report_md_of(records: &[RunRecord]) -> String {
+    let analysis = Analysis::from_records(records);
+    let data = ReportData {
+        analysis: &analysis,
+        env: None,
+        charts: &[],
+        stopping: &[],
+        warnings: &[],
+    };
+    let ex = exporters()
+        .into_iter()
+        .find(|e| e.file_name() == "report.md")
+        .unwrap();
+    String::from_utf8(ex.export(&data).unwrap()).unwrap()
+}
+
 #[test]
 fn best_effort_without_remote_caches_says_there_is_nothing_to_set_against() {
     // Only buildkit: the best-effort section has warm and cold, but no remote cache.
@@ -662,19 +679,7 @@ fn best_effort_without_remote_caches_says_there_is_nothing_to_set_against() {
     assert!(!kept.is_empty(), "the fixture has buildkit runs");
     std::fs::write(out.join("runs.jsonl"), kept.join("\n") + "\n").unwrap();
     let runs = load_runs(&out.join("runs.jsonl")).unwrap();
-    let analysis = Analysis::from_records(&runs.records);
-    let data = ReportData {
-        analysis: &analysis,
-        env: None,
-        charts: &[],
-        stopping: &[],
-        warnings: &[],
-    };
-    let ex = exporters()
-        .into_iter()
-        .find(|e| e.file_name() == "report.md")
-        .unwrap();
-    let md = String::from_utf8(ex.export(&data).unwrap()).unwrap();
+    let md = report_md_of(&runs.records);
     assert!(
         md.contains("no remote cache has warm-remote runs to set it against"),
         "{md}"
@@ -696,19 +701,7 @@ fn a_contended_machine_is_warned_of_and_named_where_answers_did_not_settle() {
             r.cpu_busy_ms = stolen.map(|s| 1000 - s);
             r.cpu_stolen_ms = stolen;
         }
-        let analysis = Analysis::from_records(&runs);
-        let data = ReportData {
-            analysis: &analysis,
-            env: None,
-            charts: &[],
-            stopping: &[],
-            warnings: &[],
-        };
-        let ex = exporters()
-            .into_iter()
-            .find(|e| e.file_name() == "report.md")
-            .unwrap();
-        String::from_utf8(ex.export(&data).unwrap()).unwrap()
+        report_md_of(&runs)
     };
     let md = report_of(Some(300));
     let warnings = md.split("## Warnings").nth(1).expect("a Warnings section");
@@ -724,4 +717,44 @@ fn a_contended_machine_is_warned_of_and_named_where_answers_did_not_settle() {
     let quiet = report_of(None);
     assert!(!quiet.contains("CPU stolen"), "{quiet}");
     assert!(!quiet.contains("contended"), "{quiet}");
+}
+
+/// compare warns when a side ran on a contended machine: a change may then be the
+/// machine's. The same records on a quiet machine compare without the warning.
+#[test]
+fn compare_warns_when_a_side_lost_much_of_its_cpu_to_the_hypervisor() {
+    let d = tempfile::tempdir().unwrap();
+    let with_stolen = |name: &str, stolen: u64| {
+        let dir = d.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(fixture_dir().join("env.json"), dir.join("env.json")).unwrap();
+        let text = std::fs::read_to_string(fixture_dir().join("runs.jsonl")).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["cpu_busy_ms"] = (1000 - stolen).into();
+                v["cpu_stolen_ms"] = stolen.into();
+                v.to_string()
+            })
+            .collect();
+        std::fs::write(dir.join("runs.jsonl"), lines.join("\n") + "\n").unwrap();
+        dir
+    };
+    let (quiet, contended) = (with_stolen("quiet", 10), with_stolen("contended", 300));
+    let o = compare(&quiet, &contended, 10.0, false).unwrap();
+    let w: Vec<&String> = o
+        .warnings
+        .iter()
+        .filter(|w| w.contains("CPU stolen"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", o.warnings);
+    assert!(w[0].contains("1% (base) vs 30% (new)"), "{}", w[0]);
+    assert!(
+        o.markdown.contains("so a change may be the machine's"),
+        "{}",
+        o.markdown
+    );
+    let calm = compare(&quiet, &quiet, 10.0, false).unwrap();
+    assert!(calm.warnings.is_empty(), "{:?}", calm.warnings);
 }

@@ -59,10 +59,8 @@ fn measured(xs: &[f64]) -> Vec<f64> {
 
 /// Whether the sweep varied the round-trip time (two or more distinct values).
 fn rtt_swept(a: &Analysis) -> bool {
-    let mut v: Vec<f64> = rated_links(a).iter().map(|r| r.2).collect();
-    v.sort_by(f64::total_cmp);
-    v.dedup();
-    v.len() >= 2
+    let rtts: Vec<f64> = rated_links(a).iter().map(|r| r.2).collect();
+    measured(&rtts).len() >= 2
 }
 
 /// (5) Median wall time against the link.
