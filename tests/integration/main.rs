@@ -113,11 +113,19 @@ fn every_strategy_every_state_with_a_source_change() {
             ("legacy" | "buildkit" | "load-push" | "push" | "layer-cache", "warm-remote") => {
                 assert_eq!(r.status, RunStatus::Skipped, "{cell}");
                 assert!(!r.reason.is_empty());
+                assert_eq!(r.cpu_busy_ms, None, "{cell}: nothing ran, nothing measured");
             }
             _ => {
                 assert_eq!(r.status, RunStatus::Ok, "{cell}: {}", r.reason);
                 assert!(r.wall_ms.unwrap() > 0, "{cell}");
                 assert!(r.prepare_ms.is_some(), "{cell}");
+                // The machine's CPU time around the measured commands (/proc/stat):
+                // a build uses some, and the stolen share is a share.
+                assert!(r.cpu_busy_ms.unwrap() > 0, "{cell}: {r:#?}");
+                assert!(
+                    r.stolen_share().is_some_and(|s| (0.0..=1.0).contains(&s)),
+                    "{cell}"
+                );
                 assert!(out.join(&r.log).is_file(), "{cell}: log {}", r.log);
                 assert_eq!(r.state_check, "ok", "{cell}: {}", r.state_check);
                 // Cache reuse, from the build's own output.
