@@ -749,7 +749,13 @@ fn compare_warns_when_a_side_lost_much_of_its_cpu_to_the_hypervisor() {
         .filter(|w| w.contains("CPU stolen"))
         .collect();
     assert_eq!(w.len(), 1, "{:?}", o.warnings);
-    assert!(w[0].contains("1% (base) vs 30% (new)"), "{}", w[0]);
+    assert!(
+        w[0].contains(
+            "1% median, 0 of 63 runs over 10% (base) vs 30% median, 63 of 63 runs over 10% (new)"
+        ),
+        "{}",
+        w[0]
+    );
     assert!(
         o.markdown.contains("so a change may be the machine's"),
         "{}",

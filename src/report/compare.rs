@@ -157,22 +157,21 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64, force: bool) -> Resu
     })
 }
 
-/// A warning when either side's typical run lost more than 10% of its CPU to the
-/// hypervisor ([`crate::report::contention`]): a change may then be the machine's.
+/// A warning when either side ran on a contended machine
+/// ([`crate::report::contention::Contention::is_contended`]): a change may then be
+/// the machine's.
 fn contention_differs(base: &Analysis, new: &Analysis) -> Option<String> {
     let (b, n) = (base.contention.as_ref(), new.contention.as_ref());
-    if !b.is_some_and(|c| c.is_high()) && !n.is_some_and(|c| c.is_high()) {
+    if !b.is_some_and(|c| c.is_contended()) && !n.is_some_and(|c| c.is_contended()) {
         return None;
     }
-    let share = |c: Option<&crate::report::contention::Contention>| {
-        c.map_or("not measured".to_string(), |c| {
-            format!("{:.0}%", c.median_share * 100.0)
-        })
+    let words = |c: Option<&crate::report::contention::Contention>| {
+        c.map_or("not measured".to_string(), |c| c.short_words())
     };
     Some(format!(
-        "CPU stolen by the hypervisor, median per run: {} (base) vs {} (new); on a contended machine runs slow down at random, so a change may be the machine's, not the build's",
-        share(b),
-        share(n)
+        "CPU stolen by the hypervisor: {} (base) vs {} (new); on a contended machine runs slow down at random, so a change may be the machine's, not the build's",
+        words(b),
+        words(n)
     ))
 }
 

@@ -39,9 +39,24 @@ impl Contention {
         })
     }
 
-    /// Whether the typical run lost more than [`STOLEN_WARN_SHARE`] of its CPU.
-    pub fn is_high(&self) -> bool {
-        self.median_share > STOLEN_WARN_SHARE
+    /// Whether the machine was contended: the typical run lost more than
+    /// [`STOLEN_WARN_SHARE`] of its CPU, or one run in ten or more did. A few such
+    /// runs are enough to keep the rule from settling: its seeded simulation
+    /// (`stats/sequential/sim_tests.rs`) settles a quarter as often with one run in
+    /// ten slowed as on a quiet machine.
+    pub fn is_contended(&self) -> bool {
+        self.median_share > STOLEN_WARN_SHARE || self.runs_over * 10 >= self.runs
+    }
+
+    /// `1% median, 7 of 82 runs over 10%`.
+    pub fn short_words(&self) -> String {
+        format!(
+            "{} median, {} of {} runs over {}",
+            pct(self.median_share),
+            self.runs_over,
+            self.runs,
+            pct(STOLEN_WARN_SHARE)
+        )
     }
 
     /// The figures in words: `the hypervisor took 26% of the CPU time the machine
@@ -109,7 +124,8 @@ mod tests {
         assert!((c.median_share - 0.10).abs() < 1e-12);
         assert!((c.max_share - 0.40).abs() < 1e-12);
         assert_eq!(c.runs_over, 1, "10% is not above the 10% threshold");
-        assert!(!c.is_high());
+        assert!(c.is_contended(), "one run in three lost 40%");
+        assert_eq!(c.short_words(), "10% median, 1 of 3 runs over 10%");
         let w = c.warning().unwrap();
         assert!(
             w.contains("median of 3 runs; above 10% in 1 of them, at worst 40%"),
@@ -118,13 +134,24 @@ mod tests {
     }
 
     #[test]
-    fn a_contended_machine_is_high_and_a_quiet_one_has_no_warning() {
+    fn a_contended_machine_is_one_whose_typical_run_or_one_run_in_ten_lost_much() {
         let busy = |s: u64| run(Some(1000 - s), Some(s), RunStatus::Ok);
         let high = Contention::of(&[busy(300), busy(250), busy(50)]).unwrap();
-        assert!(high.is_high());
+        assert!(high.is_contended());
         assert!(high.unsettled_note().contains("gave 25% of the CPU time"));
+        // A quiet median, but 2 runs in 20 lost 40%: contended.
+        let mut runs: Vec<RunRecord> = (0..18).map(|_| busy(5)).collect();
+        runs.extend([busy(400), busy(400)]);
+        let few = Contention::of(&runs).unwrap();
+        assert!(few.median_share < 0.01 && few.is_contended());
+        // 1 run in 20: worth a warning, not a contended machine.
+        runs.pop();
+        runs.push(busy(5));
+        let one = Contention::of(&runs).unwrap();
+        assert!(!one.is_contended());
+        assert!(one.warning().is_some());
         let quiet = Contention::of(&[busy(0), busy(20)]).unwrap();
-        assert!(!quiet.is_high());
+        assert!(!quiet.is_contended());
         assert_eq!(quiet.warning(), None);
     }
 

@@ -219,7 +219,7 @@ impl Decision {
         d.contention = a
             .contention
             .as_ref()
-            .filter(|c| unsettled && c.is_high())
+            .filter(|c| unsettled && c.is_contended())
             .map(|c| c.unsettled_note());
         d
     }
