@@ -107,7 +107,7 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64, force: bool) -> Resu
             en.as_deref().unwrap_or("unknown")
         ));
     }
-    if let Some(w) = contention_differs(&ab, &an) {
+    if let Some(w) = contention_warning(&ab, &an) {
         warnings.push(w);
     }
 
@@ -160,7 +160,7 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64, force: bool) -> Resu
 /// A warning when either side ran on a contended machine
 /// ([`crate::report::contention::Contention::is_contended`]): a change may then be
 /// the machine's.
-fn contention_differs(base: &Analysis, new: &Analysis) -> Option<String> {
+fn contention_warning(base: &Analysis, new: &Analysis) -> Option<String> {
     let (b, n) = (base.contention.as_ref(), new.contention.as_ref());
     if !b.is_some_and(|c| c.is_contended()) && !n.is_some_and(|c| c.is_contended()) {
         return None;

@@ -59,8 +59,9 @@ impl Contention {
         )
     }
 
-    /// The figures in words: `the hypervisor took 26% of the CPU time the machine
-    /// wanted (median of 58 runs; above 10% in 41 of them, at worst 62%)`.
+    /// The figures in words: `the hypervisor gave 26% of the CPU time this machine
+    /// wanted to other guests (median of 37 runs; above 10% in 31 of them, at worst
+    /// 48%)`.
     pub fn words(&self) -> String {
         format!(
             "the hypervisor gave {} of the CPU time this machine wanted to other guests (median of {} runs; above {} in {} of them, at worst {})",
