@@ -247,7 +247,7 @@ fn two_image_stores_are_told_apart() {
         .lines()
         .next()
         .unwrap()
-        .contains(",warmup,state_failed,image_store,link,cache_mode,"));
+        .contains(",warmup,state_failed,disturbed,image_store,link,cache_mode,"));
     assert!(csv
         .lines()
         .any(|l| l.starts_with("2,local-cache,") && l.contains(",classic,none,")));

@@ -184,6 +184,10 @@ pub struct RunArgs {
     /// [default source=0.8,deps=0.2].
     #[arg(long, value_name = "CHANGE=WEIGHT,…")]
     pub change_mix: Option<String>,
+    /// A measured run that lost more than this share of its CPU to the hypervisor
+    /// is disturbed: recorded and shown, not a sample [default 0.10; 1 counts every run].
+    #[arg(long, value_name = "S")]
+    pub disturbed_share: Option<f64>,
     /// Warm-up runs per cell (recorded, never counted in statistics).
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,

@@ -1,12 +1,12 @@
 //! Resolved options of a `run` or `plan`: the scenario file merged with the command
 //! line (flags win), every name parsed and every path checked.
 //!
-//! The merge goes section by section: the workload (`options_workload.rs`: context,
-//! Dockerfile, changed files, build args), the matrix axes (`options_axes.rs`), the
+//! The merge goes section by section: the workload (`options/workload.rs`: context,
+//! Dockerfile, changed files, build args), the matrix axes (`options/axes.rs`), the
 //! changes (`options/changes.rs`: the change script, or files of a kind a change
-//! keeps valid), and the run and engine keys here; `options_checks.rs` holds the
-//! value checks they share and `options_toml.rs` the resolved scenario written to
-//! OUT.
+//! keeps valid), the cache mode and prices (`options/cache_cost.rs`), and the run
+//! and engine keys here; `options/checks.rs` holds the value checks they share and
+//! `options/resolved_toml.rs` the resolved scenario written to OUT.
 //!
 //! Errors name where the bad value came from: `--strategy` or
 //! `scenarios/x.toml: matrix.strategies[1]`, and what to do about it.
@@ -32,6 +32,11 @@ mod workload;
 pub const DEFAULT_BUILDKIT_IMAGE: &str = "auto";
 pub const DEFAULT_SEED_IMAGE: &str = "local/busybox:latest";
 pub const MAX_REPS: u32 = 1000;
+/// `--disturbed-share`'s default: a run that lost more than 10% of the CPU it
+/// wanted to the hypervisor is disturbed, not a sample. The same 10% above which
+/// the terminal and the report speak of stolen CPU
+/// (`records::record::STOLEN_WARN_SHARE`).
+pub const DEFAULT_DISTURBED_SHARE: f64 = 0.10;
 pub const MAX_WARMUP: u32 = 100;
 
 /// Everything a run needs to know, validated.
@@ -72,6 +77,9 @@ pub struct Options {
     /// The change mix the Decision weighs changes by (`--change-mix`,
     /// `run.change_mix`).
     pub change_mix: std::collections::BTreeMap<String, f64>,
+    /// Above this share of its CPU lost to the hypervisor a measured run is
+    /// disturbed, not a sample (`--disturbed-share`, `run.disturbed_share`).
+    pub disturbed_share: f64,
     pub warmup: u32,
     pub out: Option<PathBuf>,
     pub registry: Option<String>,
@@ -151,6 +159,7 @@ impl Options {
             reps: r.reps,
             auto: r.auto,
             change_mix: r.change_mix,
+            disturbed_share: r.disturbed_share,
             warmup: r.warmup,
             out: r.out,
             registry: e.registry,
@@ -176,6 +185,7 @@ struct RunParts {
     reps: u32,
     auto: Option<crate::stats::sequential::StopRule>,
     change_mix: std::collections::BTreeMap<String, f64>,
+    disturbed_share: f64,
     warmup: u32,
     timeout: Option<Duration>,
     out: Option<PathBuf>,
@@ -269,10 +279,12 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         }
         (None, None) => crate::config::change_mix::default_mix(),
     };
+    let disturbed_share = disturbed_share(args.disturbed_share, &sc.run.disturbed_share, keys)?;
     Ok(RunParts {
         reps: auto.as_ref().map_or(reps, |a| a.max_reps),
         auto,
         change_mix,
+        disturbed_share,
         warmup,
         timeout,
         out,
@@ -280,6 +292,27 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         local_cache_rotate,
         gha_protocol,
     })
+}
+
+/// `--disturbed-share` over `run.disturbed_share`: a share in (0, 1], 0.10 by
+/// default ([`DEFAULT_DISTURBED_SHARE`]).
+fn disturbed_share(
+    flag: Option<f64>,
+    file: &Option<toml::Spanned<f64>>,
+    keys: &Keys,
+) -> Result<f64> {
+    let (value, source) = match (flag, file) {
+        (Some(v), _) => (v, "--disturbed-share".to_string()),
+        (None, Some(v)) => (*v.get_ref(), keys.at("run.disturbed_share", v.span())),
+        (None, None) => return Ok(DEFAULT_DISTURBED_SHARE),
+    };
+    if value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(Error::usage(format!(
+            "{source}: {value} is out of range; give the share of its CPU a run may lose to the hypervisor and still count, above 0 and at most 1, e.g. 0.10 (1 counts every run)"
+        )))
+    }
 }
 
 /// The `[engine]` and `[registry]` keys, merged.

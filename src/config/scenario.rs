@@ -99,6 +99,10 @@ pub struct RunSection {
     /// The change mix the Decision weighs changes by: "source=0.8,deps=0.2".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_mix: Option<Spanned<String>>,
+    /// Above this share of its CPU lost to the hypervisor a run is disturbed, not a
+    /// sample (0.10; 1 counts every run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disturbed_share: Option<Spanned<f64>>,
     pub warmup: Option<Spanned<i64>>,
     /// humantime duration, e.g. "10m".
     pub timeout: Option<Spanned<String>>,

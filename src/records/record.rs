@@ -53,7 +53,9 @@ pub const OTHER_WARN_SHARE: f64 = 0.05;
 
 /// Above this share of the CPU time a run wanted, CPU stolen by the hypervisor
 /// ([`RunRecord::stolen_share`]) is worth a word: the terminal's run line and the
-/// report's warning use it.
+/// report's warning use it. `--disturbed-share` has the same default
+/// ([`crate::config::options::DEFAULT_DISTURBED_SHARE`]), above which a run is
+/// disturbed and not a sample ([`RunRecord::disturbed`]).
 pub const STOLEN_WARN_SHARE: f64 = 0.10;
 
 /// One build step (`[n/m] RUN …` or `Step n/N : RUN …`).
@@ -230,6 +232,13 @@ pub struct RunRecord {
     /// run-to-run noise ([`RunRecord::stolen_share`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_stolen_ms: Option<u64>,
+    /// The run lost more of its CPU to the hypervisor than `--disturbed-share`
+    /// allowed when it ran: it stays in the records and the report, flagged, but
+    /// is not a sample ([`RunRecord::sample_seconds`]). The run stage decides it
+    /// once, so `report` and `replay` read the same samples the run's stop rule
+    /// saw. False in records written before it existed.
+    #[serde(default)]
+    pub disturbed: bool,
 }
 
 impl RunRecord {
@@ -295,6 +304,7 @@ impl RunRecord {
             footprint: Default::default(),
             cpu_busy_ms: None,
             cpu_stolen_ms: None,
+            disturbed: false,
         }
     }
 
@@ -306,15 +316,21 @@ impl RunRecord {
         (wanted > 0).then(|| stolen as f64 / wanted as f64)
     }
 
-    /// True when the run's state check failed (it is then left out of statistics).
-    /// The wall seconds of a run the statistics count, the one definition of a
-    /// sample: a measured run that ended ok with its state proven and a wall time.
-    /// Warm-ups, failures and runs whose state check failed are never samples.
-    pub fn sample_seconds(&self) -> Option<f64> {
+    /// The wall seconds of a run that measured its cell: a measured run that ended
+    /// ok with its state proven and a wall time, disturbed or not. Warm-ups,
+    /// failures and runs whose state check failed never did.
+    pub fn proven_seconds(&self) -> Option<f64> {
         (self.kind == RunKind::Measured && self.status == RunStatus::Ok && !self.state_failed())
             .then_some(self.wall_ms)
             .flatten()
             .map(|ms| ms as f64 / 1000.0)
+    }
+
+    /// The wall seconds of a run the statistics count, the one definition of a
+    /// sample: a run that measured its cell ([`RunRecord::proven_seconds`]) and
+    /// was not [`disturbed`](RunRecord::disturbed) by the hypervisor.
+    pub fn sample_seconds(&self) -> Option<f64> {
+        self.proven_seconds().filter(|_| !self.disturbed)
     }
 
     /// Whether the run counts as a build a matrix paid for, the one definition of
@@ -326,6 +342,7 @@ impl RunRecord {
             && !matches!(self.status, RunStatus::Skipped | RunStatus::Interrupted)
     }
 
+    /// True when the run's state check failed (it is then left out of statistics).
     pub fn state_failed(&self) -> bool {
         !self.state_check.is_empty() && self.state_check != STATE_CHECK_OK
     }
@@ -347,3 +364,33 @@ impl RunRecord {
 /// The value of `state_check` for a run whose state was proven (the run stage
 /// writes it, reports count only such runs).
 pub const STATE_CHECK_OK: &str = "ok";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(extra: &str) -> RunRecord {
+        let line = format!(
+            r#"{{"scenario":"s","workload":"w","strategy":"buildkit","builder":"docker","state":"warm-local","change":"source","rep":1,"kind":"measured","status":"ok","reason":"","started_at":"t","wall_ms":1500,"build_ms":1500,"prepare_ms":0,"steps_total":1,"steps_cached":0,"bytes_down":0,"bytes_up":0,"log":"l","state_check":"ok"{extra}}}"#
+        );
+        serde_json::from_str(&line).unwrap()
+    }
+
+    #[test]
+    fn a_disturbed_run_measured_its_cell_but_is_not_a_sample() {
+        let quiet = measured(r#","cpu_busy_ms":900,"cpu_stolen_ms":100"#);
+        assert!(!quiet.disturbed, "records written before the field are not");
+        assert_eq!(quiet.sample_seconds(), Some(1.5));
+        assert_eq!(quiet.stolen_share(), Some(0.1));
+        let disturbed = measured(r#","cpu_busy_ms":600,"cpu_stolen_ms":400,"disturbed":true"#);
+        assert_eq!(disturbed.proven_seconds(), Some(1.5));
+        assert_eq!(disturbed.sample_seconds(), None);
+        assert!(
+            disturbed.is_build(),
+            "it was still a build the matrix paid for"
+        );
+        let mut unproven = quiet.clone();
+        unproven.state_check = "cold run reused 3 steps".into();
+        assert_eq!(unproven.proven_seconds(), None);
+    }
+}

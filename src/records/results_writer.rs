@@ -164,7 +164,11 @@ pub fn csv_row(r: &RunRecord) -> Vec<String> {
     ]
     .into_iter()
     .chain(r.footprint.csv_cells())
-    .chain([opt(r.cpu_busy_ms), opt(r.cpu_stolen_ms)])
+    .chain([
+        opt(r.cpu_busy_ms),
+        opt(r.cpu_stolen_ms),
+        r.disturbed.to_string(),
+    ])
     .collect()
 }
 
@@ -246,6 +250,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "local_cache_files",
     "cpu_busy_ms",
     "cpu_stolen_ms",
+    "disturbed",
 ];
 
 #[cfg(test)]
@@ -270,9 +275,9 @@ mod tests {
     #[test]
     fn runs_csv_has_the_footprint_columns_together_then_the_cpu_time() {
         let footprint = crate::records::footprint::FOOTPRINT_CSV_COLUMNS;
-        let before_cpu = &CSV_COLUMNS[..CSV_COLUMNS.len() - 2];
+        let before_cpu = &CSV_COLUMNS[..CSV_COLUMNS.len() - 3];
         assert!(before_cpu.ends_with(footprint));
-        assert!(CSV_COLUMNS.ends_with(&["cpu_busy_ms", "cpu_stolen_ms"]));
+        assert!(CSV_COLUMNS.ends_with(&["cpu_busy_ms", "cpu_stolen_ms", "disturbed"]));
     }
 
     /// Every CSV column holds the record's JSON field of the same name: a column
@@ -288,6 +293,7 @@ mod tests {
             json[*c] = match *c {
                 "kind" => "measured".into(),
                 "status" => "ok".into(),
+                "disturbed" => true.into(),
                 c if c.ends_with("_ms")
                     || c.starts_with("steps_")
                     || c.starts_with("bytes_")

@@ -37,6 +37,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("run.margin", "--margin"),
     ("run.margin_floor", "--margin-floor"),
     ("run.change_mix", "--change-mix"),
+    ("run.disturbed_share", "--disturbed-share"),
     ("run.warmup", "--warmup"),
     ("run.timeout", "--timeout"),
     ("run.registry_cache_output", "--registry-cache-output"),

@@ -28,6 +28,10 @@ pub struct StatusCounts {
     /// Runs that ended ok but whose state check failed: counted, never sampled.
     #[serde(default)]
     pub state_failed: u32,
+    /// Runs that ended ok with their state proven but lost more of their CPU to
+    /// the hypervisor than `--disturbed-share` allowed: counted, never sampled.
+    #[serde(default)]
+    pub disturbed: u32,
 }
 
 /// One measured, successful run of a cell.
@@ -211,6 +215,8 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             push_unique(&mut reasons, &format!("state check: {}", r.state_check));
         } else if r.sample_seconds().is_some() {
             measured.push(r);
+        } else if r.proven_seconds().is_some() {
+            counts.disturbed += 1;
         }
     }
     measured.sort_by_key(|r| r.rep);

@@ -6,7 +6,8 @@
 use crate::records::record::{RunRecord, STOLEN_WARN_SHARE};
 use serde::{Deserialize, Serialize};
 
-/// The CPU stolen from the samples (measured runs that count) of a folder.
+/// The CPU stolen from the measured runs of a folder that measured their cell
+/// (samples and disturbed runs: [`RunRecord::proven_seconds`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contention {
     /// Samples with both CPU figures.
@@ -16,6 +17,10 @@ pub struct Contention {
     pub max_share: f64,
     /// Of them, runs above [`STOLEN_WARN_SHARE`].
     pub runs_over: usize,
+    /// Of them, runs the run stage marked disturbed (above `--disturbed-share`):
+    /// counted here, not samples. Absent in summaries written before it existed.
+    #[serde(default)]
+    pub disturbed: usize,
 }
 
 impl Contention {
@@ -24,7 +29,7 @@ impl Contention {
     pub fn of(records: &[RunRecord]) -> Option<Contention> {
         let mut shares: Vec<f64> = records
             .iter()
-            .filter(|r| r.sample_seconds().is_some())
+            .filter(|r| r.proven_seconds().is_some())
             .filter_map(RunRecord::stolen_share)
             .collect();
         if shares.is_empty() {
@@ -36,6 +41,10 @@ impl Contention {
             median_share,
             max_share: shares[shares.len() - 1],
             runs_over: shares.iter().filter(|&&s| s > STOLEN_WARN_SHARE).count(),
+            disturbed: records
+                .iter()
+                .filter(|r| r.disturbed && r.proven_seconds().is_some())
+                .count(),
         })
     }
 
@@ -77,10 +86,21 @@ impl Contention {
     pub fn warning(&self) -> Option<String> {
         (self.runs_over > 0).then(|| {
             format!(
-                "CPU stolen during the measured runs: {}. Neighbours on a shared machine slow runs at random, which widens every interval; on a quiet or dedicated machine verdicts settle in fewer runs",
-                self.words()
+                "CPU stolen during the measured runs: {}. Neighbours on a shared machine slow runs at random, which widens every interval; on a quiet or dedicated machine verdicts settle in fewer runs{}",
+                self.words(),
+                self.disturbed_words()
             )
         })
+    }
+
+    /// `. 7 runs lost more than --disturbed-share allowed: …`, or nothing.
+    fn disturbed_words(&self) -> String {
+        match self.disturbed {
+            0 => String::new(),
+            n => format!(
+                ". {n} of these runs lost more than `--disturbed-share` allowed: they are disturbed, shown in the tables and runs.csv but not samples, and the rounds went on without them"
+            ),
+        }
     }
 
     /// The Decision's note when a situation did not settle on a contended machine.
@@ -130,6 +150,28 @@ mod tests {
         let w = c.warning().unwrap();
         assert!(
             w.contains("median of 3 runs; above 10% in 1 of them, at worst 40%"),
+            "{w}"
+        );
+        assert!(!w.contains("disturbed"), "{w}");
+    }
+
+    #[test]
+    fn disturbed_runs_are_counted_though_they_are_not_samples() {
+        let mut records = vec![
+            run(Some(900), Some(100), RunStatus::Ok),
+            run(Some(600), Some(400), RunStatus::Ok),
+            run(Some(1000), Some(0), RunStatus::Ok),
+        ];
+        records[1].disturbed = true;
+        assert_eq!(records[1].sample_seconds(), None);
+        let c = Contention::of(&records).unwrap();
+        assert_eq!((c.runs, c.runs_over, c.disturbed), (3, 1, 1));
+        assert!((c.max_share - 0.40).abs() < 1e-12, "its share still counts");
+        let w = c.warning().unwrap();
+        assert!(
+            w.contains(
+                "1 of these runs lost more than `--disturbed-share` allowed: they are disturbed"
+            ),
             "{w}"
         );
     }

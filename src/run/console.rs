@@ -18,8 +18,19 @@ pub fn run_line(r: &RunRecord) -> String {
         r.kind,
         r.rep
     );
-    if let Some(share) = r.stolen_share().filter(|&s| s > STOLEN_WARN_SHARE) {
-        s.push_str(&format!(" ({:.0}% of its CPU stolen)", share * 100.0));
+    if let Some(share) = r
+        .stolen_share()
+        .filter(|&s| r.disturbed || s > STOLEN_WARN_SHARE)
+    {
+        let disturbed = if r.disturbed {
+            ": disturbed, not a sample"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            " ({:.0}% of its CPU stolen{disturbed})",
+            share * 100.0
+        ));
     }
     if !r.reason.is_empty() {
         s.push_str(&format!(" ({})", r.reason));
@@ -50,6 +61,7 @@ pub fn summary_table(records: &[RunRecord]) -> String {
         }
         match (r.status, r.wall_ms) {
             (RunStatus::Ok, _) if r.state_failed() => e.1.push("state check failed".into()),
+            (RunStatus::Ok, _) if r.disturbed => e.1.push("disturbed".into()),
             (RunStatus::Ok, Some(ms)) => {
                 e.0.push(ms);
                 phase_runs.entry(r.cell().to_string()).or_default().push(r);
@@ -144,6 +156,18 @@ mod tests {
             run_line(&r),
             "ok          buildkit/docker/cold/source measured 2: 6.43s (30% of its CPU stolen)"
         );
+        r.disturbed = true;
+        assert!(
+            run_line(&r).ends_with("6.43s (30% of its CPU stolen: disturbed, not a sample)"),
+            "{}",
+            run_line(&r)
+        );
+        assert!(
+            summary_table(std::slice::from_ref(&r)).contains("1 disturbed"),
+            "{}",
+            summary_table(std::slice::from_ref(&r))
+        );
+        r.disturbed = false;
         r.cpu_stolen_ms = Some(500);
         assert!(!run_line(&r).contains("stolen"), "5% is not worth a word");
     }

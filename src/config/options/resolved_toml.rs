@@ -75,6 +75,7 @@ impl Options {
                         .collect::<Vec<_>>()
                         .join(","),
                 )),
+                disturbed_share: Some(unread(self.disturbed_share)),
                 warmup: Some(unread(i64::from(self.warmup))),
                 timeout: self
                     .timeout

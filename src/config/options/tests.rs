@@ -264,3 +264,34 @@ fn cost_prices_are_read_and_bad_ones_name_their_key() {
         .to_string();
     assert!(e.contains("cost.storage_per_gb"), "{e}");
 }
+
+#[test]
+fn disturbed_share_defaults_to_ten_percent_and_a_bad_one_names_its_flag_or_key() {
+    let d = ctx();
+    let mut a = args(d.path());
+    let o = Options::merge(None, &a).unwrap();
+    assert_eq!(o.disturbed_share, 0.10);
+    assert!(
+        o.to_toml().contains("disturbed_share = 0.1"),
+        "{}",
+        o.to_toml()
+    );
+    let o = from_file(&d, "[run]\ndisturbed_share = 1.0\n", &a).unwrap();
+    assert_eq!(o.disturbed_share, 1.0, "1 counts every run");
+    let e = from_file(&d, "[run]\ndisturbed_share = 0.0\n", &a)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 2: run.disturbed_share: 0 is out of range"),
+        "{e}"
+    );
+    a.disturbed_share = Some(0.25);
+    let o = from_file(&d, "[run]\ndisturbed_share = 0.5\n", &a).unwrap();
+    assert_eq!(o.disturbed_share, 0.25, "the flag wins over the file");
+    a.disturbed_share = Some(10.0);
+    let e = Options::merge(None, &a).unwrap_err().to_string();
+    assert!(
+        e.contains("--disturbed-share: 10 is out of range") && e.contains("e.g. 0.10"),
+        "{e}"
+    );
+}

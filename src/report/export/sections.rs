@@ -38,6 +38,7 @@ fn status_counts(c: &CellStats) -> String {
         (k.interrupted, "interrupted"),
         (k.warmup, "warm-up"),
         (k.state_failed, "state check failed"),
+        (k.disturbed, "disturbed"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {label}"));

@@ -38,6 +38,7 @@ pub const SUMMARY_CSV_COLUMNS: &[&str] = &[
     "interrupted",
     "warmup",
     "state_failed",
+    "disturbed",
     "image_store",
     "link",
     "cache_mode",
@@ -100,6 +101,7 @@ fn row(c: &CellStats, metric: &str, s: Option<&Summary>, wall: bool) -> Vec<Stri
         counts.interrupted.to_string(),
         counts.warmup.to_string(),
         counts.state_failed.to_string(),
+        counts.disturbed.to_string(),
         c.key.image_store.clone(),
         c.key.link.clone(),
     ]

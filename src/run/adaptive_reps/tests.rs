@@ -227,6 +227,37 @@ async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
 }
 
 #[tokio::test]
+async fn a_disturbed_run_is_a_build_but_not_a_sample_and_the_rounds_go_on() {
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let mut exec = FakeExecutor::new(0, 99)
+        .step(&a, 2, RunKind::Measured, Step::stolen(0.35, 9))
+        .step(&b, 1, RunKind::Measured, Step::stolen(0.08, 9));
+    let seen: Judge = Arc::new(|s: &[Vec<RunTime>]| {
+        if s.iter().all(|v| v.len() >= 3) {
+            Verdict::Winner {
+                option: 0,
+                runner_up: 1,
+            }
+        } else {
+            Verdict::NoData
+        }
+    });
+    let o = drive_auto(&mut exec, &[a, b], &auto(3, 10, seen)).await;
+    // The 35% run is not a sample, so buildkit needs a fourth round; the 8% run is.
+    assert_eq!(
+        (o.stopping[0].reason.as_str(), o.stopping[0].rounds),
+        ("winner", 4)
+    );
+    assert_eq!(o.stopping[0].builds, 8, "a disturbed run is a build");
+    let disturbed: Vec<_> = o.records.iter().filter(|r| r.disturbed).collect();
+    assert_eq!(disturbed.len(), 1);
+    assert_eq!(
+        (disturbed[0].strategy.as_str(), disturbed[0].rep),
+        ("buildkit", 2)
+    );
+}
+
+#[tokio::test]
 async fn the_sequential_rule_settles_a_clear_winner_and_a_tie_early() {
     let settings = strict(3, 10);
     let schedule = Schedule {

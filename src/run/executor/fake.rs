@@ -30,6 +30,9 @@ pub struct Step {
     pub wall_ms: u64,
     /// The state check's verdict (`ok` unless scripted otherwise).
     pub state_check: String,
+    /// The hypervisor took this share of the CPU the run wanted; above
+    /// `disturbed_share` the run is disturbed.
+    pub stolen_share: Option<f64>,
 }
 
 impl Step {
@@ -39,6 +42,7 @@ impl Step {
             reason: String::new(),
             wall_ms,
             state_check: crate::run::state_check::OK.into(),
+            stolen_share: None,
         }
     }
     pub fn failed(reason: &str, wall_ms: u64) -> Step {
@@ -47,6 +51,7 @@ impl Step {
             reason: reason.into(),
             wall_ms,
             state_check: String::new(),
+            stolen_share: None,
         }
     }
     pub fn timeout(reason: &str, wall_ms: u64) -> Step {
@@ -59,6 +64,15 @@ impl Step {
         Step {
             status: RunStatus::Interrupted,
             ..Step::failed("build interrupted", wall_ms)
+        }
+    }
+    /// A run that proved its state while the hypervisor took `share` of its CPU:
+    /// disturbed, as the real run stage marks it, above the default
+    /// `--disturbed-share`.
+    pub fn stolen(share: f64, wall_ms: u64) -> Step {
+        Step {
+            stolen_share: Some(share),
+            ..Step::ok(wall_ms)
         }
     }
     /// A run that built but whose state check failed with `verdict`.
@@ -218,6 +232,13 @@ impl FakeExecutor {
         r.wall_ms = Some(s.wall_ms);
         r.build_ms = (s.status == RunStatus::Ok).then_some(s.wall_ms);
         r.state_check = s.state_check.clone();
+        if let Some(share) = s.stolen_share {
+            let wanted = 1000;
+            let stolen = (share * wanted as f64).round() as u64;
+            r.cpu_busy_ms = Some(wanted - stolen);
+            r.cpu_stolen_ms = Some(stolen);
+            r.disturbed = share > crate::config::options::DEFAULT_DISTURBED_SHARE;
+        }
         r.log = format!("logs/{}-{kind}-{rep}.log", cell.slug());
         r
     }
