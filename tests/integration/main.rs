@@ -126,6 +126,12 @@ fn every_strategy_every_state_with_a_source_change() {
                     r.stolen_share().is_some_and(|s| (0.0..=1.0).contains(&s)),
                     "{cell}"
                 );
+                // Disturbed exactly when it lost more than the default 10%.
+                assert_eq!(
+                    r.disturbed,
+                    r.stolen_share().unwrap() > 0.10,
+                    "{cell}: {r:#?}"
+                );
                 assert!(out.join(&r.log).is_file(), "{cell}: log {}", r.log);
                 assert_eq!(r.state_check, "ok", "{cell}: {}", r.state_check);
                 // Cache reuse, from the build's own output.
