@@ -214,7 +214,8 @@ impl StopRule {
     }
 
     /// The verdict of one group's cells: `samples[i]` are cell i's runs so far
-    /// (successful measured runs whose state check passed).
+    /// ([`crate::records::record::RunRecord::sample_seconds`]: successful measured
+    /// runs whose state check passed, not disturbed).
     pub fn judge(&self, samples: &[Vec<RunTime>]) -> Verdict<usize> {
         let Some(look) = Look::of(samples) else {
             return Verdict::NoData;

@@ -131,7 +131,7 @@ pub fn header(out: &mut String, data: &ReportData<'_>, title: &str) {
     };
     let _ = writeln!(
         out,
-        "Workload `{}` on Docker engine {engine}{stores}. Statistics count measured runs with status ok whose state check passed.\n",
+        "Workload `{}` on Docker engine {engine}{stores}. Statistics count measured runs with status ok whose state check passed and that were not disturbed (lost no more than `--disturbed-share` of their CPU to the hypervisor).\n",
         a.workloads.join("`, `")
     );
 }

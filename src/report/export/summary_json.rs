@@ -21,7 +21,7 @@ struct Methods {
 }
 
 pub(crate) const METHOD_SAMPLES: &str =
-    "measured runs with status ok whose state check passed; warm-up runs, runs whose state check failed, and failed, timed-out, skipped or interrupted runs are counted, never sampled";
+    "measured runs with status ok whose state check passed and that were not disturbed; warm-up runs, runs whose state check failed, disturbed runs (more CPU lost to the hypervisor than --disturbed-share), and failed, timed-out, skipped or interrupted runs are counted, never sampled";
 pub(crate) const METHOD_PERCENTILES: &str =
     "nearest rank: the observed run time of rank ceil(q*n) in the sorted runs (exact, no histogram)";
 pub(crate) const METHOD_CI: &str = "distribution-free interval of the median by order statistics (binomial, p = 1/2): the narrowest symmetric [x(j), x(n-j+1)] with coverage >= 95%; for n = 2..5 none exists and [min, max] is given with its actual coverage (50%, 75%, 87.5%, 93.75%); none for n = 1";
