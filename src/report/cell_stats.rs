@@ -86,6 +86,10 @@ pub struct CellStats {
     /// Distinct `status: reason` of failed, timed-out, skipped or interrupted runs.
     pub reasons: Vec<String>,
     pub samples: Vec<Sample>,
+    /// Wall times of the disturbed runs (ok, state proven, too much CPU lost to the
+    /// hypervisor): not samples, drawn apart in the runs chart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disturbed_ms: Vec<u64>,
     /// Wall time statistics; `None` when no run succeeded.
     pub wall: Option<Summary>,
     /// Reps of the outlier samples.
@@ -194,6 +198,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
     let mut reasons: Vec<String> = vec![];
     let mut workloads: Vec<String> = vec![];
     let mut measured: Vec<&RunRecord> = vec![];
+    let mut disturbed_ms: Vec<u64> = vec![];
     for r in runs {
         push_unique(&mut workloads, &r.workload);
         if r.kind == RunKind::Warmup {
@@ -217,6 +222,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
             measured.push(r);
         } else if r.proven_seconds().is_some() {
             counts.disturbed += 1;
+            disturbed_ms.extend(r.wall_ms);
         }
     }
     measured.sort_by_key(|r| r.rep);
@@ -341,6 +347,7 @@ pub fn cell_stats(key: CellKey, runs: &[&RunRecord]) -> CellStats {
         reasons,
         wall: stats::summary::summarize(&walls),
         samples,
+        disturbed_ms,
         outliers,
         slow_first_run,
         phases,

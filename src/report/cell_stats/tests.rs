@@ -37,3 +37,26 @@ fn actions_cache_transfers_are_phases_after_the_builds() {
         .iter()
         .any(|p| p.phase.starts_with("cache_re") || p.phase == "cache_save"));
 }
+
+#[test]
+fn a_disturbed_run_is_counted_and_kept_apart_from_the_samples() {
+    let base = r#""scenario":"s","workload":"w","strategy":"buildkit","builder":"docker","state":"warm-local","change":"source","kind":"measured","status":"ok","reason":"","started_at":"t","build_ms":1000,"prepare_ms":1,"steps_total":2,"steps_cached":1,"bytes_down":0,"bytes_up":0,"log":"l","state_check":"ok""#;
+    let runs: Vec<RunRecord> = [(1, 1000, false), (2, 1100, false), (3, 2400, true)]
+        .iter()
+        .map(|(rep, wall, disturbed)| {
+            record(&format!(
+                "{{{base},\"rep\":{rep},\"wall_ms\":{wall},\"disturbed\":{disturbed}}}"
+            ))
+        })
+        .collect();
+    let refs: Vec<&RunRecord> = runs.iter().collect();
+    let c = cell_stats(runs[0].cell(), &refs);
+    assert_eq!((c.counts.ok, c.counts.disturbed), (3, 1));
+    assert_eq!(c.samples.len(), 2);
+    assert_eq!(c.disturbed_ms, [2400]);
+    assert_eq!(
+        c.wall.unwrap().max,
+        1100,
+        "the disturbed run is not a sample"
+    );
+}

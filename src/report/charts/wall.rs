@@ -1,6 +1,7 @@
 //! Wall-time charts: (1) the median of each cell as a bar with a min–max whisker;
-//! (3) every measured run as a dot, outliers as crosses, the median as a tick. All
-//! in the wall-time colour: shape, not colour, tells a run from an outlier.
+//! (3) every measured run as a dot, outliers as crosses, disturbed runs as rings,
+//! the median as a tick. All in the wall-time colour: shape, not colour, tells a
+//! run from an outlier.
 
 use super::frame::{
     draw_legend, e2s, legend_headroom, legend_square, row_chart, row_label, row_y, DrawResult,
@@ -19,6 +20,11 @@ fn wall_rows(a: &Analysis, legend_px: u32) -> (Vec<&CellStats>, Vec<String>, f64
         .iter()
         .filter_map(|c| c.wall.as_ref())
         .map(|w| w.max as f64 / 1000.0)
+        .chain(
+            cells
+                .iter()
+                .flat_map(|c| c.disturbed_ms.iter().map(|&ms| ms as f64 / 1000.0)),
+        )
         .fold(0.0, f64::max)
         * legend_headroom(&labels, legend_px);
     (cells, labels, xmax)
@@ -73,8 +79,8 @@ where
     root.present().map_err(e2s)
 }
 
-/// (3) Every measured ok run as a dot per cell; outliers as crosses; the median as
-/// a vertical tick.
+/// (3) Every measured ok run as a dot per cell; outliers as crosses; disturbed runs
+/// (not samples) as hollow rings; the median (of the samples) as a vertical tick.
 pub fn draw_runs<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     a: &Analysis,
@@ -90,6 +96,7 @@ where
     let col = Meaning::Wall.rgb();
     let mut dots = vec![];
     let mut outs = vec![];
+    let mut rings = vec![];
     let mut medians = vec![];
     for (i, c) in cells.iter().enumerate() {
         let y = row_y(rows, i);
@@ -102,6 +109,14 @@ where
             } else {
                 dots.push(Circle::new((x, jy), 4, col.mix(0.6).filled()));
             }
+        }
+        for (k, &ms) in c.disturbed_ms.iter().enumerate() {
+            let jy = y + ((k % 5) as f64 - 2.0) * 0.06;
+            rings.push(Circle::new(
+                (ms as f64 / 1000.0, jy),
+                4,
+                col.stroke_width(1),
+            ));
         }
         if let Some(w) = &c.wall {
             let m = w.median / 1000.0;
@@ -129,6 +144,13 @@ where
             .map_err(e2s)?
             .label("outlier (|modified z| > 3.5)")
             .legend(move |(x, y)| Cross::new((x + 6, y), 5, col.stroke_width(2)));
+    }
+    if !rings.is_empty() {
+        chart
+            .draw_series(rings)
+            .map_err(e2s)?
+            .label("disturbed (CPU stolen; not a sample)")
+            .legend(move |(x, y)| Circle::new((x + 6, y), 4, col.stroke_width(1)));
     }
     draw_legend(&mut chart)?;
     root.present().map_err(e2s)
