@@ -316,6 +316,13 @@ impl RunRecord {
         (wanted > 0).then(|| stolen as f64 / wanted as f64)
     }
 
+    /// Marks the run disturbed when it lost more than `limit` of the CPU it wanted
+    /// ([`RunRecord::stolen_share`]): the run stage's one rule, with
+    /// `--disturbed-share` as the limit.
+    pub fn mark_disturbed(&mut self, limit: f64) {
+        self.disturbed = self.stolen_share().is_some_and(|s| s > limit);
+    }
+
     /// The wall seconds of a run that measured its cell: a measured run that ended
     /// ok with its state proven and a wall time, disturbed or not. Warm-ups,
     /// failures and runs whose state check failed never did.

@@ -1,9 +1,10 @@
 //! The measured part of one run, timed: the run's docker commands (creating its
 //! docker-container builder where the state has none, the build, a separate push),
 //! their phases from the parsed output, the machine's CPU time used and stolen
-//! during them (a run that lost more than `--disturbed-share` is disturbed), the state check on the build's own records, and what the run left
-//! in the registry. A warm build that fails only
-//! after its change says so ([`crate::run::change::broken_build`]).
+//! during them (a run that lost more than `--disturbed-share` is disturbed), the
+//! state check on the build's own records, and what the run left in the registry.
+//! A warm build that fails only after its change says so
+//! ([`crate::run::change::broken_build`]).
 
 use crate::config::matrix::Strategy;
 use crate::infra::builder;
@@ -136,9 +137,7 @@ impl Session {
             let spent = after.since(&before, cpu_time::ticks_per_second());
             rec.cpu_busy_ms = Some(spent.busy_ms);
             rec.cpu_stolen_ms = Some(spent.stolen_ms);
-            rec.disturbed = rec
-                .stolen_share()
-                .is_some_and(|s| s > self.opts.disturbed_share);
+            rec.mark_disturbed(self.opts.disturbed_share);
         }
         if let Some((start, began, mono_end)) = window {
             // wall_ms is the monotonic time of the measured commands; timestamps

@@ -30,6 +30,12 @@ fn wall_rows(a: &Analysis, legend_px: u32) -> (Vec<&CellStats>, Vec<String>, f64
     (cells, labels, xmax)
 }
 
+/// The `k`th run's height in a row at `y`: a small deterministic vertical jitter so
+/// equal times stay visible.
+fn jitter(y: f64, k: usize) -> f64 {
+    y + ((k % 5) as f64 - 2.0) * 0.06
+}
+
 /// (1) Median wall time per cell, whiskers min–max.
 pub fn draw_medians<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
@@ -101,8 +107,7 @@ where
     for (i, c) in cells.iter().enumerate() {
         let y = row_y(rows, i);
         for (k, s) in c.samples.iter().enumerate() {
-            // Small deterministic vertical jitter so equal times stay visible.
-            let jy = y + ((k % 5) as f64 - 2.0) * 0.06;
+            let jy = jitter(y, k);
             let x = s.wall_ms as f64 / 1000.0;
             if s.outlier {
                 outs.push(Cross::new((x, jy), 6, col.stroke_width(2)));
@@ -111,7 +116,7 @@ where
             }
         }
         for (k, &ms) in c.disturbed_ms.iter().enumerate() {
-            let jy = y + ((k % 5) as f64 - 2.0) * 0.06;
+            let jy = jitter(y, k);
             rings.push(Circle::new(
                 (ms as f64 / 1000.0, jy),
                 4,

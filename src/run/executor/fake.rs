@@ -237,7 +237,7 @@ impl FakeExecutor {
             let stolen = (share * wanted as f64).round() as u64;
             r.cpu_busy_ms = Some(wanted - stolen);
             r.cpu_stolen_ms = Some(stolen);
-            r.disturbed = share > crate::config::options::DEFAULT_DISTURBED_SHARE;
+            r.mark_disturbed(crate::config::options::DEFAULT_DISTURBED_SHARE);
         }
         r.log = format!("logs/{}-{kind}-{rep}.log", cell.slug());
         r
