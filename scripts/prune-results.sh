@@ -10,8 +10,10 @@
 #   *.rawjson   raw build streams (scripts/daemon-freshness.sh)
 # With --records-only, also what `cachebench report` renders again from the records,
 # in every results folder under DIR (a folder holding runs.jsonl): report.md,
-# github.md, summary.csv, summary.json, benchmark.json and charts/. Kept: runs.jsonl,
-# runs.csv, env.json, scenario.toml, stopping.json and the script's own tables.
+# github.md, summary.csv, summary.json, benchmark.json and charts/; runs.csv, whose
+# every column is a field of runs.jsonl; and each record's `commands` (the docker
+# argv the plan gives again; their times are the record's phases). Kept: runs.jsonl,
+# env.json, scenario.toml, stopping.json and the script's own tables. Needs jq.
 # For experiments whose own table is what the docs cite (scripts/fidelity.sh).
 set -euo pipefail
 records_only=0
@@ -29,7 +31,8 @@ for d in "$@"; do
     while IFS= read -r -d '' runs; do
       run=$(dirname "$runs")
       rm -rf "$run/charts" "$run/report.md" "$run/github.md" "$run/summary.csv" \
-        "$run/summary.json" "$run/benchmark.json"
+        "$run/summary.json" "$run/benchmark.json" "$run/runs.csv"
+      jq -c 'del(.commands)' "$runs" > "$runs.pruned" && mv "$runs.pruned" "$runs"
     done < <(find "$d" -type f -name runs.jsonl -print0)
   fi
   echo "prune-results: $d: ${before} KiB -> $(du -sk "$d" | cut -f1) KiB"
