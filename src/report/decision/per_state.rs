@@ -30,7 +30,7 @@ pub fn sentence(a: &Analysis, g: &Group) -> String {
         .fold(f64::INFINITY, f64::min);
     let compared = a.cells_of(g).filter(|c| c.wall.is_some()).count();
     match &g.verdict {
-        Verdict::NoData => "no strategy has a successful run.".to_string(),
+        Verdict::NoData => "no strategy has a sample: every run was skipped, failed, failed its state check or was disturbed.".to_string(),
         Verdict::Alone { option } => {
             format!("only **{option}** has successful runs; nothing to compare.")
         }

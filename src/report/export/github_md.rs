@@ -47,7 +47,7 @@ fn narrow_results(out: &mut String, a: &Analysis) {
     if not_run > 0 {
         let _ = writeln!(
             out,
-            "\n{not_run} cell{} without a successful run (skipped, failed or state check failed): see Results below.",
+            "\n{not_run} cell{} without a sample (skipped, failed, state check failed or disturbed): see Results below.",
             if not_run == 1 { "" } else { "s" }
         );
     }
