@@ -41,8 +41,51 @@ fn own_registry(tmpdir: &Path) -> Option<(i32, u16)> {
 }
 
 fn kill(pid: i32) {
-    // SAFETY: kill(2) on cachebench's own registry, found in its journal.
-    unsafe { libc::kill(pid, libc::SIGKILL) };
+    signal(pid, libc::SIGKILL);
+}
+
+fn signal(pid: i32, sig: i32) {
+    // SAFETY: kill(2) on cachebench (the test's child) or its own registry, found
+    // in its journal.
+    unsafe { libc::kill(pid, sig) };
+}
+
+/// A process stopped with SIGSTOP until this is dropped (SIGCONT), even when the
+/// test panics meanwhile.
+struct Paused(i32);
+
+impl Paused {
+    fn stop(pid: i32) -> Paused {
+        signal(pid, libc::SIGSTOP);
+        Paused(pid)
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        signal(self.0, libc::SIGCONT);
+    }
+}
+
+/// Whether `pid` is gone or a zombie (a zombie holds no socket).
+fn dead(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// Who listens on 127.0.0.1:`port` (from `/proc/net/tcp`), for a failure message.
+fn listeners(port: u16) -> String {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let local = format!("0100007F:{port:04X}");
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some(local.as_str()))
+        .collect();
+    format!("/proc/net/tcp rows for 127.0.0.1:{port}: {rows:#?}")
 }
 
 /// Holds a port once it is free, closing every connection at once (a client
@@ -54,16 +97,16 @@ struct Squatter {
 
 impl Squatter {
     fn take(port: u16) -> Squatter {
-        let mut listener = None;
-        wait_until(
-            Duration::from_secs(10),
-            "the registry's port to be free",
-            || {
-                listener = std::net::TcpListener::bind(("127.0.0.1", port)).ok();
-                listener.is_some()
-            },
-        );
-        let listener = listener.unwrap();
+        let t0 = std::time::Instant::now();
+        let listener = loop {
+            match std::net::TcpListener::bind(("127.0.0.1", port)) {
+                Ok(l) => break l,
+                Err(e) if t0.elapsed() > Duration::from_secs(10) => {
+                    panic!("the registry's port stayed taken: {e}\n{}", listeners(port))
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        };
         listener.set_nonblocking(true).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let halt = stop.clone();
@@ -157,9 +200,18 @@ fn a_registry_that_cannot_be_restarted_fails_the_rest_fast_naming_it() {
         !logs_containing(&out, "RUN echo working").is_empty()
     });
     let (pid, port) = own_registry(dir.path()).expect("cachebench's registry in owner.json");
+    // Its port taken before cachebench can restart it there: cachebench is
+    // stopped (SIGSTOP) from the kill until the port is held, so the restart,
+    // which comes after the run ends, never races the squatter.
+    let paused = Paused::stop(child.id() as i32);
     kill(pid);
-    // Its port taken meanwhile: the restart cannot listen there.
+    wait_until(
+        Duration::from_secs(10),
+        "the killed registry to die",
+        || dead(pid),
+    );
     let squatter = Squatter::take(port);
+    drop(paused);
     let (code, t) = wait_child(&mut child, dir.path(), Duration::from_secs(300));
     drop(squatter);
     assert_eq!(code, Some(3), "{t}");
