@@ -9,6 +9,10 @@
 //!   time E(p) = p·warm + (1 − p)·cold at hit probability p, and the p above which it
 //!   beats each remote cache (see [`crate::report::decision::local`]).
 //!
+//! A situation whose state was measured but has no sample (every run disturbed,
+//! failed or skipped) is not left out: it says so, and why
+//! ([`crate::report::decision::unanswered`]).
+//!
 //! Each situation is settled per image store × builder × change ([`Scope`]) by the
 //! one rule ([`crate::report::judge`]), no cache included, then answered once per
 //! image store × builder across the changes measured, weighted by the change mix
@@ -27,6 +31,7 @@ pub mod scopes;
 pub mod sentences;
 #[cfg(test)]
 mod tests;
+pub mod unanswered;
 
 use crate::records::report_settings::mix_words;
 use crate::report::analysis::Analysis;
@@ -254,6 +259,17 @@ impl Decision {
         for kind in [SituationKind::EphemeralRunner, SituationKind::WarmHost] {
             let scopes = crate::report::decision::scopes::scopes(a, kind);
             if scopes.is_empty() {
+                // Asked but not answerable: said, never left out.
+                if let Some(why) = crate::report::decision::unanswered::sentence(a, kind) {
+                    situations.push(Situation {
+                        situation: kind,
+                        recommendation: why,
+                        answers: vec![],
+                        scopes: vec![],
+                        best_effort: vec![],
+                        link: no_link(),
+                    });
+                }
                 continue;
             }
             let answers = crate::report::decision::mix::answers(a, &scopes);
@@ -306,7 +322,8 @@ impl Decision {
     }
 }
 
-fn capital(s: &str) -> String {
+/// `on a …` → `On a …`.
+pub fn capital(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

@@ -318,6 +318,15 @@ fn best_effort_clause(a: &Analysis, b: &BestEffort) -> String {
 }
 
 /// The recommendation sentence of a situation.
+/// How a situation's recommendation opens: `On an ephemeral runner`.
+pub fn lead(kind: SituationKind) -> &'static str {
+    match kind {
+        SituationKind::EphemeralRunner => "On an ephemeral runner",
+        SituationKind::WarmHost => "On a warm host",
+        SituationKind::BestEffortLocal => "With a best-effort local cache",
+    }
+}
+
 pub fn recommendation(
     kind: SituationKind,
     a: &Analysis,
@@ -325,11 +334,7 @@ pub fn recommendation(
     scopes: &[Scope],
     best_effort: &[BestEffort],
 ) -> String {
-    let lead = match kind {
-        SituationKind::EphemeralRunner => "On an ephemeral runner",
-        SituationKind::WarmHost => "On a warm host",
-        SituationKind::BestEffortLocal => "With a best-effort local cache",
-    };
+    let lead = lead(kind);
     let rule = a.reading_rule();
     let margin = crate::report::decision::margin_words(a);
     let margin = format!("within {margin} of each other");
