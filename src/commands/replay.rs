@@ -17,6 +17,7 @@ pub fn replay_cmd(c: &crate::config::cli::ReplayCmd) -> Result<i32> {
         margin_floor_s: c.margin_floor.as_secs_f64(),
         min_reps: c.min_reps,
         max_reps: c.max_reps,
+        race: !c.no_race,
     };
     rule.validate().map_err(Error::usage)?;
     let runs = c.out.join(crate::records::results_writer::RUNS_JSONL);

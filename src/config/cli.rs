@@ -180,6 +180,10 @@ pub struct RunArgs {
     /// 250ms]: two cells within it of each other are a tie.
     #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
     pub margin_floor: Option<std::time::Duration>,
+    /// With --reps auto: no race; every cell runs every round up to --max-reps
+    /// [default: a cell shown slower stops, and its unspent runs go to the others].
+    #[arg(long)]
+    pub no_race: bool,
     /// The change mix the Decision weighs changes by, e.g. source=0.8,deps=0.2
     /// [default source=0.8,deps=0.2].
     #[arg(long, value_name = "CHANGE=WEIGHT,…")]
@@ -333,6 +337,11 @@ pub struct ReplayCmd {
     /// Absolute floor of the tie margin per build, humantime.
     #[arg(long, default_value = "250ms", value_name = "DUR", value_parser = humantime::parse_duration)]
     pub margin_floor: std::time::Duration,
+    /// Replay without the race: every cell runs every round up to --max-reps, as
+    /// runs stopped before the race existed were [default: cells shown slower leave
+    /// and the budget's runs go to the others].
+    #[arg(long)]
+    pub no_race: bool,
     /// Also write the replay as JSON to PATH [default: write nothing; OUT is only read].
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,

@@ -217,6 +217,8 @@ fn run_section(sc: &Scenario, args: &RunArgs, keys: &Keys, base_dir: &Path) -> R
         margin_file: run.margin.as_ref().map(|v| *v.get_ref()),
         floor_flag: args.margin_floor,
         floor_file: run.margin_floor.as_ref().map(|v| v.get_ref().as_str()),
+        no_race_flag: args.no_race,
+        race_file: run.race.as_ref().map(|v| *v.get_ref()),
     };
     let (reps_flag, reps_file, auto) = crate::config::reps::resolve(&given, &key, MAX_REPS)?;
     let reps = count(

@@ -4,7 +4,8 @@
 //! `--max-reps` (`run.max_reps`, default 10), at `--confidence` (`run.confidence`,
 //! default 0.95) with a practical margin: the larger of `--margin` (`run.margin`,
 //! default 0.05: ±5%) and `--margin-floor` (`run.margin_floor`, default 250ms per
-//! build). The defaults live with the rule ([`crate::stats::sequential`]).
+//! build), racing the cells unless `--no-race` (`run.race = false`). The defaults
+//! live with the rule ([`crate::stats::sequential`]).
 
 use crate::error::{Error, Result};
 use crate::stats::sequential::{self, StopRule};
@@ -80,6 +81,9 @@ pub struct Given<'a> {
     pub margin_file: Option<f64>,
     pub floor_flag: Option<std::time::Duration>,
     pub floor_file: Option<&'a str>,
+    /// `--no-race` given.
+    pub no_race_flag: bool,
+    pub race_file: Option<bool>,
 }
 
 /// The count for the fixed-repetition check (flag, file), and the auto settings
@@ -190,6 +194,7 @@ pub fn resolve(
         margin_floor_s,
         min_reps,
         max_reps,
+        race: !g.no_race_flag && g.race_file.unwrap_or(true),
     };
     Ok((None, None, Some(rule)))
 }

@@ -96,6 +96,10 @@ pub struct RunSection {
     /// `--reps auto`: the margin's absolute floor per build, humantime ("250ms").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub margin_floor: Option<Spanned<String>>,
+    /// `--reps auto`: race the cells (true): a cell shown slower stops and its
+    /// unspent runs go to the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub race: Option<Spanned<bool>>,
     /// The change mix the Decision weighs changes by: "source=0.8,deps=0.2".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_mix: Option<Spanned<String>>,

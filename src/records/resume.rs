@@ -36,6 +36,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("run.confidence", "--confidence"),
     ("run.margin", "--margin"),
     ("run.margin_floor", "--margin-floor"),
+    ("run.race", "--no-race"),
     ("run.change_mix", "--change-mix"),
     ("run.disturbed_share", "--disturbed-share"),
     ("run.warmup", "--warmup"),

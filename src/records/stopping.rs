@@ -32,15 +32,26 @@ pub struct Stopping {
     /// Measured rounds run (a `--resume`d run: by every pass).
     pub rounds: u32,
     /// Measured runs run (builds; a `--resume`d run: by every pass), against
-    /// `fixed_builds` for a fixed run of `max_reps` reps.
+    /// `fixed_builds` for a fixed run of `max_reps` reps (a race's budget).
     pub builds: u32,
     pub fixed_builds: u32,
     pub cells: Vec<String>,
+    /// The cells that left the race, shown slower than the leader, and the round
+    /// after which they ran no more ([`crate::stats::sequential::race`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_race: Vec<LeftRace>,
     /// The rule the state was stopped by (its looks: `min_reps..=max_reps`); the
     /// report reads the records with it. Absent in files written before it was:
     /// the defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<crate::stats::sequential::StopRule>,
+}
+
+/// A cell that left its state's race.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeftRace {
+    pub cell: String,
+    pub after_round: u32,
 }
 
 /// `stopping.json` (written by a `--reps auto` run), or nothing when it is absent.

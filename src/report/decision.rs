@@ -181,6 +181,13 @@ pub const METHOD: &str = "per situation, the options (no cache and each cache, o
 /// [`METHOD`], with the level the records are read at.
 pub fn method(a: &Analysis) -> String {
     match &a.stop_rule {
+        Some(r) if r.race => format!(
+            "{METHOD}; the records come from a --reps auto run that raced its cells (a cell shown slower ran no more, and the others got its runs within the budget of {} runs per cell), so every test is at the level of its stop rule, corrected for its looks from {} runs per cell to its round cap ({} rounds for two options, {} for four), as the run was stopped",
+            r.max_reps,
+            r.effective_min(),
+            r.round_cap(2),
+            r.round_cap(4)
+        ),
         Some(r) => format!(
             "{METHOD}; the records come from a --reps auto run, so every test is at the level of its stop rule, corrected for its {} looks ({}..{} runs per cell), as the run was stopped",
             r.looks(),

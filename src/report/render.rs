@@ -121,11 +121,16 @@ pub fn render_with(out: &Path, opts: &RenderOptions) -> Result<RenderOutcome> {
 }
 
 /// The rule a `--reps auto` run stopped its states by: the one `stopping.json`
-/// records, the defaults for a file written before it recorded one, none for a run
-/// of a fixed count (no file).
+/// records, the defaults of the time for a file written before it recorded one (no
+/// race), none for a run of a fixed count (no file).
 fn stop_rule_of(
     stopping: &[crate::records::stopping::Stopping],
 ) -> Option<crate::stats::sequential::StopRule> {
     let recorded = stopping.iter().find_map(|s| s.rule.clone());
-    recorded.or_else(|| (!stopping.is_empty()).then(crate::stats::sequential::StopRule::default))
+    recorded.or_else(|| {
+        (!stopping.is_empty()).then(|| crate::stats::sequential::StopRule {
+            race: false,
+            ..Default::default()
+        })
+    })
 }

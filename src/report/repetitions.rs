@@ -1,7 +1,8 @@
 //! The "Repetitions" section of the reports: with `--reps auto`, why each state
 //! stopped (a winner, a tie, futility, `max_reps`), after how many rounds, and how
 //! many builds that took against a fixed run of `max_reps` repetitions, read from
-//! the run's `stopping.json` ([`crate::records::stopping::Stopping`]).
+//! the run's `stopping.json` ([`crate::records::stopping::Stopping`]), and which
+//! cells left the race ([`crate::stats::sequential::race`]).
 
 use crate::records::stopping::Stopping;
 use std::fmt::Write;
@@ -14,7 +15,7 @@ fn why(s: &Stopping) -> String {
         (Some(l), None) => format!(", leaning {}", short(l)),
         _ => String::new(),
     };
-    match s.reason.as_str() {
+    let said = match s.reason.as_str() {
         "winner" => format!(
             "settled: **{}** wins",
             s.winner.as_deref().map(short).unwrap_or_default()
@@ -31,7 +32,16 @@ fn why(s: &Stopping) -> String {
         "max_reps" => format!("unsettled at max_reps{}", leaning()),
         "single cell" => "one cell: nothing to compare".to_string(),
         other => format!("{other}{}", leaning()),
+    };
+    if s.left_race.is_empty() {
+        return said;
     }
+    let left: Vec<String> = s
+        .left_race
+        .iter()
+        .map(|l| format!("{} after round {}", short(&l.cell), l.after_round))
+        .collect();
+    format!("{said}; shown slower, left the race: {}", left.join(", "))
 }
 
 /// Writes the section (nothing without `stopping.json`).
@@ -110,6 +120,7 @@ mod tests {
             builds,
             fixed_builds: 60,
             cells: vec![],
+            left_race: vec![],
             rule: None,
         }
     }
@@ -123,13 +134,20 @@ mod tests {
             "registry-cache/docker/warm-remote/source".into(),
             "inline-cache/docker/warm-remote/source".into(),
         ];
+        t.left_race = vec![crate::records::stopping::LeftRace {
+            cell: "local-cache/docker/warm-remote/source".into(),
+            after_round: 3,
+        }];
         let mut f = stop("futile", 18);
         f.leaning = Some("layer-cache/docker/warm-local/source".into());
         f.more_runs = Some(31);
         let mut out = String::new();
         section(&mut out, &[w, t, f], "##");
         assert!(out.contains("settled: **buildkit** wins"), "{out}");
-        assert!(out.contains("tie of registry-cache, inline-cache"), "{out}");
+        assert!(
+            out.contains("tie of registry-cache, inline-cache; shown slower, left the race: local-cache after round 3 |"),
+            "{out}"
+        );
         assert!(
             out.contains("futile: max_reps would not settle it, leaning layer-cache (~31 more runs per cell)"),
             "{out}"

@@ -16,6 +16,7 @@
 use crate::records::record::{RunKind, RunRecord};
 use crate::records::report_settings::ReportSettings;
 use crate::report::analysis::Analysis;
+use crate::stats::sequential::race::Race;
 use crate::stats::sequential::{StopRule, METHOD};
 use crate::stats::summary::round3;
 use crate::stats::two_cells::RunTime;
@@ -204,13 +205,18 @@ fn replay_group(
     let mut rounds: Vec<u32> = runs.iter().map(|r| round_of(r)).collect();
     rounds.sort_unstable();
     rounds.dedup();
-    let samples_upto = |last: u32| -> Vec<Vec<RunTime>> {
+    let cell_of = |r: &RunRecord| names.iter().position(|s| *s == r.strategy).unwrap_or(0);
+    // A cell's records up to round `last`, cut where it left the race.
+    let kept = |r: &RunRecord, last: u32, race: &Race| {
+        round_of(r) <= race.left_after(cell_of(r)).map_or(last, |l| l.min(last))
+    };
+    let samples_upto = |last: u32, race: &Race| -> Vec<Vec<RunTime>> {
         names
             .iter()
             .map(|s| {
                 let mut rs: Vec<&&RunRecord> = runs
                     .iter()
-                    .filter(|r| &r.strategy == s && round_of(r) <= last)
+                    .filter(|r| &r.strategy == s && kept(r, last, race))
                     .collect();
                 rs.sort_by_key(|r| round_of(r));
                 rs.iter()
@@ -224,35 +230,45 @@ fn replay_group(
             })
             .collect()
     };
-    let builds_upto = |last: u32| {
+    let builds_upto = |last: u32, race: &Race| {
         runs.iter()
-            .filter(|r| round_of(r) <= last && r.is_build())
+            .filter(|r| kept(r, last, race) && r.is_build())
             .count() as u32
     };
     let name = |v: Verdict<usize>| v.map(|i| names[i].clone());
     let last = rounds.last().copied().unwrap_or(0);
+    let mut race = Race::new(names.len());
     let mut stop: Option<(u32, u32, Verdict<String>, &str)> = None;
     for (i, &round) in rounds.iter().enumerate() {
         let look = i as u32 + 1;
-        if look > rule.max_reps {
+        if look > rule.round_cap(names.len()) {
             break;
         }
-        let v = rule.judge(&samples_upto(round));
-        let why = match &v {
+        for r in runs.iter().filter(|r| round_of(r) == round) {
+            if race.running(cell_of(r)) {
+                race.count_run();
+            }
+        }
+        let reading = rule.read(&samples_upto(round, &race));
+        let why = match &reading.verdict {
             _ if look < rule.effective_min() && round != last => continue,
             v if v.is_settled() && look >= rule.effective_min() => "settled",
             Verdict::Leaning { futile: true, .. } => "futile",
-            _ if look == rule.max_reps => "max_reps",
+            _ if race.spent(rule, look) => "max_reps",
             _ if round == last => "records end",
-            _ => continue,
+            _ => {
+                race.after_round(rule, round, &reading);
+                continue;
+            }
         };
-        stop = Some((look, round, name(v), why));
+        stop = Some((look, round, name(reading.verdict), why));
         break;
     }
     let (rounds_auto, stop_round, auto, stopped) =
         stop.unwrap_or((0, 0, Verdict::NoData, "records end"));
     let complete = stopped != "records end";
-    let fixed = name(rule.judge(&samples_upto(last)));
+    let everything = Race::new(names.len());
+    let fixed = name(rule.judge(&samples_upto(last, &everything)));
     let both_unsettled = complete && !auto.is_settled() && !fixed.is_settled();
     GroupReplay {
         image_store: key.0,
@@ -261,9 +277,9 @@ fn replay_group(
         change: key.3,
         strategies: names.clone(),
         rounds_recorded: rounds.len() as u32,
-        builds_recorded: builds_upto(last),
+        builds_recorded: builds_upto(last, &everything),
         rounds_auto,
-        builds_auto: builds_upto(stop_round),
+        builds_auto: builds_upto(stop_round, &race),
         stopped: stopped.to_string(),
         agree: complete.then(|| agree(&auto, &fixed)),
         leaning_differs: both_unsettled.then(|| auto.option() != fixed.option()),

@@ -1,11 +1,14 @@
 //! `--reps auto`: a group's cells (one store × builder × state) run in rounds, and
 //! the cells of each change stop as soon as their verdict is settled: a winner
-//! whose interval is disjoint from every other cell's, or a tie within the margin
-//! that more runs would not break — or at `max_reps`. The rule itself is the
-//! sequential stop rule of [`crate::stats`]; this module keeps the samples (each
-//! cell's measured wall seconds of runs that ended ok with their state proven),
-//! asks the rule after every measured round from `min_reps` on, and records why
-//! each set of cells stopped ([`Stopping`], written to `stopping.json` by the record store).
+//! shown faster than every other cell, or a tie within the margin — or when their
+//! budget is spent. The rule itself is the sequential stop rule of
+//! [`crate::stats`]; this module keeps the samples (each cell's measured wall
+//! seconds of runs that ended ok with their state proven, not disturbed), asks the
+//! rule after every measured round from `min_reps` on, runs the set's race (a cell
+//! the rule shows slower runs no more, and the others get its runs within the
+//! budget of `max_reps` per cell: [`crate::stats::sequential::race`]), and records
+//! why each set of cells stopped and which left the race ([`Stopping`], written to
+//! `stopping.json` by the record store).
 //!
 //! A `--resume`d pass skips the runs OUT already holds and [`Subsets::observe`]s
 //! their records in their rounds, as if it had run them: the rule sees every run of
@@ -15,8 +18,9 @@
 
 use crate::plan::cells::Cell;
 use crate::records::record::{RunKind, RunRecord};
-use crate::records::stopping::Stopping;
+use crate::records::stopping::{LeftRace, Stopping};
 use crate::run::rounds::Group;
+use crate::stats::sequential::race::{Race, Reading};
 use crate::stats::sequential::StopRule;
 use crate::stats::two_cells::RunTime;
 use crate::stats::verdict::Verdict;
@@ -24,7 +28,7 @@ use std::sync::Arc;
 
 /// The judge of a set of cells: `samples[i]` is cell i's runs so far (samples only,
 /// each with its round). The real one is the stop rule; tests script their own.
-pub type Judge = Arc<dyn Fn(&[Vec<RunTime>]) -> Verdict<usize> + Send + Sync>;
+pub type Judge = Arc<dyn Fn(&[Vec<RunTime>]) -> Reading + Send + Sync>;
 
 /// `--reps auto`: the rule (its settings: confidence, margin, reps) and its judge.
 #[derive(Clone)]
@@ -46,7 +50,7 @@ pub fn sequential(rule: StopRule) -> AutoReps {
     let r = rule.clone();
     AutoReps {
         rule,
-        judge: Arc::new(move |samples: &[Vec<RunTime>]| r.judge(samples)),
+        judge: Arc::new(move |samples: &[Vec<RunTime>]| r.read(samples)),
     }
 }
 
@@ -55,6 +59,8 @@ struct Subset {
     samples: Vec<Vec<RunTime>>,
     rounds: u32,
     builds: u32,
+    /// Which cells still run, and the runs the set spent ([`Race`]).
+    race: Race,
     stopped: Option<Stopping>,
 }
 
@@ -83,6 +89,7 @@ impl Subsets {
                         samples: vec![],
                         rounds: 0,
                         builds: 0,
+                        race: Race::new(0),
                         stopped: None,
                     });
                     sets.len() - 1
@@ -90,6 +97,9 @@ impl Subsets {
             };
             sets[k].cells.push(i);
             sets[k].samples.push(vec![]);
+        }
+        for s in &mut sets {
+            s.race = Race::new(s.cells.len());
         }
         let keys = cells.iter().map(|c| c.key().to_string()).collect();
         let proto = Stopping {
@@ -106,6 +116,7 @@ impl Subsets {
             builds: 0,
             fixed_builds: 0,
             cells: vec![],
+            left_race: vec![],
             rule: Some(auto.rule.clone()),
         };
         Subsets {
@@ -121,10 +132,26 @@ impl Subsets {
         self.sets.iter().position(|s| s.cells.contains(&cell))
     }
 
-    /// True while cell `i` still runs rounds.
+    /// True while cell `i` still runs rounds: its set is open and the cell has
+    /// not left the race.
     pub fn is_open(&self, i: usize) -> bool {
-        self.set_of(i)
-            .is_some_and(|k| self.sets[k].stopped.is_none())
+        self.set_of(i).is_some_and(|k| {
+            let s = &self.sets[k];
+            s.stopped.is_none()
+                && s.cells
+                    .iter()
+                    .position(|&c| c == i)
+                    .is_some_and(|at| s.race.running(at))
+        })
+    }
+
+    /// The most rounds any set of the group can run ([`StopRule::round_cap`]).
+    pub fn max_rounds(&self) -> u32 {
+        self.sets
+            .iter()
+            .map(|s| self.auto.rule.round_cap(s.cells.len()))
+            .max()
+            .unwrap_or(self.auto.rule.max_reps)
     }
 
     /// Takes note of a run of cell `i`.
@@ -134,6 +161,7 @@ impl Subsets {
             return;
         }
         let s = &mut self.sets[k];
+        s.race.count_run();
         if r.is_build() {
             s.builds += 1;
         }
@@ -152,8 +180,16 @@ impl Subsets {
             reason: reason.into(),
             rounds,
             builds: s.builds,
-            fixed_builds: s.cells.len() as u32 * self.auto.rule.max_reps,
+            fixed_builds: self.auto.rule.budget(s.cells.len()),
             cells: s.cells.iter().map(|&i| self.keys[i].clone()).collect(),
+            left_race: (0..s.cells.len())
+                .filter_map(|at| {
+                    s.race.left_after(at).map(|round| LeftRace {
+                        cell: self.keys[s.cells[at]].clone(),
+                        after_round: round,
+                    })
+                })
+                .collect(),
             ..self.proto.clone()
         }
     }
@@ -170,9 +206,10 @@ impl Subsets {
             if rep < self.auto.rule.min_reps {
                 continue;
             }
-            let at_max = rep >= self.auto.rule.max_reps;
+            let at_max = self.sets[k].race.spent(&self.auto.rule, rep);
             let cell_key = |at: usize| self.keys[self.sets[k].cells[at]].clone();
-            let stop = match (self.auto.judge)(&self.sets[k].samples) {
+            let reading = (self.auto.judge)(&self.sets[k].samples);
+            let stop = match reading.verdict.clone() {
                 _ if self.sets[k].cells.len() < 2 => Some(self.stop(k, "single cell", rep)),
                 Verdict::Winner { option, .. } => Some(Stopping {
                     winner: Some(cell_key(option)),
@@ -204,8 +241,20 @@ impl Subsets {
                 Verdict::Leaning { .. } | Verdict::NoData => None,
             };
             if let Some(s) = stop {
-                stopped_cells.extend(self.sets[k].cells.iter().copied());
+                stopped_cells.extend(
+                    (0..self.sets[k].cells.len())
+                        .filter(|&at| self.sets[k].race.running(at))
+                        .map(|at| self.sets[k].cells[at]),
+                );
                 self.sets[k].stopped = Some(s);
+            } else {
+                let set = &mut self.sets[k];
+                set.race.after_round(&self.auto.rule, rep, &reading);
+                stopped_cells.extend(
+                    (0..set.cells.len())
+                        .filter(|&at| set.race.left_after(at) == Some(rep))
+                        .map(|at| set.cells[at]),
+                );
             }
         }
         stopped_cells
@@ -224,3 +273,6 @@ impl Subsets {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_race;

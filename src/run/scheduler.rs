@@ -214,9 +214,12 @@ impl<E: CellExecutor> Walk<'_, E> {
             .auto
             .as_ref()
             .map(|a| Subsets::new(a.clone(), self.cells, g));
+        // In a race the cells still in question may run past `reps` (max_reps),
+        // within their set's budget ([`Subsets::max_rounds`]).
+        let measured = subsets.as_ref().map_or(reps, Subsets::max_rounds);
         let rounds = (1..=warmup)
             .map(|r| (r, RunKind::Warmup))
-            .chain((1..=reps).map(|r| (r, RunKind::Measured)));
+            .chain((1..=measured).map(|r| (r, RunKind::Measured)));
         let mut flow = Flow::Go;
         'rounds: for (rep, kind) in rounds {
             let open: Vec<usize> = g
@@ -324,7 +327,8 @@ impl<E: CellExecutor> Walk<'_, E> {
             }
             if let (Some(s), RunKind::Measured) = (subsets.as_mut(), kind) {
                 for i in s.settle_round(rep) {
-                    // Stopped: its remaining runs leave the bar and the ETA.
+                    // Stopped, or left the race: its remaining runs leave the bar
+                    // and the ETA.
                     let n = std::mem::take(&mut self.left[i]);
                     let len = self.bar.length().unwrap_or(0);
                     self.bar.set_length(len.saturating_sub(u64::from(n)));
@@ -354,6 +358,11 @@ impl<E: CellExecutor> Walk<'_, E> {
 
     /// Counts one run of cell `i` as done (run, skipped or resumed) on the bar.
     fn ran_one(&mut self, i: usize) {
+        if self.left[i] == 0 {
+            // A run past max_reps, paid by cells that left the race.
+            let len = self.bar.length().unwrap_or(0);
+            self.bar.set_length(len + 1);
+        }
         self.left[i] = self.left[i].saturating_sub(1);
         self.bar.inc(1);
     }

@@ -1,7 +1,8 @@
 //! The stop rule: after every round it compares the cells of one group with the
 //! fastest one and gives a [`Verdict`]: a winner, a tie of the leader's group, or
 //! leaning (with about how many more runs would settle it, and whether more runs
-//! up to `max_reps` would very likely not: futile). `--reps auto` stops on it; the
+//! within the budget would very likely not: futile), and the cells it shows slower,
+//! which leave the race. `--reps auto` stops on it; the
 //! report reads every group, the Decision and `replay` with it. Pure: it sees wall
 //! seconds and the round each run ran in, nothing else.
 //!
@@ -29,23 +30,33 @@
 //!   the leader's typical time. No team cares about 33 ms on a 1.1 s build, and a
 //!   ±3% margin cannot be shown within 10 runs at this machine's 6–14% run-to-run
 //!   variation.
-//! - Error control: the rule is checked after every round from `min_reps` to
-//!   `max_reps`, `L = max_reps − min_reps + 1` looks, and with `k` cells every
+//! - **The race** ([`race`]): a cell shown slower leaves, and the runs it leaves
+//!   unspent go to the cells still in question, within the set's budget of
+//!   `k · max_reps` runs; the leaders of `k` cells may so run up to the round cap
+//!   `min_reps + k·(max_reps − min_reps)/2` (10 for two cells, 13 for three, 17 for
+//!   four at 3 to 10 runs). Records of runs stopped before the race are read
+//!   without one (`race: false` in their rule).
+//! - Error control: the rule is checked after every round from `min_reps` to the
+//!   round cap, `L = cap − min_reps + 1` looks, and with `k` cells every
 //!   test is given the error α/k over all its looks, `α = 1 − confidence`. Each
 //!   look runs the test at the nominal level of a Pocock boundary
 //!   (`sequential/boundary.rs`): the constant level at which a statistic that
 //!   grows like a random walk (a mean over 3, 4, …, 10 runs) crosses its bound at
 //!   *some* look with probability α/k. The looks are nested, so that level is about
 //!   twice Bonferroni's α/(k·L) (0.0035 against 0.0016 for 4 cells and 8 looks).
+//!   A cell that left stopped where its "slower" test crossed the bound, as a
+//!   sequential test stops; its runs stay in every later look.
 //!   A Winner needs all its `k − 1` slower tests to pass (intersection-union,
 //!   Berger 1982): a false one has probability ≤ α/k over the looks per candidate
 //!   leader, so ≤ α over the `k` possible leaders. A wrong tie group needs one of
 //!   the leader's `k − 1` classifications wrong: Bonferroni over them keeps that
 //!   below α too, whatever the dependence between cells, pairing included.
-//! - **Futility** (non-binding): at a look before `max_reps`, for each unclassified
-//!   cell, the conditional power under the current trend (Lan–Wittes B-value,
-//!   `two_cells::conditional_power`) of its slower test and of its
-//!   equivalence test at `max_reps`, at the same level. When even the better of the
+//! - **Futility** (non-binding): at a look before the last round the set can reach
+//!   (its horizon: the budget's runs left shared by the cells still running, within
+//!   the cap; `max_reps` without a race), for each unclassified cell, the
+//!   conditional power under the current trend (Lan–Wittes B-value,
+//!   `two_cells::conditional_power`) of its slower test and of its equivalence test
+//!   at the horizon, at the same level. When even the better of the
 //!   two is below [`FUTILITY_POWER`] (5%) for some cell, the verdict is leaning and
 //!   futile. Futility never declares a winner or a tie, it only removes looks, so it
 //!   cannot raise the false-winner or false-tie rates.
@@ -60,7 +71,8 @@
 //! `sequential/sim_tests.rs` check the false-winner and false-tie rates stay below
 //! α with the rule as it is.
 
-use crate::stats::two_cells::{conditional_power, t_quantile, Cell, Diff, RunTime};
+use crate::stats::sequential::race::Reading;
+use crate::stats::two_cells::{Cell, Diff, RunTime};
 use crate::stats::verdict::Verdict;
 
 /// One sentence naming the method, for the report's Methods section.
@@ -68,10 +80,12 @@ pub const METHOD: &str = "stop rule: leader-group verdict from t-tests on log wa
 paired by round where cells share rounds (else Welch's), re-checked after every round; every \
 cell is classified against the fastest (leader) as slower (one-sided test) or equivalent within \
 the practical margin (TOST; the larger of the relative margin and the absolute floor), each test \
-at the Pocock level that keeps its error over all looks at α/k (looks = max_reps − min_reps + 1; \
+at the Pocock level that keeps its error over all looks at α/k (looks = round cap − min_reps + 1; \
 Bonferroni over cells; intersection-union for a winner); a winner when no cell is equivalent, else a tie of the \
-leader's group; futile (unsettled) when a cell's conditional power at max_reps, under the \
-current trend, is below 5%; α = 1 − confidence";
+leader's group; futile (unsettled) when a cell's conditional power at the last round it can reach, under the \
+current trend, is below 5%; a race: a cell shown slower runs no more, and the cells still in question get \
+its unspent runs within the budget of max_reps runs per cell, up to the round cap \
+min_reps + k·(max_reps − min_reps)/2; α = 1 − confidence";
 
 /// Futility threshold: conditional power at `max_reps` below which a look is futile.
 /// Non-binding bars are usually 5–20% (Lachin 2005); 5% here, because conditional
@@ -102,8 +116,14 @@ pub struct StopRule {
     pub margin_floor_s: f64,
     /// Successful runs every cell needs before a verdict (at least 2 are used).
     pub min_reps: u32,
-    /// Runs after which the caller stops whatever the verdict (sets the looks).
+    /// Runs after which the caller stops whatever the verdict (sets the looks);
+    /// in a race, the runs per cell of the set's budget ([`race`]).
     pub max_reps: u32,
+    /// Whether cells shown slower leave the race and their unspent runs go to the
+    /// cells still in question ([`race`]). Absent in files written before it
+    /// existed: no race, as those runs were stopped.
+    #[serde(default)]
+    pub race: bool,
 }
 
 impl Default for StopRule {
@@ -114,6 +134,7 @@ impl Default for StopRule {
             margin_floor_s: DEFAULT_MARGIN_FLOOR_S,
             min_reps: DEFAULT_MIN_REPS,
             max_reps: DEFAULT_MAX_REPS,
+            race: true,
         }
     }
 }
@@ -217,12 +238,18 @@ impl StopRule {
     /// ([`crate::records::record::RunRecord::sample_seconds`]: successful measured
     /// runs whose state check passed, not disturbed).
     pub fn judge(&self, samples: &[Vec<RunTime>]) -> Verdict<usize> {
+        self.read(samples).verdict
+    }
+
+    /// [`StopRule::judge`], with the cells shown slower than the leader at this
+    /// look (those that leave a race).
+    pub fn read(&self, samples: &[Vec<RunTime>]) -> Reading {
         let Some(look) = Look::of(samples) else {
-            return Verdict::NoData;
+            return Reading::only(Verdict::NoData);
         };
         let leader = look.cells[look.leader].0;
         if look.cells.len() == 1 {
-            return Verdict::Alone { option: leader };
+            return Reading::only(Verdict::Alone { option: leader });
         }
         let by_mean = look.by_mean();
         let next = by_mean[1];
@@ -237,14 +264,29 @@ impl StopRule {
             } else {
                 Some(short)
             };
-            return Verdict::Leaning {
+            return Reading::only(Verdict::Leaning {
                 option: leader,
                 runner_up: look.cells[next].0,
                 more_runs,
                 futile: false,
-            };
+            });
         }
         let classes = self.classify(&look);
+        let slower = (0..look.cells.len())
+            .filter(|&j| classes[j] == Class::Slower)
+            .map(|j| look.cells[j].0)
+            .collect();
+        Reading {
+            verdict: self.verdict(&look, &classes),
+            slower,
+        }
+    }
+
+    /// The verdict of a look whose cells all have `min_reps` runs.
+    fn verdict(&self, look: &Look, classes: &[Class]) -> Verdict<usize> {
+        let leader = look.cells[look.leader].0;
+        let by_mean = look.by_mean();
+        let next = by_mean[1];
         if !classes.contains(&Class::Unclassified) {
             if classes.contains(&Class::Equivalent) {
                 let options = by_mean
@@ -264,14 +306,15 @@ impl StopRule {
             .copied()
             .find(|&j| classes[j] == Class::Unclassified)
             .unwrap_or(next);
+        let now = look.fewest_running(classes);
         let more_runs = self
-            .estimate(&look, &classes, look.fewest + 1)
-            .map(|n| n.saturating_sub(look.fewest as u32).max(1));
+            .estimate(look, classes, now + 1)
+            .map(|n| n.saturating_sub(now as u32).max(1));
         Verdict::Leaning {
             option: leader,
             runner_up: look.cells[closest].0,
             more_runs,
-            futile: self.futile(&look, &classes),
+            futile: self.futile(look, classes),
         }
     }
 
@@ -285,10 +328,11 @@ impl StopRule {
     }
 
     /// One-sided level of every test at each look: the Pocock level that keeps a
-    /// test's error over its `L` looks at α/k ([`boundary::pocock_level`]).
+    /// test's error over its looks, `min_reps` to the round cap of `k` cells
+    /// ([`StopRule::round_cap`]), at α/k ([`boundary::pocock_level`]).
     fn level(&self, k: usize) -> f64 {
         let alpha = 1.0 - self.confidence;
-        boundary::pocock_level(self.effective_min(), self.max_reps, alpha / k as f64)
+        boundary::pocock_level(self.effective_min(), self.round_cap(k), alpha / k as f64)
     }
 
     /// The margin on the log scale for this look's leader.
@@ -318,58 +362,6 @@ impl StopRule {
             })
             .collect()
     }
-
-    /// Whether more runs up to `max_reps` would very likely leave some unclassified
-    /// cell unclassified (see the module docs). Never at or after `max_reps`.
-    fn futile(&self, look: &Look, classes: &[Class]) -> bool {
-        let max = self.max_reps as usize;
-        if look.fewest >= max {
-            return false;
-        }
-        let a = self.level(look.cells.len());
-        let delta = self.delta(look);
-        let power = |j: usize| {
-            let Some(diff) = Self::diff(look, j) else {
-                return 0.0;
-            };
-            let crit = t_quantile(1.0 - a, diff.df_at(max));
-            let z = |gap: f64| {
-                if diff.se == 0.0 {
-                    gap.signum() * f64::INFINITY
-                } else {
-                    gap / diff.se
-                }
-            };
-            let cp = |gap: f64| conditional_power(z(gap), crit, look.fewest, max);
-            cp(diff.d).max(cp(delta - diff.d.abs()))
-        };
-        (0..look.cells.len())
-            .filter(|&j| classes[j] == Class::Unclassified)
-            .map(power)
-            .fold(1.0_f64, f64::min)
-            < FUTILITY_POWER
-    }
-
-    /// Runs per cell (total, not additional) after which every cell marked
-    /// unclassified would be classified if the differences and their spread stayed
-    /// as they are; at least `from`. `None` when some cell cannot be.
-    fn estimate(&self, look: &Look, classes: &[Class], from: usize) -> Option<u32> {
-        let a = self.level(look.cells.len());
-        let delta = self.delta(look);
-        let n = (0..look.cells.len())
-            .filter(|&j| classes[j] == Class::Unclassified)
-            .map(|j| {
-                let diff = Self::diff(look, j)?;
-                let slower = diff.runs_needed(diff.d, a, from);
-                let equal = diff.runs_needed(delta - diff.d.abs(), a, from);
-                match (slower, equal) {
-                    (Some(s), Some(e)) => Some(s.min(e)),
-                    (s, e) => s.or(e),
-                }
-            })
-            .try_fold(0usize, |acc, n| n.map(|n| acc.max(n)))?;
-        Some(u32::try_from(n).unwrap_or(u32::MAX))
-    }
 }
 
 impl<'a> Look<'a> {
@@ -386,6 +378,16 @@ impl<'a> Look<'a> {
             leader,
             fewest,
         })
+    }
+
+    /// The fewest runs of a cell not shown slower: where the cells still running
+    /// are (in a race the others stopped).
+    fn fewest_running(&self, classes: &[Class]) -> usize {
+        (0..self.cells.len())
+            .filter(|&j| classes[j] != Class::Slower)
+            .map(|j| self.cells[j].1.n)
+            .min()
+            .unwrap_or(self.fewest)
     }
 
     /// Positions in `cells`, fastest first (ties keep sample order).
@@ -406,9 +408,14 @@ fn order(a: &Cell, b: &Cell) -> std::cmp::Ordering {
 }
 
 mod boundary;
+mod futility;
+pub mod race;
 
 #[cfg(test)]
 mod tests;
 
 #[cfg(test)]
 mod sim_tests;
+
+#[cfg(test)]
+mod sim_race_tests;

@@ -65,6 +65,7 @@ fn the_command_writes_json_only_where_asked_and_nothing_into_out() {
         max_reps: 10,
         margin: 0.03,
         margin_floor: std::time::Duration::ZERO,
+        no_race: false,
         json: None,
     };
     assert_eq!(replay_cmd(&cmd).unwrap(), exit::OK);

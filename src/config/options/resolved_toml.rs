@@ -68,6 +68,13 @@ impl Options {
                         .to_string(),
                     )
                 }),
+                // Written only when off, so the resolved scenario of a raced run
+                // reads as before (and `--resume` of an older folder matches).
+                race: self
+                    .auto
+                    .as_ref()
+                    .filter(|a| !a.race)
+                    .map(|_| unread(false)),
                 change_mix: Some(unread(
                     self.change_mix
                         .iter()

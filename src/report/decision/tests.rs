@@ -578,6 +578,15 @@ fn records_of_an_auto_run_are_read_with_its_correction_for_looks() {
         auto.groups[0].verdict
     );
     let m = Decision::from_analysis(&auto).method;
+    assert!(
+        m.contains("corrected for its looks from 3 runs per cell to its round cap (10 rounds for two options, 17 for four)"),
+        "{m}"
+    );
+    let unraced = crate::stats::sequential::StopRule {
+        race: false,
+        ..Default::default()
+    };
+    let m = Decision::from_analysis(&Analysis::read(&all, Some(unraced), &settings)).method;
     assert!(m.contains("corrected for its 8 looks"), "{m}");
     let m = Decision::from_analysis(&once).method;
     assert!(m.contains("read once, at 95% confidence"), "{m}");

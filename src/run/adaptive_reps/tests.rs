@@ -13,6 +13,7 @@ use crate::records::stopping::Stopping;
 use crate::run::adaptive_reps::{AutoReps, Judge};
 use crate::run::executor::fake::{cell, no_signal, FakeExecutor, Step};
 use crate::run::scheduler::{run_matrix, MatrixOutcome, Schedule};
+use crate::stats::sequential::race::Reading;
 use crate::stats::sequential::StopRule;
 use crate::stats::two_cells::RunTime;
 use crate::stats::verdict::Verdict;
@@ -33,6 +34,12 @@ fn auto(min_reps: u32, max_reps: u32, judge: Judge) -> Schedule {
     }
 }
 
+/// A scripted judge: its verdicts, and no cell ever shown slower (no cell leaves
+/// the race; the race's own tests drive the real rule).
+fn scripted(f: impl Fn(&[Vec<RunTime>]) -> Verdict<usize> + Send + Sync + 'static) -> Judge {
+    Arc::new(move |s: &[Vec<RunTime>]| Reading::only(f(s)))
+}
+
 /// What a scripted judge answers while open: leaning to `option`.
 fn leaning(option: usize, more_runs: Option<u32>) -> Verdict<usize> {
     Verdict::Leaning {
@@ -44,7 +51,7 @@ fn leaning(option: usize, more_runs: Option<u32>) -> Verdict<usize> {
 }
 
 /// The rule the sequential tests were written for: ±3%, no floor.
-fn strict(min_reps: u32, max_reps: u32) -> StopRule {
+pub(super) fn strict(min_reps: u32, max_reps: u32) -> StopRule {
     StopRule {
         margin: 0.03,
         margin_floor_s: 0.0,
@@ -54,7 +61,11 @@ fn strict(min_reps: u32, max_reps: u32) -> StopRule {
     }
 }
 
-async fn drive_auto(exec: &mut FakeExecutor, cells: &[Cell], s: &Schedule) -> MatrixOutcome {
+pub(super) async fn drive_auto(
+    exec: &mut FakeExecutor,
+    cells: &[Cell],
+    s: &Schedule,
+) -> MatrixOutcome {
     let d = tempfile::tempdir().unwrap();
     let (_tx, rx) = no_signal();
     drive_auto_in(exec, cells, s, d.path(), &Done::new(), &rx).await
@@ -115,7 +126,7 @@ fn measured_of(o: &MatrixOutcome, strategy: &str) -> usize {
 async fn a_state_stops_as_soon_as_the_rule_settles_it() {
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
     // Settled once each cell has 4 samples: b wins.
-    let rule: Judge = Arc::new(|s: &[Vec<RunTime>]| {
+    let rule = scripted(|s: &[Vec<RunTime>]| {
         if s.iter().all(|v| v.len() >= 4) {
             Verdict::Winner {
                 option: 1,
@@ -143,7 +154,7 @@ async fn a_state_never_settled_runs_to_max_reps_and_says_where_it_leaned() {
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
     let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = asked.clone();
-    let rule: Judge = Arc::new(move |s: &[Vec<RunTime>]| {
+    let rule = scripted(move |s: &[Vec<RunTime>]| {
         seen.lock().unwrap().push(s[0].len());
         leaning(0, Some(7))
     });
@@ -164,7 +175,7 @@ async fn a_state_never_settled_runs_to_max_reps_and_says_where_it_leaned() {
 #[tokio::test]
 async fn a_futile_state_stops_unsettled_before_max_reps_and_says_where_it_leaned() {
     let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
-    let rule: Judge = Arc::new(|s: &[Vec<RunTime>]| {
+    let rule = scripted(|s: &[Vec<RunTime>]| {
         if s.iter().all(|v| v.len() >= 4) {
             Verdict::Leaning {
                 option: 1,
@@ -202,7 +213,7 @@ async fn a_failed_run_is_not_a_sample_and_the_rule_sees_only_proven_runs() {
             RunKind::Measured,
             Step::state_failed("3 of 5 steps cached", 9),
         );
-    let rule: Judge = Arc::new(|s: &[Vec<RunTime>]| {
+    let rule = scripted(|s: &[Vec<RunTime>]| {
         if s.iter().all(|v| v.len() >= 3) {
             Verdict::Tie {
                 options: vec![0, 1],
@@ -232,7 +243,7 @@ async fn a_disturbed_run_is_a_build_but_not_a_sample_and_the_rounds_go_on() {
     let mut exec = FakeExecutor::new(0, 99)
         .step(&a, 2, RunKind::Measured, Step::stolen(0.35, 9))
         .step(&b, 1, RunKind::Measured, Step::stolen(0.08, 9));
-    let seen: Judge = Arc::new(|s: &[Vec<RunTime>]| {
+    let seen = scripted(|s: &[Vec<RunTime>]| {
         if s.iter().all(|v| v.len() >= 3) {
             Verdict::Winner {
                 option: 0,
@@ -353,7 +364,7 @@ async fn a_resumed_state_counts_the_runs_out_holds_and_stops_where_it_would_have
     let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = asked.clone();
     // Settled once each cell has 4 samples: b wins.
-    let rule: Judge = Arc::new(move |s: &[Vec<RunTime>]| {
+    let rule = scripted(move |s: &[Vec<RunTime>]| {
         seen.lock()
             .unwrap()
             .push(s.iter().map(Vec::len).collect::<Vec<_>>());

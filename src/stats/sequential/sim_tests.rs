@@ -10,6 +10,15 @@ fn rule() -> StopRule {
     StopRule {
         margin: 0.03,
         margin_floor_s: 0.0,
+        ..no_race()
+    }
+}
+
+/// The defaults without a race: every cell runs every round up to `max_reps`, as
+/// these simulations do (the race's own are in `sim_race_tests.rs`).
+pub(super) fn no_race() -> StopRule {
+    StopRule {
+        race: false,
         ..StopRule::default()
     }
 }
@@ -20,15 +29,15 @@ fn stops(r: &StopRule, v: &Verdict<usize>, n: usize) -> bool {
 }
 
 /// xorshift64* and Box–Muller: reproducible normal deviates for the simulation.
-struct Rng(u64);
+pub(super) struct Rng(pub u64);
 impl Rng {
-    fn uniform(&mut self) -> f64 {
+    pub fn uniform(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
-    fn normal(&mut self) -> f64 {
+    pub fn normal(&mut self) -> f64 {
         let (u, v) = (self.uniform(), self.uniform());
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
     }
@@ -283,7 +292,7 @@ fn on_a_contended_machine_false_winners_stay_below_alpha_and_fewer_states_settle
     // (the warm-local state of the quick default, a tie of the two leaders: settled
     // in 95% of trials on a quiet machine, about a quarter with one run in ten
     // disturbed; docs/methods.md quotes these figures).
-    let r = StopRule::default();
+    let r = no_race();
     for (k, p) in [(2usize, 0.1), (4, 0.1), (4, 0.2)] {
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);
         let trials = 2000;
@@ -352,7 +361,7 @@ fn unevenly_noisy_cells_keep_error_rates_below_alpha() {
     // quiet (2%), it gave 286 false winners in these 2000 trials (150 with the
     // pair's own spread as a floor), so it is not used. Any winner here is false; a
     // tie that takes in a cell on the margin is false too.
-    let r = StopRule::default();
+    let r = no_race();
     let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
     let trials = 2000;
     let medians = [2.0, 2.0, 3.0, 3.0];
