@@ -11,7 +11,11 @@ use std::fmt::Write;
 fn why(s: &Stopping) -> String {
     let short = |k: &str| k.split('/').next().unwrap_or(k).to_string();
     let leaning = || match (&s.leaning, s.more_runs) {
-        (Some(l), Some(n)) => format!(", leaning {} (~{n} more runs per cell)", short(l)),
+        (Some(l), Some(n)) => format!(
+            ", leaning {} (~{n} more run{} per cell)",
+            short(l),
+            if n == 1 { "" } else { "s" }
+        ),
         (Some(l), None) => format!(", leaning {}", short(l)),
         _ => String::new(),
     };
