@@ -8,6 +8,8 @@
 #   logs/       every run's raw log and its readable transcript (cachebench run)
 #   *.log       a script's transcript of its own commands and of cachebench's output
 #   *.rawjson   raw build streams (scripts/daemon-freshness.sh)
+#   charts/*.svg  the vector twins of the PNG charts the reports show (`cachebench
+#               report` draws both again)
 # With --records-only, also what `cachebench report` renders again from the records,
 # in every results folder under DIR (a folder holding runs.jsonl): report.md,
 # github.md, summary.csv, summary.json, benchmark.json and charts/; runs.csv, whose
@@ -27,6 +29,7 @@ for d in "$@"; do
   before=$(du -sk "$d" | cut -f1)
   find "$d" -type d -name logs -prune -exec rm -rf {} +
   find "$d" -type f \( -name '*.log' -o -name '*.rawjson' \) -delete
+  find "$d" -type f -path '*/charts/*.svg' -delete
   if [ "$records_only" = 1 ]; then
     while IFS= read -r -d '' runs; do
       run=$(dirname "$runs")

@@ -13,7 +13,7 @@
 //! or at round `max_reps`. Builds are counted as the matrix counts them
 //! ([`RunRecord::is_build`]).
 
-use crate::records::record::{RunKind, RunRecord};
+use crate::records::record::{RunKind, RunRecord, RunStatus};
 use crate::records::report_settings::ReportSettings;
 use crate::report::analysis::Analysis;
 use crate::stats::sequential::race::Race;
@@ -196,8 +196,15 @@ fn replay_group(
     report: Verdict<String>,
     rule: &StopRule,
 ) -> GroupReplay {
+    // A cell planned as skipped (every record skipped) never ran: not in the race,
+    // as the run left it out of its set.
+    let ran = |s: &str| {
+        runs.iter()
+            .any(|r| r.strategy == s && r.status != RunStatus::Skipped)
+    };
+    let runs: Vec<&RunRecord> = runs.iter().copied().filter(|r| ran(&r.strategy)).collect();
     let mut names: Vec<String> = vec![];
-    for r in runs {
+    for r in &runs {
         if !names.contains(&r.strategy) {
             names.push(r.strategy.clone());
         }
