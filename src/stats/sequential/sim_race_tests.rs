@@ -5,7 +5,7 @@
 //! as often as every cell running every round.
 
 use super::race::Race;
-use super::sim_tests::{no_race, Rng};
+use super::sim_tests::{assert_below_alpha, no_race, Rng};
 use super::*;
 
 /// One state run as `--reps auto` runs it: paired rounds of the cells still in the
@@ -59,10 +59,11 @@ fn in_a_race_false_winners_stay_below_alpha() {
             assert!(runs <= r.budget(medians.len()), "{runs} runs");
             wins += u32::from(matches!(v, Verdict::Winner { .. }));
         }
-        eprintln!("race {medians:?}: {wins} false winners in {trials}");
-        assert!(
-            f64::from(wins) / f64::from(trials) <= 1.0 - r.confidence,
-            "{medians:?}: {wins} false winners in {trials}"
+        assert_below_alpha(
+            &r,
+            &format!("race {medians:?}: false winners"),
+            wins,
+            trials,
         );
     }
 }
@@ -82,12 +83,8 @@ fn in_a_race_a_false_tie_group_stays_below_alpha() {
                 Verdict::Tie { options } if options.contains(&2)
             )
         })
-        .count();
-    eprintln!("race: {false_ties} false tie groups in {trials}");
-    assert!(
-        false_ties as f64 / trials as f64 <= 1.0 - r.confidence,
-        "{false_ties} false tie groups in {trials}"
-    );
+        .count() as u32;
+    assert_below_alpha(&r, "race: false tie groups", false_ties, trials);
 }
 
 #[test]

@@ -28,6 +28,16 @@ fn stops(r: &StopRule, v: &Verdict<usize>, n: usize) -> bool {
         || matches!(v, Verdict::Leaning { futile: true, .. })
 }
 
+/// Says `count` of `trials` (false winners, false ties, …: `what`) and asserts the
+/// rate is at most α.
+pub(super) fn assert_below_alpha(r: &StopRule, what: &str, count: u32, trials: u32) {
+    eprintln!("{what}: {count} in {trials}");
+    assert!(
+        f64::from(count) / f64::from(trials) <= 1.0 - r.confidence,
+        "{what}: {count} in {trials}"
+    );
+}
+
 /// xorshift64* and Box–Muller: reproducible normal deviates for the simulation.
 pub(super) struct Rng(pub u64);
 impl Rng {
@@ -136,10 +146,12 @@ fn with_futility_on_false_winners_stay_below_alpha_over_repeated_looks() {
                 _ => {}
             }
         }
-        eprintln!("{k} cells at {cv}: {wins} false winners, {futile} futile in {trials}");
-        assert!(
-            f64::from(wins) / f64::from(trials) <= 1.0 - r.confidence,
-            "{k} cells: {wins} false winners in {trials}"
+        eprintln!("{k} cells at {cv}: {futile} futile in {trials}");
+        assert_below_alpha(
+            &r,
+            &format!("{k} cells at {cv}: false winners"),
+            wins,
+            trials,
         );
     }
 }
