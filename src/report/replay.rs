@@ -260,8 +260,8 @@ fn replay_group(
         let why = match &reading.verdict {
             _ if look < rule.effective_min() && round != last => continue,
             v if v.is_settled() && look >= rule.effective_min() => "settled",
-            Verdict::Leaning { futile: true, .. } => "futile",
             _ if race.spent(rule, look) => "max_reps",
+            Verdict::Leaning { futile: true, .. } => "futile",
             _ if round == last => "records end",
             _ => {
                 race.after_round(rule, round, &reading);

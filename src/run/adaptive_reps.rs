@@ -231,7 +231,9 @@ impl Subsets {
                 } if futile || at_max => Some(Stopping {
                     leaning: Some(cell_key(option)),
                     more_runs,
-                    ..self.stop(k, if futile { "futile" } else { "max_reps" }, rep)
+                    // Futility stops early; once the budget is spent the set
+                    // stops on that, whatever the last look's futility said.
+                    ..self.stop(k, if at_max { "max_reps" } else { "futile" }, rep)
                 }),
                 Verdict::NoData if at_max => Some(self.stop(k, "max_reps", rep)),
                 Verdict::Noise { option, .. } => Some(Stopping {

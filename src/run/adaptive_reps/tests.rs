@@ -19,7 +19,7 @@ use crate::stats::two_cells::RunTime;
 use crate::stats::verdict::Verdict;
 use std::sync::Arc;
 
-fn auto(min_reps: u32, max_reps: u32, judge: Judge) -> Schedule {
+pub(super) fn auto(min_reps: u32, max_reps: u32, judge: Judge) -> Schedule {
     Schedule {
         seed: 11,
         chains: true,
@@ -36,7 +36,9 @@ fn auto(min_reps: u32, max_reps: u32, judge: Judge) -> Schedule {
 
 /// A scripted judge: its verdicts, and no cell ever shown slower (no cell leaves
 /// the race; the race's own tests drive the real rule).
-fn scripted(f: impl Fn(&[Vec<RunTime>]) -> Verdict<usize> + Send + Sync + 'static) -> Judge {
+pub(super) fn scripted(
+    f: impl Fn(&[Vec<RunTime>]) -> Verdict<usize> + Send + Sync + 'static,
+) -> Judge {
     Arc::new(move |s: &[Vec<RunTime>]| Reading::only(f(s)))
 }
 

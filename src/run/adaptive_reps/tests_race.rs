@@ -1,8 +1,9 @@
 //! The race under `--reps auto`, driven through the fake executor with the real
 //! sequential rule: a cell shown slower leaves, the others run past `max_reps` on
-//! its budget, and `stopping.json` says who left after which round.
+//! its budget, `stopping.json` says who left after which round, and a set whose
+//! budget is spent says so.
 
-use super::tests::{drive_auto, strict};
+use super::tests::{auto, drive_auto, scripted, strict};
 use crate::config::matrix::Strategy;
 use crate::plan::cells::Cell;
 use crate::records::record::RunKind;
@@ -10,6 +11,7 @@ use crate::records::stopping::LeftRace;
 use crate::run::executor::fake::{cell, FakeExecutor, Step};
 use crate::run::scheduler::Schedule;
 use crate::stats::sequential::StopRule;
+use crate::stats::verdict::Verdict;
 
 #[tokio::test]
 async fn in_a_race_a_slower_cell_leaves_and_the_leaders_get_its_runs() {
@@ -66,4 +68,22 @@ async fn in_a_race_a_slower_cell_leaves_and_the_leaders_get_its_runs() {
         "{s:#?}"
     );
     assert!(s.left_race.is_empty());
+}
+
+#[tokio::test]
+async fn a_set_whose_budget_is_spent_stops_on_it_even_when_its_last_look_is_futile() {
+    // The last look of the budget may find more runs futile (a cell short of a
+    // sample, say): the set stopped because it had no run left, and says so.
+    let judge = scripted(|_| Verdict::Leaning {
+        option: 0,
+        runner_up: 1,
+        more_runs: Some(7),
+        futile: true,
+    });
+    let (a, b) = (cell(Strategy::Buildkit), cell(Strategy::Push));
+    let mut exec = FakeExecutor::new(0, 99).wall_of(&a, 1000).wall_of(&b, 1100);
+    let o = drive_auto(&mut exec, &[a, b], &auto(3, 3, judge)).await;
+    let s = &o.stopping[0];
+    assert_eq!((s.reason.as_str(), s.rounds), ("max_reps", 3), "{s:#?}");
+    assert_eq!(s.more_runs, Some(7));
 }
