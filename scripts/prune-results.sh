@@ -14,7 +14,10 @@
 # in every results folder under DIR (a folder holding runs.jsonl): report.md,
 # github.md, summary.csv, summary.json, benchmark.json and charts/; runs.csv, whose
 # every column is a field of runs.jsonl; and each record's `commands` (the docker
-# argv the plan gives again; their times are the record's phases). Kept: runs.jsonl,
+# argv the plan gives again; their times are the record's phases) and
+# `step_details` (each step's duration and cache hit, as the build printed them;
+# the record keeps `steps_total`, `steps_cached` and its `state_check`, and the
+# report reads step details only for a cache-mount step). Kept: runs.jsonl,
 # env.json, scenario.toml, stopping.json and the script's own tables. Needs jq.
 # For experiments whose own table is what the docs cite (scripts/fidelity.sh).
 set -euo pipefail
@@ -35,7 +38,7 @@ for d in "$@"; do
       run=$(dirname "$runs")
       rm -rf "$run/charts" "$run/report.md" "$run/github.md" "$run/summary.csv" \
         "$run/summary.json" "$run/benchmark.json" "$run/runs.csv"
-      jq -c 'del(.commands)' "$runs" > "$runs.pruned" && mv "$runs.pruned" "$runs"
+      jq -c 'del(.commands, .step_details)' "$runs" > "$runs.pruned" && mv "$runs.pruned" "$runs"
     done < <(find "$d" -type f -name runs.jsonl -print0)
   fi
   echo "prune-results: $d: ${before} KiB -> $(du -sk "$d" | cut -f1) KiB"
