@@ -180,22 +180,34 @@ pub const METHOD: &str = "per situation, the options (no cache and each cache, o
 
 /// [`METHOD`], with the level the records are read at.
 pub fn method(a: &Analysis) -> String {
-    match &a.stop_rule {
-        Some(r) if r.race => format!(
-            "{METHOD}; the records come from a --reps auto run that raced its cells (a cell shown slower ran no more, and the others got its runs within the budget of {} runs per cell), so every test is at the level of its stop rule, corrected for its looks from {} runs per cell to its round cap ({} rounds for two options, {} for four), as the run was stopped",
-            r.max_reps,
-            r.effective_min(),
-            r.round_cap(2),
-            r.round_cap(4)
-        ),
-        Some(r) => format!(
-            "{METHOD}; the records come from a --reps auto run, so every test is at the level of its stop rule, corrected for its {} looks ({}..{} runs per cell), as the run was stopped",
-            r.looks(),
-            r.effective_min(),
-            r.max_reps
-        ),
-        None => format!("{METHOD}; the records are read once, at {}% confidence", confidence_pct(a)),
-    }
+    let Some(r) = &a.stop_rule else {
+        return format!(
+            "{METHOD}; the records are read once, at {}% confidence",
+            confidence_pct(a)
+        );
+    };
+    let (raced, looks) = if r.race {
+        (
+            format!(" that raced its cells (a cell shown slower ran no more, and the others got its runs within the budget of {} runs per cell)", r.max_reps),
+            format!(
+                "its looks from {} runs per cell to its round cap ({} rounds for two options, {} for four)",
+                r.effective_min(),
+                r.round_cap(2),
+                r.round_cap(4)
+            ),
+        )
+    } else {
+        (
+            String::new(),
+            format!(
+                "its {} looks ({}..{} runs per cell)",
+                r.looks(),
+                r.effective_min(),
+                r.max_reps
+            ),
+        )
+    };
+    format!("{METHOD}; the records come from a --reps auto run{raced}, so every test is at the level of its stop rule, corrected for {looks}, as the run was stopped")
 }
 
 fn confidence_pct(a: &Analysis) -> f64 {

@@ -251,8 +251,6 @@ impl StopRule {
         if look.cells.len() == 1 {
             return Reading::only(Verdict::Alone { option: leader });
         }
-        let by_mean = look.by_mean();
-        let next = by_mean[1];
         let need = self.effective_min() as usize;
         if look.fewest < need {
             let short = (need - look.fewest) as u32;
@@ -266,7 +264,7 @@ impl StopRule {
             };
             return Reading::only(Verdict::Leaning {
                 option: leader,
-                runner_up: look.cells[next].0,
+                runner_up: look.cells[look.by_mean()[1]].0,
                 more_runs,
                 futile: false,
             });
